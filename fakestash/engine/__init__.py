@@ -1,0 +1,1 @@
+"""The engine: an in-memory Redis that knows nothing of HTTP."""

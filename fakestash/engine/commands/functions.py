@@ -1,0 +1,1 @@
+"""Functions commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Hashes commands (placeholder until this family lands)."""

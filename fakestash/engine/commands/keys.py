@@ -1,0 +1,1 @@
+"""Keys commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Lists commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Pubsub commands (placeholder until this family lands)."""

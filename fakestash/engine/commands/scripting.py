@@ -1,0 +1,1 @@
+"""Scripting commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Server commands (placeholder until this family lands)."""

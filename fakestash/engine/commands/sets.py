@@ -1,0 +1,1 @@
+"""Sets commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Strings commands (placeholder until this family lands)."""

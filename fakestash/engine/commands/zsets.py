@@ -1,0 +1,1 @@
+"""Zsets commands (placeholder until this family lands)."""

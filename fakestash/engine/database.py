@@ -1,0 +1,179 @@
+"""One logical Redis database: the keyspace with millisecond expiry, and command execution."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+
+from fakestash.clock import Clock, SystemClock
+from fakestash.engine.table import TABLE, Command
+from fakestash.errors import WrongType
+
+if TYPE_CHECKING:
+    from fakestash.engine.replies import Reply
+
+T = TypeVar("T")
+
+#: Called before every command runs: (database, argv, source). ``source`` is the client
+#: address MONITOR shows (``0.0.0.0:0``) or ``lua`` for calls from a script.
+CommandObserver = Callable[["Database", Sequence[bytes], str], None]
+
+
+def type_name(value: object) -> str:
+    """The TYPE of a stored value: ``bytes`` is a string, other values name their type."""
+    if isinstance(value, bytes):
+        return "string"
+    return str(getattr(value, "type_name"))
+
+
+class Database:
+    """Keys to values, keys to expiry times (ms), and the execution of commands.
+
+    A value is ``bytes`` for a string, otherwise an instance of a family's value class
+    (which has a ``type_name`` and a ``__len__``). Expired keys are removed lazily, on
+    access, and filtered from every listing, so no command ever sees one.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        lock: threading.RLock | None = None,
+        name: str = "db0",
+    ) -> None:
+        self.name = name
+        self.clock: Clock = clock or SystemClock()
+        self.rng = rng or random.Random(0)
+        self.lock = lock or threading.RLock()
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        self.version = 0  # moved by every write: the Upstash-Sync-Token
+        self.observers: list[CommandObserver] = []
+        self.now_ms = 0
+        self._depth = 0
+        #: Per-family state that is not a key (scripts, functions, pub/sub…), by family.
+        self.extensions: dict[str, Any] = {}
+        #: Called by ``FakeStash.close()``: families that hold open streams register here.
+        self.closers: list[Callable[[], None]] = []
+
+    # ---- execution -------------------------------------------------------------------
+
+    def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
+        """Run one command under the lock. Raises ``CommandError`` with Redis' text."""
+        cmd = TABLE.lookup(argv)
+        return self.run(cmd, argv, source=source)
+
+    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
+        """Run an already looked-up command (arity checked)."""
+        with self.lock:
+            if self._depth == 0:
+                self.now_ms = self.clock.time_ms()
+            for observer in self.observers:
+                observer(self, argv, source)
+            self._depth += 1
+            try:
+                assert cmd.handler is not None
+                return cmd.handler(self, list(argv[1:]) if "|" not in cmd.name else list(argv[2:]))
+            finally:
+                self._depth -= 1
+                if cmd.is_write:
+                    self.version += 1
+
+    def frozen_time(self) -> _FrozenTime:
+        """Hold ``now_ms`` fixed for a block of commands (a script, a transaction)."""
+        return _FrozenTime(self)
+
+    # ---- keyspace --------------------------------------------------------------------
+
+    def lookup(self, key: bytes) -> Any:
+        """The live value of ``key`` or None; deletes it if its time has passed."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        when = self.expires.get(key)
+        if when is not None and when < self.now_ms:
+            self.delete(key)
+            return None
+        return value
+
+    def get(self, key: bytes, kind: type[T]) -> T | None:
+        """The value of ``key`` if it is a ``kind``; None if missing; WRONGTYPE otherwise."""
+        value = self.lookup(key)
+        if value is None or type(value) is kind:
+            return value
+        raise WrongType()
+
+    def get_or_create(self, key: bytes, kind: type[T]) -> T:
+        value = self.get(key, kind)
+        if value is None:
+            value = kind()
+            self.data[key] = value
+        return value
+
+    def put(self, key: bytes, value: Any, *, keep_ttl: bool = False) -> None:
+        """Store ``value`` at ``key``, replacing what was there (and its TTL, by default)."""
+        self.data[key] = value
+        if not keep_ttl:
+            self.expires.pop(key, None)
+
+    def delete(self, key: bytes) -> bool:
+        if self.data.pop(key, None) is None:
+            return False
+        self.expires.pop(key, None)
+        return True
+
+    def delete_if_empty(self, key: bytes, value: Any) -> None:
+        """Collections vanish when their last element goes."""
+        if not value:
+            self.delete(key)
+
+    def exists(self, key: bytes) -> bool:
+        return self.lookup(key) is not None
+
+    def expire_at(self, key: bytes, when_ms: int) -> None:
+        """Set an absolute expiry; a time already past deletes the key, as Redis does."""
+        if when_ms <= self.now_ms:
+            self.delete(key)
+        else:
+            self.expires[key] = when_ms
+
+    def expiry_of(self, key: bytes) -> int | None:
+        return self.expires.get(key)
+
+    def persist(self, key: bytes) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def purge_expired(self) -> None:
+        now = self.now_ms
+        for key in [k for k, when in self.expires.items() if when < now]:
+            self.delete(key)
+
+    def keys(self) -> Iterator[bytes]:
+        """Every live key, in insertion order (a snapshot: safe to delete while iterating)."""
+        self.purge_expired()
+        return iter(list(self.data))
+
+    def size(self) -> int:
+        self.purge_expired()
+        return len(self.data)
+
+    def flush(self) -> None:
+        self.data.clear()
+        self.expires.clear()
+
+
+class _FrozenTime:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.lock.acquire()
+        if self.db._depth == 0:
+            self.db.now_ms = self.db.clock.time_ms()
+        self.db._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.db._depth -= 1
+        self.db.lock.release()

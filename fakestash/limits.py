@@ -1,0 +1,21 @@
+"""Upstash's plan limits the REST face enforces (free-plan defaults, all configurable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes in bytes. ``None`` switches a limit off.
+
+    Defaults are the free / pay-as-you-go plan's: 10 MB requests (and responses), 100 MB
+    records, 32 KB keys (Upstash's hard-coded key limit).
+    """
+
+    max_request_size: int | None = 10 * 1024 * 1024
+    max_record_size: int | None = 100 * 1024 * 1024
+    max_key_size: int | None = 32 * 1024
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,191 @@
+"""``FakeStash``: the fake Upstash service. Databases by URL, tokens, clock, seed, one lock."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import fakestash.engine.commands  # noqa: F401  (fills the command table)
+from fakestash.clock import Clock, SystemClock
+from fakestash.engine.database import Database
+from fakestash.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    import httpx
+
+    from fakestash.engine.replies import Reply
+
+
+@dataclass
+class Endpoint:
+    """One Upstash database as the network sees it: a URL, its tokens, its data."""
+
+    url: str
+    token: str
+    readonly_token: str
+    database: Database
+    limits: Limits = DEFAULT_LIMITS
+    extra_tokens: dict[str, bool] = field(default_factory=dict)  # token → read-only?
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc.lower()
+
+
+def _normalise_url(url: str) -> str:
+    url = url.rstrip("/")
+    if "://" not in url:
+        url = "https://" + url
+    return url
+
+
+class FakeStash:
+    """An in-memory Upstash Redis service with one or more databases.
+
+    >>> stash = FakeStash(seed=1)
+    >>> stash.execute("SET", "greeting", "hi")
+    Status('OK')
+
+    URLs and tokens are generated when not given; pass your app's own to serve them.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        clock: Clock | None = None,
+        url: str | None = None,
+        token: str | None = None,
+        readonly_token: str | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.seed = seed
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.rng = random.Random(seed)
+        self.lock = threading.RLock()
+        self.limits = limits or DEFAULT_LIMITS
+        self.endpoints: list[Endpoint] = []
+        self._by_host: dict[str, Endpoint] = {}
+        self._closed = False
+        self.add_database(url=url, token=token, readonly_token=readonly_token)
+
+    # ---- databases -------------------------------------------------------------------
+
+    def add_database(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        readonly_token: str | None = None,
+        limits: Limits | None = None,
+    ) -> Endpoint:
+        """Another database with its own URL and tokens (multi-region setups use three)."""
+        url = _normalise_url(url or f"https://fakestash-{secrets.token_hex(4)}.upstash.io")
+        endpoint = Endpoint(
+            url=url,
+            token=token or "fs_" + secrets.token_urlsafe(24),
+            readonly_token=readonly_token or "fs_ro_" + secrets.token_urlsafe(24),
+            database=Database(
+                clock=self.clock,
+                rng=self.rng,
+                lock=self.lock,
+                name=f"db{len(self.endpoints)}",
+            ),
+            limits=limits or self.limits,
+        )
+        if endpoint.host in self._by_host:
+            raise ValueError(f"this FakeStash already serves {endpoint.host}")
+        self.endpoints.append(endpoint)
+        self._by_host[endpoint.host] = endpoint
+        return endpoint
+
+    def endpoint_for(self, host: str) -> Endpoint | None:
+        return self._by_host.get(host.lower())
+
+    @property
+    def hosts(self) -> list[str]:
+        return list(self._by_host)
+
+    @property
+    def url(self) -> str:
+        return self.endpoints[0].url
+
+    @property
+    def token(self) -> str:
+        return self.endpoints[0].token
+
+    @property
+    def readonly_token(self) -> str:
+        return self.endpoints[0].readonly_token
+
+    @property
+    def database(self) -> Database:
+        return self.endpoints[0].database
+
+    # ---- direct use --------------------------------------------------------------------
+
+    def execute(self, *args: Any, db: int = 0) -> Reply:
+        """Run a command directly on a database (no HTTP), e.g. to arrange or inspect state."""
+        return self.endpoints[db].database.execute([to_arg(a) for a in args])
+
+    def flush(self) -> None:
+        """Empty every database."""
+        with self.lock:
+            for endpoint in self.endpoints:
+                endpoint.database.flush()
+
+    def close(self) -> None:
+        """End open streams (pub/sub, monitor) so nothing waits on this server."""
+        self._closed = True
+        for endpoint in self.endpoints:
+            for closer in list(endpoint.database.closers):
+                closer()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ---- HTTP ----------------------------------------------------------------------------
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from fakestash.rest.face import handle_request
+
+        return handle_request(self, request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        from fakestash.rest.face import handle_async_request
+
+        return await handle_async_request(self, request)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        """A FakeStash is a respx side effect: ``respx.post(...).mock(side_effect=stash)``."""
+        return self.handle_request(request)
+
+    def __enter__(self) -> FakeStash:
+        from fakestash.routing import route
+
+        self._route = route(self)
+        self._route.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._route.__exit__(*exc)
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"FakeStash(seed={self.seed}, url={self.url!r})"
+
+
+def to_arg(value: Any) -> bytes:
+    """bytes as they are; str as UTF-8; numbers as their decimal text."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, (int, float)):
+        return repr(value).encode() if isinstance(value, float) else str(value).encode()
+    raise TypeError(f"cannot send {type(value).__name__} as a Redis argument")
