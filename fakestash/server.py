@@ -13,11 +13,13 @@ import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine.database import Database
 from fakestash.limits import DEFAULT_LIMITS, Limits
+from fakestash.meter import Meter
 
 if TYPE_CHECKING:
     import httpx
 
     from fakestash.engine.replies import Reply
+    from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 
 @dataclass
@@ -30,10 +32,25 @@ class Endpoint:
     database: Database
     limits: Limits = DEFAULT_LIMITS
     extra_tokens: dict[str, bool] = field(default_factory=dict)  # token → read-only?
+    meter: Meter = field(default_factory=Meter)
 
     @property
     def host(self) -> str:
         return urlsplit(self.url).netloc.lower()
+
+    def grant(self, token: str | None) -> bool | None:
+        """None if ``token`` is not this database's; else whether it is read-only."""
+        if token is None:
+            return None
+        if token == self.token:
+            return False
+        if token == self.readonly_token:
+            return True
+        return self.extra_tokens.get(token)
+
+    def sync_token(self) -> str:
+        """The ``Upstash-Sync-Token``: opaque to clients, moved by every write."""
+        return f"fs-{self.database.version}"
 
 
 def _normalise_url(url: str) -> str:
@@ -99,10 +116,28 @@ class FakeStash:
             raise ValueError(f"this FakeStash already serves {endpoint.host}")
         self.endpoints.append(endpoint)
         self._by_host[endpoint.host] = endpoint
+        if len(self.endpoints) > 1:
+            from fakestash.routing import notify_new_host
+
+            notify_new_host(endpoint.host, self)
         return endpoint
 
     def endpoint_for(self, host: str) -> Endpoint | None:
         return self._by_host.get(host.lower())
+
+    def authenticate(self, host: str, token: str | None) -> tuple[Endpoint, bool] | None:
+        """The database and read-only-ness a request's token grants, or None (HTTP 401).
+
+        The host picks the database; a request to a host this server does not know (a
+        respx route on another URL) is matched to a database by its token alone.
+        """
+        endpoint = self._by_host.get(host.lower())
+        candidates = [endpoint] if endpoint is not None else self.endpoints
+        for candidate in candidates:
+            readonly = candidate.grant(token)
+            if readonly is not None:
+                return candidate, readonly
+        return None
 
     @property
     def hosts(self) -> list[str]:
@@ -129,6 +164,13 @@ class FakeStash:
     def execute(self, *args: Any, db: int = 0) -> Reply:
         """Run a command directly on a database (no HTTP), e.g. to arrange or inspect state."""
         return self.endpoints[db].database.execute([to_arg(a) for a in args])
+
+    def environ(self) -> dict[str, str]:
+        """The environment variables ``Redis.from_env()`` reads, for the first database."""
+        return {
+            "UPSTASH_REDIS_REST_URL": self.url,
+            "UPSTASH_REDIS_REST_TOKEN": self.token,
+        }
 
     def flush(self) -> None:
         """Empty every database."""
@@ -158,6 +200,17 @@ class FakeStash:
         from fakestash.rest.face import handle_async_request
 
         return await handle_async_request(self, request)
+
+    def transport(self) -> FakestashTransport:
+        """``httpx.Client(transport=stash.transport())``: explicit, patch-free mounting."""
+        from fakestash.transport import FakestashTransport
+
+        return FakestashTransport(self)
+
+    def async_transport(self) -> AsyncFakestashTransport:
+        from fakestash.transport import AsyncFakestashTransport
+
+        return AsyncFakestashTransport(self)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         """A FakeStash is a respx side effect: ``respx.post(...).mock(side_effect=stash)``."""

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine.table import TABLE, Command
-from fakestash.errors import WrongType
+from fakestash.engine.replies import ErrorReply
+from fakestash.errors import CommandError, WrongType
 
 if TYPE_CHECKING:
     from fakestash.engine.replies import Reply
@@ -18,6 +19,18 @@ T = TypeVar("T")
 #: Called before every command runs: (database, argv, source). ``source`` is the client
 #: address MONITOR shows (``0.0.0.0:0``) or ``lua`` for calls from a script.
 CommandObserver = Callable[["Database", Sequence[bytes], str], None]
+
+
+class MemberExpiry:
+    """Value types whose members expire on their own (hash fields with TTLs).
+
+    ``reapers[type](value, now_ms)`` drops expired members and returns True if any went;
+    the keyspace calls it on every lookup, and deletes a value left empty. ``in_use`` is set
+    once any member TTL exists in the process: only then do DBSIZE/KEYS/SCAN sweep values.
+    """
+
+    reapers: dict[type, Callable[[Any, int], bool]] = {}
+    in_use = False
 
 
 def type_name(value: object) -> str:
@@ -81,6 +94,18 @@ class Database:
                 if cmd.is_write:
                     self.version += 1
 
+    def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
+        """EXEC: run every queued command under the lock at one frozen time; a failing
+        command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
+        results: list[Reply] = []
+        with self.frozen_time():
+            for cmd, argv in queued:
+                try:
+                    results.append(self.run(cmd, argv))
+                except CommandError as exc:
+                    results.append(ErrorReply(exc.text))
+        return results
+
     def frozen_time(self) -> _FrozenTime:
         """Hold ``now_ms`` fixed for a block of commands (a script, a transaction)."""
         return _FrozenTime(self)
@@ -94,6 +119,10 @@ class Database:
             return None
         when = self.expires.get(key)
         if when is not None and when < self.now_ms:
+            self.delete(key)
+            return None
+        reap = MemberExpiry.reapers.get(type(value))
+        if reap is not None and reap(value, self.now_ms) and not value:
             self.delete(key)
             return None
         return value
@@ -149,6 +178,12 @@ class Database:
         now = self.now_ms
         for key in [k for k, when in self.expires.items() if when < now]:
             self.delete(key)
+        if MemberExpiry.in_use:
+            reapers = MemberExpiry.reapers
+            for key, value in list(self.data.items()):
+                reap = reapers.get(type(value))
+                if reap is not None and reap(value, now) and not value:
+                    self.delete(key)
 
     def keys(self) -> Iterator[bytes]:
         """Every live key, in insertion order (a snapshot: safe to delete while iterating)."""

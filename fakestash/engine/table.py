@@ -26,7 +26,6 @@ ADMIN = "admin"
 PUBSUB = "pubsub"
 FAST = "fast"
 REST_RESTRICTED = "rest-restricted"  # only over TCP, or through its own REST path (SSE)
-NO_READONLY_TOKEN = "no-readonly-token"  # read command a read-only token still may not run
 
 
 @dataclass(frozen=True)

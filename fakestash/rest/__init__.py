@@ -1,0 +1,1 @@
+"""The REST face: Upstash's HTTP API over the engine."""

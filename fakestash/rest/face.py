@@ -1,0 +1,223 @@
+"""The REST face: one HTTP request in, one ``httpx.Response`` out (Upstash's behaviour)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import httpx
+
+from fakestash.engine.replies import ErrorReply, Reply
+from fakestash.engine.table import TABLE, Command
+from fakestash.errors import CommandError, NoPermission
+from fakestash.rest import texts
+from fakestash.rest.acl import readonly_may_run
+from fakestash.rest.render import (
+    encode_json,
+    error_body,
+    resp2_error,
+    result_body,
+    to_resp2,
+)
+from fakestash.rest.request import ALLOWED_METHODS, RestCall, RestError, parse_call
+
+if TYPE_CHECKING:
+    from fakestash.server import Endpoint, FakeStash
+
+JSON_TYPE = "application/json"
+RESP2_TYPE = "application/octet-stream"
+
+
+def handle_request(stash: FakeStash, request: httpx.Request) -> httpx.Response:
+    return respond(stash, request, request.read(), streaming="sync")
+
+
+async def handle_async_request(stash: FakeStash, request: httpx.Request) -> httpx.Response:
+    return respond(stash, request, await request.aread(), streaming="async")
+
+
+def respond(stash: FakeStash, request: httpx.Request, body: bytes, streaming: str) -> httpx.Response:
+    """Authenticate, parse, run and render one request."""
+    if request.method not in ALLOWED_METHODS:
+        return httpx.Response(405, content=b"")
+    try:
+        call = parse_call(request.method, request.url.raw_path, request.headers, body)
+    except RestError as exc:
+        call = None
+        parse_error: RestError | None = exc
+    else:
+        parse_error = None
+    token = call.token if call is not None else _token_only(request)
+    grant = stash.authenticate(request.url.netloc.decode("ascii", "replace"), token)
+    if grant is None:
+        return _json_response(401, error_body(texts.WRONGPASS), None)
+    endpoint, readonly = grant
+    if parse_error is not None or call is None:
+        assert parse_error is not None
+        return _json_response(parse_error.status, error_body(parse_error.text), endpoint)
+    response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+    endpoint.meter.record_request(
+        commands=_billed_commands(call),
+        bytes_in=call.body_size,
+        bytes_out=len(response.content) if call.kind != "stream" else 0,
+    )
+    return response
+
+
+def _token_only(request: httpx.Request) -> str | None:
+    try:
+        return parse_call("HEAD", request.url.raw_path, request.headers, b"").token
+    except RestError:
+        return None
+
+
+def _billed_commands(call: RestCall) -> int:
+    return 0 if call.kind == "head" else len(call.argvs)
+
+
+def _dispatch(
+    stash: FakeStash,
+    endpoint: Endpoint,
+    readonly: bool,
+    call: RestCall,
+    request: httpx.Request,
+    streaming: str,
+) -> httpx.Response:
+    if call.kind == "head":
+        return httpx.Response(200, content=b"", headers=_headers(endpoint, JSON_TYPE))
+    limit = endpoint.limits.max_request_size
+    if limit is not None and call.body_size > limit:
+        return _json_response(400, error_body(texts.request_too_large(limit, call.body_size)), endpoint)
+    if call.kind == "stream":
+        from fakestash.rest.sse import open_stream
+
+        return open_stream(stash, endpoint, readonly, call, request, streaming)
+    if call.resp2 and call.base64:
+        return _json_response(400, error_body(texts.RESP2_WITH_BASE64), endpoint)
+    if call.kind == "command":
+        return _single(endpoint, readonly, call)
+    if call.kind == "pipeline":
+        return _pipeline(endpoint, readonly, call)
+    return _multi_exec(endpoint, readonly, call)
+
+
+# ---- the three request shapes -----------------------------------------------------------
+
+
+def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+    argv = call.argvs[0]
+    try:
+        reply = run_command(endpoint, readonly, argv)
+    except CommandError as exc:
+        return _error_response(call, exc.text, endpoint)
+    if call.resp2:
+        return _raw_response(200, to_resp2(reply), endpoint)
+    content = encode_json(result_body(reply, call.base64))
+    too_big = _response_too_large(endpoint, len(content))
+    if too_big is not None:
+        return _error_response(call, too_big, endpoint)
+    return httpx.Response(200, content=content, headers=_headers(endpoint, JSON_TYPE))
+
+
+def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+    """Each row runs on its own; an error does not stop the rest. Always HTTP 200."""
+    items: list[Reply | ErrorReply] = []
+    for index, argv in enumerate(call.argvs):
+        row_error = call.row_errors.get(index)
+        if row_error is not None:
+            items.append(ErrorReply(row_error))
+            continue
+        try:
+            items.append(run_command(endpoint, readonly, argv))
+        except CommandError as exc:
+            items.append(ErrorReply(exc.text))
+    return _batch_response(endpoint, call, items)
+
+
+def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+    """Atomic. A bad row (unknown, restricted, wrong arity, refused) discards the whole
+    transaction with that row's error; runtime errors are items, as in Redis' EXEC."""
+    if call.resp2:
+        return _json_response(400, error_body(texts.RESP2_WITH_MULTI_EXEC), endpoint)
+    queued: list[tuple[Command, list[bytes]]] = []
+    for index, argv in enumerate(call.argvs):
+        try:
+            row_error = call.row_errors.get(index)
+            if row_error is not None:
+                raise CommandError(row_error)
+            cmd = TABLE.lookup(argv)
+            _check_allowed(endpoint, readonly, cmd, argv)
+        except CommandError as exc:
+            return _json_response(400, error_body(exc.text), endpoint)
+        queued.append((cmd, argv))
+    items = endpoint.database.run_atomic(queued)
+    return _batch_response(endpoint, call, items)
+
+
+def _batch_response(
+    endpoint: Endpoint, call: RestCall, items: Sequence[Reply | ErrorReply]
+) -> httpx.Response:
+    if call.resp2:
+        return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
+    rendered = []
+    for item in items:
+        if isinstance(item, ErrorReply):
+            rendered.append(error_body(item.text))
+            continue
+        body = result_body(item, call.base64)
+        too_big = _response_too_large(endpoint, len(encode_json(body)))
+        rendered.append(error_body(too_big) if too_big is not None else body)
+    return httpx.Response(200, content=encode_json(rendered), headers=_headers(endpoint, JSON_TYPE))
+
+
+# ---- running one command ------------------------------------------------------------------
+
+
+def run_command(endpoint: Endpoint, readonly: bool, argv: list[bytes]) -> Reply:
+    """Look up, check the token's rights and Upstash's limits, then run."""
+    cmd = TABLE.lookup(argv)
+    _check_allowed(endpoint, readonly, cmd, argv)
+    return endpoint.database.run(cmd, argv)
+
+
+def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[bytes]) -> None:
+    if readonly and not readonly_may_run(cmd):
+        raise NoPermission(cmd.name.split("|")[0])
+    limits = endpoint.limits
+    if limits.max_key_size is not None:
+        for key in cmd.keys(argv):
+            if len(key) > limits.max_key_size:
+                raise CommandError(texts.key_too_large(limits.max_key_size, len(key)))
+    if limits.max_record_size is not None and cmd.is_write:
+        if any(len(arg) > limits.max_record_size for arg in argv):
+            raise CommandError(texts.RECORD_TOO_LARGE)
+
+
+def _response_too_large(endpoint: Endpoint, size: int) -> str | None:
+    limit = endpoint.limits.max_request_size
+    if limit is not None and size > limit:
+        return texts.request_too_large(limit, size)
+    return None
+
+
+# ---- responses -----------------------------------------------------------------------------
+
+
+def _headers(endpoint: Endpoint | None, content_type: str) -> dict[str, str]:
+    headers = {"content-type": content_type}
+    if endpoint is not None:
+        headers["upstash-sync-token"] = endpoint.sync_token()
+    return headers
+
+
+def _json_response(status: int, data: object, endpoint: Endpoint | None) -> httpx.Response:
+    return httpx.Response(status, content=encode_json(data), headers=_headers(endpoint, JSON_TYPE))
+
+
+def _raw_response(status: int, content: bytes, endpoint: Endpoint) -> httpx.Response:
+    return httpx.Response(status, content=content, headers=_headers(endpoint, RESP2_TYPE))
+
+
+def _error_response(call: RestCall, text: str, endpoint: Endpoint) -> httpx.Response:
+    if call.resp2:
+        return _raw_response(400, resp2_error(text), endpoint)
+    return _json_response(400, error_body(text), endpoint)

@@ -1,0 +1,77 @@
+"""Render engine replies as Upstash does: JSON (plain or base64) or raw RESP2."""
+
+from __future__ import annotations
+
+import json
+from base64 import b64encode
+from typing import Any
+
+from fakestash.engine.replies import ErrorReply, Reply, Status
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def to_json(reply: Reply) -> Any:
+    """A reply as JSON data: bulk strings as text (invalid UTF-8 replaced by U+FFFD)."""
+    if isinstance(reply, bytes):
+        return reply.decode("utf-8", "replace")
+    if isinstance(reply, list):
+        return [to_json(item) for item in reply]
+    if isinstance(reply, ErrorReply):
+        return reply.text
+    return reply  # int, None, Status (a str)
+
+
+def to_base64_json(reply: Reply) -> Any:
+    """Base64 mode: every string at any depth is base64, except the ``OK`` status."""
+    if isinstance(reply, bytes):
+        return b64encode(reply).decode("ascii")
+    if isinstance(reply, Status):
+        return "OK" if reply == "OK" else b64encode(reply.encode()).decode("ascii")
+    if isinstance(reply, list):
+        return [to_base64_json(item) for item in reply]
+    if isinstance(reply, ErrorReply):
+        return reply.text
+    return reply
+
+
+def result_body(reply: Reply, base64: bool) -> dict[str, Any]:
+    return {"result": to_base64_json(reply) if base64 else to_json(reply)}
+
+
+def error_body(text: str) -> dict[str, Any]:
+    return {"error": text}
+
+
+def encode_json(data: Any) -> bytes:
+    return _dumps(data).encode()
+
+
+def to_resp2(reply: Reply) -> bytes:
+    """A reply in the RESP2 wire format."""
+    out: list[bytes] = []
+    _resp2(reply, out)
+    return b"".join(out)
+
+
+def resp2_error(text: str) -> bytes:
+    return b"-" + text.replace("\r\n", " ").encode() + b"\r\n"
+
+
+def _resp2(reply: Reply, out: list[bytes]) -> None:
+    if isinstance(reply, bytes):
+        out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
+    elif isinstance(reply, Status):
+        out.append(b"+" + reply.encode() + b"\r\n")
+    elif isinstance(reply, bool):
+        out.append(b":1\r\n" if reply else b":0\r\n")
+    elif isinstance(reply, int):
+        out.append(b":%d\r\n" % reply)
+    elif reply is None:
+        out.append(b"$-1\r\n")
+    elif isinstance(reply, ErrorReply):
+        out.append(resp2_error(reply.text))
+    else:
+        out.append(b"*%d\r\n" % len(reply))
+        for item in reply:
+            _resp2(item, out)

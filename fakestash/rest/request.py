@@ -1,0 +1,167 @@
+"""Parse an HTTP request into what the REST face runs: argv lists, token, encoding."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from fakestash.rest import texts
+
+ALLOWED_METHODS = frozenset({"HEAD", "GET", "POST", "PUT"})
+BATCH_PATHS = frozenset({"pipeline", "multi-exec"})
+STREAM_PATHS = frozenset({"subscribe", "psubscribe", "monitor"})
+
+
+class RestError(Exception):
+    """A request-level failure: its HTTP status and Upstash's error text."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
+@dataclass
+class RestCall:
+    """What a request asks for. ``kind``: command, pipeline, multi-exec, stream or head."""
+
+    kind: str
+    token: str | None
+    base64: bool = False
+    resp2: bool = False
+    argvs: list[list[bytes]] = field(default_factory=list)
+    #: Per-row argument errors of a batch (index → text); the row is not run.
+    row_errors: dict[int, str] = field(default_factory=dict)
+    stream: str = ""  # for kind == "stream": subscribe, psubscribe or monitor
+    body_size: int = 0
+
+
+def parse_call(method: str, raw_path: bytes, headers: Any, body: bytes) -> RestCall:
+    """Turn method, raw path (with query), headers and body into a ``RestCall``."""
+    path, _, query = raw_path.partition(b"?")
+    pairs = _query_pairs(query)
+    token = _token(pairs, headers)
+    call = RestCall(kind="command", token=token, body_size=len(body) + len(raw_path))
+    _read_format_headers(call, headers)
+    if method == "HEAD":
+        call.kind = "head"
+        return call
+    segments = _segments(path)
+    extra = [arg for key, value in pairs if key != b"_token" for arg in (key, value)]
+    if not segments:
+        call.argvs = [_json_command(body)] if body or method != "GET" else [[]]
+        return call
+    first = segments[0].decode("utf-8", "replace").lower()
+    if first in BATCH_PATHS and len(segments) == 1:
+        call.kind = first
+        call.argvs, call.row_errors = _json_batch(body)
+    elif first in STREAM_PATHS:
+        call.kind = "stream"
+        call.stream = first
+        call.argvs = [segments[1:] + extra]
+    else:
+        argv = segments + ([body] if body else []) + extra
+        call.argvs = [argv]
+    return call
+
+
+def _segments(path: bytes) -> list[bytes]:
+    trimmed = path.strip(b"/") if path not in (b"", b"/") else b""
+    if not trimmed:
+        return []
+    return [unquote_to_bytes(segment) for segment in trimmed.split(b"/")]
+
+
+def _query_pairs(query: bytes) -> list[tuple[bytes, bytes]]:
+    """Query pairs in URL order; ``+`` is a space and a key without ``=`` has value ""."""
+    pairs = []
+    for part in query.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        pairs.append((_unquote_plus(key), _unquote_plus(value)))
+    return pairs
+
+
+def _unquote_plus(raw: bytes) -> bytes:
+    return unquote_to_bytes(raw.replace(b"+", b" "))
+
+
+def _token(pairs: list[tuple[bytes, bytes]], headers: Any) -> str | None:
+    for key, value in pairs:
+        if key == b"_token":
+            return value.decode("utf-8", "replace")
+    auth = headers.get("authorization")
+    if auth is None:
+        return None
+    scheme, _, rest = auth.partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else auth.strip()
+
+
+def _read_format_headers(call: RestCall, headers: Any) -> None:
+    encoding = headers.get("upstash-encoding")
+    call.base64 = encoding is not None and encoding.strip().lower() == "base64"
+    fmt = headers.get("upstash-response-format")
+    if fmt is None:
+        return
+    fmt = fmt.strip().lower()
+    if fmt == "resp2":
+        call.resp2 = True
+    elif fmt != "json":
+        raise RestError(400, texts.bad_response_format(fmt))
+
+
+def _load_json(body: bytes) -> Any:
+    if not body.strip():
+        raise RestError(400, texts.EMPTY_BODY)
+    try:
+        # Numbers keep their JSON spelling: 1.50 arrives as "1.50", 10 as "10".
+        return json.loads(body, parse_float=str, parse_int=str, parse_constant=str)
+    except ValueError as exc:
+        raise RestError(400, texts.bad_json(str(exc))) from None
+
+
+def _json_command(body: bytes) -> list[bytes]:
+    data = _load_json(body)
+    if not isinstance(data, list):
+        raise RestError(400, texts.NOT_AN_ARRAY)
+    return to_argv(data)
+
+
+def _json_batch(body: bytes) -> tuple[list[list[bytes]], dict[int, str]]:
+    data = _load_json(body)
+    if not isinstance(data, list):
+        raise RestError(400, texts.NOT_AN_ARRAY)
+    argvs: list[list[bytes]] = []
+    errors: dict[int, str] = {}
+    for index, row in enumerate(data):
+        if not isinstance(row, list):
+            errors[index] = texts.PIPELINE_ROW_NOT_AN_ARRAY
+            argvs.append([])
+            continue
+        try:
+            argvs.append(to_argv(row))
+        except RestError as exc:
+            errors[index] = exc.text
+            argvs.append([])
+    return argvs, errors
+
+
+def to_argv(items: list[Any]) -> list[bytes]:
+    """JSON array elements to arguments: strings as UTF-8, numbers as spelled, booleans as
+    ``true``/``false``; null, arrays and objects are refused with Upstash's texts."""
+    argv = []
+    for item in items:
+        if isinstance(item, str):
+            argv.append(item.encode("utf-8", "surrogatepass"))
+        elif item is True or item is False:
+            argv.append(b"true" if item else b"false")
+        elif item is None:
+            raise RestError(400, texts.NULL_ARG)
+        elif isinstance(item, list):
+            raise RestError(400, texts.unsupported_arg("["))
+        else:
+            raise RestError(400, texts.unsupported_arg("{"))
+    return argv

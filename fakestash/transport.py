@@ -1,0 +1,30 @@
+"""httpx transports that answer from a ``FakeStash``: ``httpx.Client(transport=...)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from fakestash.server import FakeStash
+
+
+class FakestashTransport(httpx.BaseTransport):
+    """Serve every request of a sync ``httpx.Client`` from ``stash``."""
+
+    def __init__(self, stash: FakeStash) -> None:
+        self.stash = stash
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.stash.handle_request(request)
+
+
+class AsyncFakestashTransport(httpx.AsyncBaseTransport):
+    """Serve every request of an ``httpx.AsyncClient`` from ``stash``."""
+
+    def __init__(self, stash: FakeStash) -> None:
+        self.stash = stash
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.stash.handle_async_request(request)
