@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,13 @@ class Limits:
     max_request_size: int | None = 10 * 1024 * 1024
     max_record_size: int | None = 100 * 1024 * 1024
     max_key_size: int | None = 32 * 1024
+
+    #: The smallest argument-size limit: arguments below it need no closer check.
+    smallest: int | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sizes = [s for s in (self.max_key_size, self.max_record_size) if s is not None]
+        object.__setattr__(self, "smallest", min(sizes) if sizes else None)
 
 
 DEFAULT_LIMITS = Limits()

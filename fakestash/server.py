@@ -6,7 +6,7 @@ import random
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 import fakestash.engine.commands  # noqa: F401  (fills the command table)
@@ -18,8 +18,14 @@ from fakestash.meter import Meter
 if TYPE_CHECKING:
     import httpx
 
+    from fakestash.engine.broker import Broker
     from fakestash.engine.replies import Reply
+    from fakestash.pubsub_api import Collector, CommandLog
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
+
+
+#: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``.
+DatabaseFactory = Callable[..., Database]
 
 
 @dataclass
@@ -78,8 +84,12 @@ class FakeStash:
         token: str | None = None,
         readonly_token: str | None = None,
         limits: Limits | None = None,
+        database_factory: DatabaseFactory | None = None,
     ) -> None:
         self.seed = seed
+        #: Builds each database (keyword args: clock, rng, lock, name). The default is the
+        #: in-memory ``Database``; conformance tests pass a real-Redis backend here.
+        self.database_factory: DatabaseFactory = database_factory or Database
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
@@ -104,7 +114,7 @@ class FakeStash:
             url=url,
             token=token or "fs_" + secrets.token_urlsafe(24),
             readonly_token=readonly_token or "fs_ro_" + secrets.token_urlsafe(24),
-            database=Database(
+            database=self.database_factory(
                 clock=self.clock,
                 rng=self.rng,
                 lock=self.lock,
@@ -188,6 +198,41 @@ class FakeStash:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    # ---- pub/sub, monitor, meter (test side; fakestash/pubsub_api.py) ----------------------
+
+    def subscribe(self, *channels: Any, db: int = 0) -> Collector:
+        """A test-side subscriber recording every message: ``stash.subscribe("chat")``."""
+        from fakestash import pubsub_api
+
+        return pubsub_api.subscribe(self.endpoints[db].database, channels)
+
+    def psubscribe(self, *patterns: Any, db: int = 0) -> Collector:
+        from fakestash import pubsub_api
+
+        return pubsub_api.psubscribe(self.endpoints[db].database, patterns)
+
+    def ssubscribe(self, *channels: Any, db: int = 0) -> Collector:
+        from fakestash import pubsub_api
+
+        return pubsub_api.ssubscribe(self.endpoints[db].database, channels)
+
+    def monitor(self, db: int = 0) -> CommandLog:
+        """Record every command the database runs: ``with stash.monitor() as log: ...``."""
+        from fakestash import pubsub_api
+
+        return pubsub_api.monitor(self.endpoints[db].database)
+
+    def broker(self, db: int = 0) -> Broker:
+        """The database's pub/sub broker (buffer limits, idle timeout, subscriber waits)."""
+        from fakestash.engine.broker import broker_of
+
+        return broker_of(self.endpoints[db].database)
+
+    @property
+    def meter(self) -> Meter:
+        """The first database's usage meter (others: ``stash.endpoints[i].meter``)."""
+        return self.endpoints[0].meter
 
     # ---- HTTP ----------------------------------------------------------------------------
 

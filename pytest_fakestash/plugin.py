@@ -57,7 +57,7 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
     """FakeStash(...) keyword arguments: ini defaults, overridden by the closest marker."""
     clock_name = str(config.getini("fakestash_clock")).strip().lower()
     if clock_name not in ("system", "manual"):
-        raise pytest.UsageError(f"fakestash_clock must be 'system' or 'manual', not {clock_name!r}")
+        pytest.fail(f"fakestash_clock must be 'system' or 'manual', not {clock_name!r}", pytrace=False)
     options: dict[str, Any] = {
         "seed": int(config.getini("fakestash_seed")),
         "url": config.getini("fakestash_url"),
@@ -68,12 +68,13 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
     }
     if marker is not None:
         if marker.args:
-            raise pytest.UsageError("@pytest.mark.fakestash takes keyword arguments only")
+            pytest.fail("@pytest.mark.fakestash takes keyword arguments only", pytrace=False)
         unknown = set(marker.kwargs) - SERVER_KWARGS - {"strict"}
         if unknown:
-            raise pytest.UsageError(
+            pytest.fail(
                 f"@pytest.mark.fakestash got unknown arguments {sorted(unknown)}; "
-                f"it takes {sorted(SERVER_KWARGS | {'strict'})}"
+                f"it takes {sorted(SERVER_KWARGS | {'strict'})}",
+                pytrace=False,
             )
         options.update(marker.kwargs)
     return options

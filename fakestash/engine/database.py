@@ -80,15 +80,18 @@ class Database:
 
     def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
         """Run an already looked-up command (arity checked)."""
+        handler = cmd.handler
+        assert handler is not None
+        args = list(argv[cmd.arg_start :])
         with self.lock:
             if self._depth == 0:
                 self.now_ms = self.clock.time_ms()
-            for observer in self.observers:
-                observer(self, argv, source)
+            if self.observers:
+                for observer in self.observers:
+                    observer(self, argv, source)
             self._depth += 1
             try:
-                assert cmd.handler is not None
-                return cmd.handler(self, list(argv[1:]) if "|" not in cmd.name else list(argv[2:]))
+                return handler(self, args)
             finally:
                 self._depth -= 1
                 if cmd.is_write:
@@ -99,12 +102,18 @@ class Database:
         command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
         results: list[Reply] = []
         with self.frozen_time():
+            self._observe_bare((b"MULTI",))  # MONITOR shows MULTI, the commands, then EXEC
             for cmd, argv in queued:
                 try:
                     results.append(self.run(cmd, argv))
                 except CommandError as exc:
                     results.append(ErrorReply(exc.text))
+            self._observe_bare((b"EXEC",))
         return results
+
+    def _observe_bare(self, argv: Sequence[bytes], source: str = "0.0.0.0:0") -> None:
+        for observer in self.observers:
+            observer(self, argv, source)
 
     def frozen_time(self) -> _FrozenTime:
         """Hold ``now_ms`` fixed for a block of commands (a script, a transaction)."""

@@ -25,10 +25,15 @@ def scan_position(item: bytes) -> int:
 
 
 def parse_cursor(raw: bytes) -> int:
-    """Redis reads the cursor with strtoull: any unsigned 64-bit decimal."""
-    if not raw.isdigit() or int(raw) >= 2**64:
+    """Redis reads the cursor with strtoul: an unsigned 64-bit decimal, with an optional
+    sign (``-1`` wraps to 2**64 - 1), no leading space; the empty string is cursor 0."""
+    sign, digits = (raw[:1], raw[1:]) if raw[:1] in (b"+", b"-") else (b"", raw)
+    if (digits and not digits.isdigit()) or (sign and not digits):
         raise CommandError(INVALID_CURSOR)
-    return int(raw)
+    value = int(digits) if digits else 0
+    if value >= 2**64:
+        raise CommandError(INVALID_CURSOR)
+    return (-value) % 2**64 if sign == b"-" else value
 
 
 def scan_page(

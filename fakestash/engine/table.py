@@ -44,9 +44,13 @@ class Command:
     group: str = ""
     summary: str = ""
 
-    @property
-    def is_write(self) -> bool:
-        return WRITE in self.flags
+    def __post_init__(self) -> None:
+        # Precomputed for the hot path: where the handler's arguments start, write-ness.
+        object.__setattr__(self, "arg_start", 2 if "|" in self.name else 1)
+        object.__setattr__(self, "is_write", WRITE in self.flags)
+
+    arg_start: int = field(init=False, default=1)
+    is_write: bool = field(init=False, default=False)
 
     def keys(self, argv: Sequence[bytes]) -> list[bytes]:
         """The key arguments of a full argv (command name included)."""
@@ -67,6 +71,7 @@ class CommandTable:
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
+        self._by_spelling: dict[bytes, Command] = {}  # b"SET", b"set"… as clients send them
 
     def add(self, cmd: Command) -> None:
         parent, _, sub = cmd.name.partition("|")
@@ -99,8 +104,14 @@ class CommandTable:
         if not argv:
             raise CommandError("ERR empty command")
         raw = argv[0]
+        cmd = self._by_spelling.get(raw)
+        if cmd is not None and not cmd.subcommands:
+            cmd.check_arity(len(argv))
+            return cmd
         name = raw.decode("utf-8", "replace").lower()
         cmd = self._commands.get(name)
+        if cmd is not None and cmd.handler is not None and len(self._by_spelling) < 4096:
+            self._by_spelling[raw] = cmd
         if cmd is None:
             raise UnknownCommand(raw.decode("utf-8", "replace"))
         if REST_RESTRICTED in cmd.flags and cmd.handler is None:

@@ -9,6 +9,7 @@ import httpx
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
+from fakestash.meter import billable
 from fakestash.rest import texts
 from fakestash.rest.acl import readonly_may_run
 from fakestash.rest.render import (
@@ -18,7 +19,14 @@ from fakestash.rest.render import (
     result_body,
     to_resp2,
 )
-from fakestash.rest.request import ALLOWED_METHODS, RestCall, RestError, parse_call
+from fakestash.rest.request import (
+    ALLOWED_METHODS,
+    RestCall,
+    RestError,
+    parse_call,
+    read_headers,
+    request_token,
+)
 
 if TYPE_CHECKING:
     from fakestash.server import Endpoint, FakeStash
@@ -39,39 +47,37 @@ def respond(stash: FakeStash, request: httpx.Request, body: bytes, streaming: st
     """Authenticate, parse, run and render one request."""
     if request.method not in ALLOWED_METHODS:
         return httpx.Response(405, content=b"")
-    try:
-        call = parse_call(request.method, request.url.raw_path, request.headers, body)
-    except RestError as exc:
-        call = None
-        parse_error: RestError | None = exc
-    else:
-        parse_error = None
-    token = call.token if call is not None else _token_only(request)
+    raw_path = request.url.raw_path
+    headers = read_headers(request.headers.raw)
+    token = request_token(raw_path, headers)
     grant = stash.authenticate(request.url.netloc.decode("ascii", "replace"), token)
     if grant is None:
         return _json_response(401, error_body(texts.WRONGPASS), None)
     endpoint, readonly = grant
-    if parse_error is not None or call is None:
-        assert parse_error is not None
-        return _json_response(parse_error.status, error_body(parse_error.text), endpoint)
+    try:
+        call = parse_call(request.method, raw_path, headers, body)
+    except RestError as exc:
+        return _json_response(exc.status, error_body(exc.text), endpoint)
     response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+    billed = _billed_commands(call)
     endpoint.meter.record_request(
-        commands=_billed_commands(call),
+        commands=len(billed),
+        argvs=billed,
         bytes_in=call.body_size,
         bytes_out=len(response.content) if call.kind != "stream" else 0,
     )
     return response
 
 
-def _token_only(request: httpx.Request) -> str | None:
-    try:
-        return parse_call("HEAD", request.url.raw_path, request.headers, b"").token
-    except RestError:
-        return None
-
-
-def _billed_commands(call: RestCall) -> int:
-    return 0 if call.kind == "head" else len(call.argvs)
+def _billed_commands(call: RestCall) -> list[list[bytes]]:
+    """Upstash bills each command (each pipeline/transaction row; not the MULTI/EXEC
+    around /multi-exec), except operational ones (PING, INFO...); a stream is one
+    SUBSCRIBE/PSUBSCRIBE/MONITOR."""
+    if call.kind == "head":
+        return []
+    if call.kind == "stream":
+        return [[call.stream.upper().encode(), *call.argvs[0]]]
+    return billable(call.argvs)
 
 
 def _dispatch(
@@ -158,15 +164,20 @@ def _batch_response(
 ) -> httpx.Response:
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
-    rendered = []
-    for item in items:
-        if isinstance(item, ErrorReply):
-            rendered.append(error_body(item.text))
-            continue
-        body = result_body(item, call.base64)
-        too_big = _response_too_large(endpoint, len(encode_json(body)))
-        rendered.append(error_body(too_big) if too_big is not None else body)
-    return httpx.Response(200, content=encode_json(rendered), headers=_headers(endpoint, JSON_TYPE))
+    rendered = [
+        error_body(item.text) if isinstance(item, ErrorReply) else result_body(item, call.base64)
+        for item in items
+    ]
+    content = encode_json(rendered)
+    if _response_too_large(endpoint, len(content)) is not None:
+        content = encode_json([_within_limit(endpoint, body) for body in rendered])
+    return httpx.Response(200, content=content, headers=_headers(endpoint, JSON_TYPE))
+
+
+def _within_limit(endpoint: Endpoint, body: dict[str, object]) -> dict[str, object]:
+    """A batch item whose reply alone exceeds the size limit becomes that error."""
+    too_big = _response_too_large(endpoint, len(encode_json(body)))
+    return error_body(too_big) if too_big is not None else body
 
 
 # ---- running one command ------------------------------------------------------------------
@@ -183,6 +194,8 @@ def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[
     if readonly and not readonly_may_run(cmd):
         raise NoPermission(cmd.name.split("|")[0])
     limits = endpoint.limits
+    if limits.smallest is None or max(map(len, argv)) <= limits.smallest:
+        return
     if limits.max_key_size is not None:
         for key in cmd.keys(argv):
             if len(key) > limits.max_key_size:

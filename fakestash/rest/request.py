@@ -28,7 +28,6 @@ class RestCall:
     """What a request asks for. ``kind``: command, pipeline, multi-exec, stream or head."""
 
     kind: str
-    token: str | None
     base64: bool = False
     resp2: bool = False
     argvs: list[list[bytes]] = field(default_factory=list)
@@ -42,8 +41,7 @@ def parse_call(method: str, raw_path: bytes, headers: Any, body: bytes) -> RestC
     """Turn method, raw path (with query), headers and body into a ``RestCall``."""
     path, _, query = raw_path.partition(b"?")
     pairs = _query_pairs(query)
-    token = _token(pairs, headers)
-    call = RestCall(kind="command", token=token, body_size=len(body) + len(raw_path))
+    call = RestCall(kind="command", body_size=len(body) + len(raw_path))
     _read_format_headers(call, headers)
     if method == "HEAD":
         call.kind = "head"
@@ -89,7 +87,24 @@ def _unquote_plus(raw: bytes) -> bytes:
     return unquote_to_bytes(raw.replace(b"+", b" "))
 
 
-def _token(pairs: list[tuple[bytes, bytes]], headers: Any) -> str | None:
+READ_HEADERS = frozenset({b"authorization", b"upstash-encoding", b"upstash-response-format", b"accept"})
+
+
+def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request headers the REST face reads, in one pass (lower-case names)."""
+    found = {}
+    for name, value in raw:
+        lower = name.lower()
+        if lower in READ_HEADERS:
+            found[lower.decode("ascii")] = value.decode("latin-1")
+    return found
+
+
+def request_token(raw_path: bytes, headers: Any) -> str | None:
+    """The token a request presents: ``?_token=`` wins over ``Authorization`` (with or
+    without the ``Bearer`` prefix)."""
+    query = raw_path.partition(b"?")[2]
+    pairs = _query_pairs(query) if b"_token" in query else []
     for key, value in pairs:
         if key == b"_token":
             return value.decode("utf-8", "replace")
@@ -152,6 +167,10 @@ def _json_batch(body: bytes) -> tuple[list[list[bytes]], dict[int, str]]:
 def to_argv(items: list[Any]) -> list[bytes]:
     """JSON array elements to arguments: strings as UTF-8, numbers as spelled, booleans as
     ``true``/``false``; null, arrays and objects are refused with Upstash's texts."""
+    try:
+        return [item.encode() for item in items]  # the common case: all strings
+    except (AttributeError, UnicodeEncodeError):
+        pass
     argv = []
     for item in items:
         if isinstance(item, str):

@@ -1,1 +1,342 @@
-"""Functions commands (placeholder until this family lands)."""
+"""Functions: FUNCTION LOAD/DELETE/FLUSH/KILL/LIST/STATS and FCALL/FCALL_RO.
+
+Libraries live in ``db.extensions["functions"]`` with their own Lua runtime (as Redis keeps
+functions apart from EVAL scripts). Library code runs once at load with only
+``redis.register_function``, ``redis.log`` and the version fields; the registered callbacks
+then run with the full API, ``fn(keys, args)``.
+
+Upstash deviation, copied: FCALL_RO runs a function without the ``no-writes`` flag; only
+an actual write inside it is refused ("Write commands are not allowed from read-only
+scripts."). Redis refuses such a call up front.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lupa import lua51
+
+from fakestash.engine.commands.scripting import caller_read_only, eval_keys
+from fakestash.engine.glob import glob_match
+from fakestash.engine.lua import LuaEngine, ScriptRun
+from fakestash.engine.lua.runtime import LuaCallError
+from fakestash.engine.lua.shebang import SCRIPT_FLAGS, parse_library_header
+from fakestash.engine.replies import OK, Reply
+from fakestash.engine.table import NOSCRIPT, READONLY, command, container
+from fakestash.errors import CommandError
+
+if TYPE_CHECKING:
+    from fakestash.engine.database import Database
+
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+BAD_NAME = (
+    "Library names can only contain letters, numbers, or underscores(_) "
+    "and must be at least one character long"
+)
+
+
+@dataclass
+class Function:
+    name: str
+    callback: Any
+    flags: frozenset[str]
+    description: str | None
+
+
+@dataclass
+class Library:
+    name: str
+    code: bytes
+    functions: dict[str, Function] = field(default_factory=dict)
+
+
+@dataclass
+class FunctionStore:
+    """The function libraries of one database and their Lua runtime."""
+
+    seed: int
+    engine: LuaEngine | None = None
+    libraries: dict[str, Library] = field(default_factory=dict)
+
+    def lua(self) -> LuaEngine:
+        if self.engine is None:
+            self.engine = LuaEngine(self.seed)
+        return self.engine
+
+    def find(self, name: str) -> Function | None:
+        for library in self.libraries.values():
+            function = library.functions.get(name)
+            if function is not None:
+                return function
+        return None
+
+    def owner(self, name: str) -> str | None:
+        """The library that has a function of this name."""
+        for library in self.libraries.values():
+            if name in library.functions:
+                return library.name
+        return None
+
+    def flush(self) -> None:
+        self.libraries.clear()
+        self.engine = None
+
+
+def function_store(db: Database) -> FunctionStore:
+    store = db.extensions.get("functions")
+    if store is None:
+        store = db.extensions["functions"] = FunctionStore(seed=db.rng.getrandbits(32))
+    return store  # type: ignore[no-any-return]
+
+
+# ---- FUNCTION LOAD ---------------------------------------------------------------------
+
+
+def _string(value: Any) -> str | None:
+    """``luaGetStringSds``: strings and numbers (as Lua prints them) are strings."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "%.14g" % value
+    return None
+
+
+class _Registrar:
+    """``redis.register_function`` during one FUNCTION LOAD."""
+
+    def __init__(self, engine: LuaEngine, library: Library) -> None:
+        self.engine = engine
+        self.library = library
+
+    def __call__(self, *args: Any) -> None:
+        if len(args) == 1:
+            name, callback, flags, description = self._named(args[0])
+        elif len(args) == 2:
+            name = _string(args[0])
+            if name is None:
+                _fail("first argument to redis.register_function must be a string")
+            if not self.engine.is_function(args[1]):
+                _fail("second argument to redis.register_function must be a function")
+            callback, flags, description = args[1], frozenset(), None
+        else:
+            _fail("wrong number of arguments to redis.register_function")
+        if not _NAME.fullmatch(name):
+            _fail(BAD_NAME)
+        if name in self.library.functions:
+            _fail("Function already exists in the library")
+        self.library.functions[name] = Function(name, callback, flags, description)
+
+    def _named(self, table: Any) -> tuple[str, Any, frozenset[str], str | None]:
+        if lua51.lua_type(table) != "table":
+            _fail(
+                "calling redis.register_function with a single argument is only applicable "
+                "to Lua table (representing named arguments)."
+            )
+        name: str | None = None
+        callback: Any = None
+        flags: frozenset[str] = frozenset()
+        description: str | None = None
+        for key, value in table.items():
+            key_text = _string(key)
+            if key_text is None:
+                _fail("named argument key given to redis.register_function is not a string")
+            key_text = key_text.lower()
+            if key_text == "function_name":
+                name = _string(value)
+                if name is None:
+                    _fail("function_name argument given to redis.register_function must be a string")
+            elif key_text == "description":
+                description = _string(value)
+                if description is None:
+                    _fail("description argument given to redis.register_function must be a string")
+            elif key_text == "callback":
+                if not self.engine.is_function(value):
+                    _fail("callback argument given to redis.register_function must be a function")
+                callback = value
+            elif key_text == "flags":
+                flags = _flags(value)
+            else:
+                _fail("unknown argument given to redis.register_function")
+        if name is None:
+            _fail("redis.register_function must get a function name argument")
+        if callback is None:
+            _fail("redis.register_function must get a callback argument")
+        return name, callback, flags, description
+
+
+def _flags(value: Any) -> frozenset[str]:
+    if lua51.lua_type(value) != "table":
+        _fail("flags argument to redis.register_function must be a table representing function flags")
+    flags: set[str] = set()
+    index = 1
+    while value[index] is not None:
+        flag = _string(value[index])
+        if flag is None or flag.lower() not in SCRIPT_FLAGS:
+            _fail("unknown flag given")
+        flags.add(flag.lower())
+        index += 1
+    return frozenset(flags)
+
+
+def _fail(message: str) -> Any:
+    raise LuaCallError(b"ERR " + message.encode())
+
+
+container("function", (NOSCRIPT,))
+
+
+@command("function|load", -3, (NOSCRIPT,))
+def function_load(db: Database, args: list[bytes]) -> Reply:
+    """Load a library of functions; reply with its name."""
+    replace = False
+    for option in args[:-1]:
+        if option.lower() != b"replace":
+            raise CommandError(f"ERR Unknown option given: {option.decode('utf-8', 'replace')}")
+        replace = True
+    code = args[-1]
+    header = parse_library_header(code)
+    if not _NAME.fullmatch(header.name):
+        raise CommandError("ERR " + BAD_NAME)
+    store = function_store(db)
+    if header.name in store.libraries and not replace:
+        raise CommandError(f"ERR Library '{header.name}' already exists")
+    library = Library(header.name, code)
+    engine = store.lua()
+    engine.load_library(header.body, _Registrar(engine, library))
+    if not library.functions:
+        raise CommandError("ERR No functions registered")
+    for name in library.functions:
+        owner = store.owner(name)
+        if owner is not None and owner != header.name:
+            raise CommandError(f"ERR Function {name} already exists")
+    store.libraries[header.name] = library
+    return header.name.encode()
+
+
+@command("function|delete", 3, (NOSCRIPT,))
+def function_delete(db: Database, args: list[bytes]) -> Reply:
+    """Delete a library and its functions."""
+    store = function_store(db)
+    if store.libraries.pop(args[0].decode("utf-8", "replace"), None) is None:
+        raise CommandError("ERR Library not found")
+    return OK
+
+
+@command("function|flush", -2, (NOSCRIPT,))
+def function_flush(db: Database, args: list[bytes]) -> Reply:
+    """Delete every library (SYNC and ASYNC are the same here)."""
+    if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):
+        raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+    function_store(db).flush()
+    return OK
+
+
+@command("function|kill", 2, (NOSCRIPT,))
+def function_kill(db: Database, args: list[bytes]) -> Reply:
+    """Always NOTBUSY: a function runs whole under the lock, so none is ever seen running."""
+    raise CommandError("NOTBUSY No scripts in execution right now.")
+
+
+@command("function|list", -2, (NOSCRIPT,))
+def function_list(db: Database, args: list[bytes]) -> Reply:
+    """The libraries (by name), their functions and, WITHCODE, their code."""
+    with_code = False
+    pattern: bytes | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not with_code and arg.lower() == b"withcode":
+            with_code = True
+        elif pattern is None and arg.lower() == b"libraryname":
+            if i >= len(args) - 1:
+                raise CommandError("ERR library name argument was not given")
+            i += 1
+            pattern = args[i]
+        else:
+            raise CommandError(f"ERR Unknown argument {arg.decode('utf-8', 'replace')}")
+        i += 1
+    reply: list[Reply] = []
+    for name in sorted(function_store(db).libraries):
+        library = function_store(db).libraries[name]
+        if pattern is not None and not glob_match(pattern, name.encode()):
+            continue
+        reply.append(_describe(library, with_code))
+    return reply
+
+
+def _describe(library: Library, with_code: bool) -> list[Reply]:
+    functions: list[Reply] = []
+    for fname in sorted(library.functions):
+        function = library.functions[fname]
+        flags: list[Reply] = [flag.encode() for flag in SCRIPT_FLAGS if flag in function.flags]
+        functions.append(
+            [
+                b"name", fname.encode(),
+                b"description",
+                function.description.encode() if function.description is not None else None,
+                b"flags", flags,
+            ]
+        )
+    entry: list[Reply] = [
+        b"library_name", library.name.encode(), b"engine", b"LUA", b"functions", functions,
+    ]
+    if with_code:
+        entry += [b"library_code", library.code]
+    return entry
+
+
+@command("function|stats", 2, (NOSCRIPT,))
+def function_stats(db: Database, args: list[bytes]) -> Reply:
+    """No running script, and the library and function counts of the Lua engine."""
+    libraries = function_store(db).libraries
+    count = sum(len(library.functions) for library in libraries.values())
+    return [
+        b"running_script", None,
+        b"engines", [b"LUA", [b"libraries_count", len(libraries), b"functions_count", count]],
+    ]
+
+
+# ---- FCALL ------------------------------------------------------------------------------
+
+
+def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
+    name = args[0].decode("utf-8", "replace")
+    store = function_store(db)
+    function = store.find(name)
+    if function is None:
+        raise CommandError("ERR Function not found")
+    try:
+        numkeys = int(args[1])
+    except ValueError:
+        raise CommandError("ERR Bad number of keys provided") from None
+    if numkeys > len(args) - 2:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    if numkeys < 0:
+        raise CommandError("ERR Number of keys can't be negative")
+    keys, argv = args[2 : 2 + numkeys], args[2 + numkeys :]
+    run = ScriptRun(
+        db=db,
+        name=name,
+        read_only=ro or "no-writes" in function.flags,
+        caller_read_only=caller_read_only.get(),
+        locked_keys=frozenset(keys) if "allow-key-locking" in function.flags else None,
+    )
+    return store.lua().run_function(function.callback, keys, argv, run)
+
+
+def _fcall_keys(argv: Any) -> list[bytes]:
+    return eval_keys(argv)
+
+
+@command("fcall", -3, (NOSCRIPT,), key_finder=_fcall_keys)
+def fcall(db: Database, args: list[bytes]) -> Reply:
+    """Call a function."""
+    return _fcall(db, args, ro=False)
+
+
+@command("fcall_ro", -3, (NOSCRIPT, READONLY), key_finder=_fcall_keys)
+def fcall_ro(db: Database, args: list[bytes]) -> Reply:
+    """Call a function read-only (Upstash: even one without the no-writes flag)."""
+    return _fcall(db, args, ro=True)

@@ -1,1 +1,394 @@
-"""Keys commands (placeholder until this family lands)."""
+"""Generic key commands: DEL EXISTS TYPE, expiry (EXPIRE… TTL… PERSIST), RENAME COPY,
+KEYS SCAN RANDOMKEY, and DUMP/RESTORE (RDB payloads, see ``fakestash.engine.rdb``).
+
+Texts and edge cases follow redis/src/db.c and expire.c, checked against a real Redis 7.0.
+Upstash's deviations (spec §8) are kept: UNLINK with no key answers 0, ``COPY k k``
+answers 0, and SCAN takes Upstash's WITHTYPE flag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakestash.engine import rdb
+from fakestash.engine.args import INT64_MAX, parse_int
+from fakestash.engine.database import Database, type_name
+from fakestash.engine.glob import compile_glob
+from fakestash.engine.replies import OK, Reply, Status
+from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
+
+# ---- existence -----------------------------------------------------------------------------
+
+
+def _delete_many(db: Database, keys: list[bytes]) -> int:
+    lookup, delete = db.lookup, db.delete
+    return sum(1 for key in keys if lookup(key) is not None and delete(key))
+
+
+@command("del", -2, [WRITE], keys=(1, -1, 1))
+def del_(db: Database, args: list[bytes]) -> Reply:
+    """Delete keys; returns how many existed."""
+    return _delete_many(db, args)
+
+
+@command("unlink", -1, [WRITE, FAST], keys=(1, -1, 1))
+def unlink(db: Database, args: list[bytes]) -> Reply:
+    """Delete keys (Upstash: with no key it answers 0 rather than an arity error)."""
+    return _delete_many(db, args)
+
+
+@command("exists", -2, [READONLY, FAST], keys=(1, -1, 1))
+def exists(db: Database, args: list[bytes]) -> Reply:
+    """How many of the keys exist (a key named twice counts twice)."""
+    lookup = db.lookup
+    return sum(1 for key in args if lookup(key) is not None)
+
+
+@command("touch", -2, [READONLY, FAST], keys=(1, -1, 1))
+def touch(db: Database, args: list[bytes]) -> Reply:
+    """Count the keys that exist (fakestash keeps no access times to update)."""
+    return exists(db, args)
+
+
+@command("type", 2, [READONLY, FAST], keys=(1, 1, 1))
+def type_(db: Database, args: list[bytes]) -> Reply:
+    """The type of the value at a key, or ``none``."""
+    value = db.lookup(args[0])
+    return Status("none" if value is None else type_name(value))
+
+
+# ---- expiry --------------------------------------------------------------------------------
+
+_NX, _XX, _GT, _LT = 1, 2, 4, 8
+_EXPIRE_FLAGS = {b"NX": _NX, b"XX": _XX, b"GT": _GT, b"LT": _LT}
+
+
+def _expire_flags(options: list[bytes]) -> int:
+    flags = 0
+    for raw in options:
+        flag = _EXPIRE_FLAGS.get(raw.upper())
+        if flag is None:
+            raise CommandError(f"ERR Unsupported option {raw.decode('utf-8', 'replace')}")
+        flags |= flag
+    if flags & _NX and flags & (_XX | _GT | _LT):
+        raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if flags & _GT and flags & _LT:
+        raise CommandError("ERR GT and LT options at the same time are not compatible")
+    return flags
+
+
+def _expire(db: Database, args: list[bytes], name: str, unit_ms: int, relative: bool) -> int:
+    """Redis' ``expireGenericCommand``: options first, then the number, then the key."""
+    flags = _expire_flags(args[2:])
+    when = parse_int(args[1])
+    invalid = CommandError(f"ERR invalid expire time in '{name}' command")
+    if unit_ms == 1000:
+        if not -(INT64_MAX // 1000) <= when <= INT64_MAX // 1000:  # C division truncates
+            raise invalid
+        when *= 1000
+    if relative:
+        if when > INT64_MAX - db.now_ms:
+            raise invalid
+        when += db.now_ms
+    key = args[0]
+    if db.lookup(key) is None:
+        return 0
+    if flags and not _flags_allow(flags, db.expiry_of(key), when):
+        return 0
+    db.expire_at(key, when)
+    return 1
+
+
+def _flags_allow(flags: int, current: int | None, when: int) -> bool:
+    """NX/XX/GT/LT against the current expiry (no expiry counts as infinite)."""
+    if flags & _NX and current is not None:
+        return False
+    if flags & _XX and current is None:
+        return False
+    if flags & _GT and (current is None or when <= current):
+        return False
+    return not (flags & _LT and current is not None and when >= current)
+
+
+@command("expire", -3, [WRITE, FAST], keys=(1, 1, 1))
+def expire(db: Database, args: list[bytes]) -> Reply:
+    """Set a key's time to live in seconds (NX XX GT LT)."""
+    return _expire(db, args, "expire", 1000, relative=True)
+
+
+@command("pexpire", -3, [WRITE, FAST], keys=(1, 1, 1))
+def pexpire(db: Database, args: list[bytes]) -> Reply:
+    """Set a key's time to live in milliseconds (NX XX GT LT)."""
+    return _expire(db, args, "pexpire", 1, relative=True)
+
+
+@command("expireat", -3, [WRITE, FAST], keys=(1, 1, 1))
+def expireat(db: Database, args: list[bytes]) -> Reply:
+    """Set a key's expiry as a Unix time in seconds (NX XX GT LT)."""
+    return _expire(db, args, "expireat", 1000, relative=False)
+
+
+@command("pexpireat", -3, [WRITE, FAST], keys=(1, 1, 1))
+def pexpireat(db: Database, args: list[bytes]) -> Reply:
+    """Set a key's expiry as a Unix time in milliseconds (NX XX GT LT)."""
+    return _expire(db, args, "pexpireat", 1, relative=False)
+
+
+def _ttl_ms(db: Database, key: bytes) -> int:
+    """Remaining ms (never negative); -2 if missing, -1 if it has no expiry."""
+    if db.lookup(key) is None:
+        return -2
+    when = db.expiry_of(key)
+    if when is None:
+        return -1
+    return max(when - db.now_ms, 0)
+
+
+@command("ttl", 2, [READONLY, FAST], keys=(1, 1, 1))
+def ttl(db: Database, args: list[bytes]) -> Reply:
+    """Seconds to live, rounded to the nearest second (-2 missing, -1 no expiry)."""
+    remaining = _ttl_ms(db, args[0])
+    if remaining < 0:
+        return remaining
+    return (remaining + 500) // 1000
+
+
+@command("pttl", 2, [READONLY, FAST], keys=(1, 1, 1))
+def pttl(db: Database, args: list[bytes]) -> Reply:
+    """Milliseconds to live (-2 missing, -1 no expiry)."""
+    return _ttl_ms(db, args[0])
+
+
+def _expiretime(db: Database, key: bytes, unit_ms: int) -> int:
+    if db.lookup(key) is None:
+        return -2
+    when = db.expiry_of(key)
+    if when is None:
+        return -1
+    return when if unit_ms == 1 else (when + 500) // 1000  # Redis rounds, as TTL does
+
+
+@command("expiretime", 2, [READONLY, FAST], keys=(1, 1, 1))
+def expiretime(db: Database, args: list[bytes]) -> Reply:
+    """The Unix time (seconds, rounded) a key expires at (-2 missing, -1 no expiry)."""
+    return _expiretime(db, args[0], 1000)
+
+
+@command("pexpiretime", 2, [READONLY, FAST], keys=(1, 1, 1))
+def pexpiretime(db: Database, args: list[bytes]) -> Reply:
+    """The absolute Unix time (ms) a key expires at (-2 missing, -1 no expiry)."""
+    return _expiretime(db, args[0], 1)
+
+
+@command("persist", 2, [WRITE, FAST], keys=(1, 1, 1))
+def persist(db: Database, args: list[bytes]) -> Reply:
+    """Remove a key's expiry: 1 if it had one, else 0."""
+    if db.lookup(args[0]) is None:
+        return 0
+    return 1 if db.persist(args[0]) else 0
+
+
+# ---- rename / copy -------------------------------------------------------------------------
+
+
+def _rename(db: Database, args: list[bytes], nx: bool) -> Reply:
+    src, dst = args
+    value = db.lookup(src)
+    if value is None:
+        raise CommandError(NO_SUCH_KEY)
+    if src == dst:
+        return 0 if nx else OK
+    if nx and db.lookup(dst) is not None:
+        return 0
+    when = db.expiry_of(src)
+    db.delete(src)
+    db.put(dst, value)
+    if when is not None:
+        db.expires[dst] = when  # the TTL moves with the value, already known to be live
+    return 1 if nx else OK
+
+
+@command("rename", 3, [WRITE], keys=(1, 2, 1))
+def rename(db: Database, args: list[bytes]) -> Reply:
+    """Rename a key (replacing the target); its TTL moves with it."""
+    return _rename(db, args, nx=False)
+
+
+@command("renamenx", 3, [WRITE, FAST], keys=(1, 2, 1))
+def renamenx(db: Database, args: list[bytes]) -> Reply:
+    """Rename a key only if the new name is free: 1 if renamed, 0 if not."""
+    return _rename(db, args, nx=True)
+
+
+def copy_value(value: Any) -> Any:
+    """An independent copy of a stored value (strings are immutable bytes)."""
+    return value if type(value) is bytes else value.copy()
+
+
+@command("copy", -3, [WRITE], keys=(1, 2, 1))
+def copy(db: Database, args: list[bytes]) -> Reply:
+    """Copy a key's value (and TTL) to another key: 1 if copied, 0 if not (DB 0 only)."""
+    src, dst = args[0], args[1]
+    replace = False
+    i = 2
+    while i < len(args):
+        word = args[i].upper()
+        if word == b"REPLACE":
+            replace = True
+        elif word == b"DB" and i + 1 < len(args):
+            if not -(2**31) <= parse_int(args[i + 1]) < 2**31:
+                raise CommandError(
+                    "ERR value is out of range, value must between -2147483648 and 2147483647"
+                )
+            if parse_int(args[i + 1]) != 0:
+                raise CommandError("ERR DB index is out of range")
+            i += 1
+        else:
+            raise CommandError(SYNTAX)
+        i += 1
+    if src == dst:
+        return 0  # Upstash; Redis says "ERR source and destination objects are the same"
+    value = db.lookup(src)
+    if value is None:
+        return 0
+    if db.lookup(dst) is not None and not replace:
+        return 0
+    when = db.expiry_of(src)
+    db.put(dst, copy_value(value))
+    if when is not None:
+        db.expires[dst] = when
+    return 1
+
+
+# ---- listing -------------------------------------------------------------------------------
+
+
+@command("keys", 2, [READONLY], keys=(0, 0, 0))
+def keys(db: Database, args: list[bytes]) -> Reply:
+    """Every key matching a glob pattern."""
+    pattern = args[0]
+    if pattern == b"*":
+        return list(db.keys())
+    match = compile_glob(pattern).fullmatch
+    return [key for key in db.keys() if match(key) is not None]
+
+
+@command("scan", -2, [READONLY], keys=(0, 0, 0))
+def scan(db: Database, args: list[bytes]) -> Reply:
+    """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
+    cursor = parse_cursor(args[0])
+    count, pattern, wanted, with_type = 10, None, None, False
+    i = 1
+    while i < len(args):
+        word, more = args[i].upper(), i + 1 < len(args)
+        if word == b"COUNT" and more:
+            count = parse_int(args[i + 1])
+            if count < 1:
+                raise CommandError(SYNTAX)
+            i += 2
+        elif word == b"MATCH" and more:
+            pattern = None if args[i + 1] == b"*" else args[i + 1]
+            i += 2
+        elif word == b"TYPE" and more:
+            wanted = args[i + 1].decode("utf-8", "replace").lower()
+            i += 2
+        elif word == b"WITHTYPE":
+            with_type = True  # Upstash's extension: keys come paired with their types
+            i += 1
+        else:
+            raise CommandError(SYNTAX)
+    next_cursor, page = scan_page(db.keys(), cursor, count, key=lambda k: k)
+    match = compile_glob(pattern).fullmatch if pattern is not None else None
+    out: list[Reply] = []
+    for key in page:
+        if match is not None and match(key) is None:
+            continue
+        value = db.lookup(key)
+        if value is None:
+            continue
+        kind = type_name(value)
+        if wanted is not None and kind != wanted:
+            continue
+        out.append(key)
+        if with_type:
+            out.append(kind.encode())
+    return [b"%d" % next_cursor, out]
+
+
+@command("randomkey", 1, [READONLY], keys=(0, 0, 0))
+def randomkey(db: Database, args: list[bytes]) -> Reply:
+    """A random key (from the server's seeded RNG), or nil if the database is empty."""
+    live = list(db.keys())
+    if not live:
+        return None
+    return live[db.rng.randrange(len(live))]
+
+
+# ---- DUMP / RESTORE --------------------------------------------------------------------------
+
+
+@command("dump", 2, [READONLY], keys=(1, 1, 1))
+def dump(db: Database, args: list[bytes]) -> Reply:
+    """The value at a key serialized in Redis' RDB format (nil if missing)."""
+    value = db.lookup(args[0])
+    return None if value is None else rdb.dump(value)
+
+
+@command("restore", -4, [WRITE], keys=(1, 1, 1))
+def restore(db: Database, args: list[bytes]) -> Reply:
+    """Create a key from a DUMP payload: RESTORE key ttl payload [REPLACE] [ABSTTL]
+    [IDLETIME s] [FREQ f]."""
+    key, raw_ttl, payload = args[0], args[1], args[2]
+    replace, absttl = _restore_options(args[3:])
+    if not replace and db.lookup(key) is not None:
+        raise CommandError("BUSYKEY Target key name already exists.")
+    ttl_ms = parse_int(raw_ttl)
+    if ttl_ms < 0:
+        raise CommandError("ERR Invalid TTL value, must be >= 0")
+    if not rdb.verify(payload):
+        raise CommandError("ERR DUMP payload version or checksum are wrong")
+    try:
+        value = rdb.load(payload)
+    except rdb.RdbError:
+        raise CommandError("ERR Bad data format") from None
+    if replace:
+        db.delete(key)
+    when = None
+    if ttl_ms:
+        when = ttl_ms if absttl else ttl_ms + db.now_ms
+        if when <= db.now_ms:
+            return OK  # already expired: Redis creates nothing (REPLACE still deleted)
+    db.put(key, value)
+    if when is not None:
+        db.expires[key] = when
+    return OK
+
+
+def _restore_options(options: list[bytes]) -> tuple[bool, bool]:
+    """REPLACE, ABSTTL; IDLETIME and FREQ are checked and then ignored (fakestash keeps no
+    LRU/LFU data). As in Redis, IDLETIME and FREQ exclude each other."""
+    replace = absttl = False
+    idle = freq = False
+    i = 0
+    while i < len(options):
+        word, more = options[i].upper(), i + 1 < len(options)
+        if word == b"REPLACE":
+            replace = True
+        elif word == b"ABSTTL":
+            absttl = True
+        elif word == b"IDLETIME" and more and not freq:
+            if parse_int(options[i + 1]) < 0:
+                raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
+            idle = True
+            i += 1
+        elif word == b"FREQ" and more and not idle:
+            if not 0 <= parse_int(options[i + 1]) <= 255:
+                raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+            freq = True
+            i += 1
+        else:
+            raise CommandError(SYNTAX)
+        i += 1
+    return replace, absttl

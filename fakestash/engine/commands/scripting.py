@@ -1,1 +1,185 @@
-"""Scripting commands (placeholder until this family lands)."""
+"""Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL.
+
+Scripts run on a per-database Lua 5.1 runtime (``fakestash.engine.lua``) and are cached by
+SHA1 in ``db.extensions["scripting"]``. A script runs whole under the server lock, with the
+clock frozen at its start; ``redis.call`` goes through the command table.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from fakestash.engine.args import parse_int
+from fakestash.engine.lua import LuaEngine, ScriptRun, parse_shebang, sha1hex
+from fakestash.engine.lua.shebang import Shebang
+from fakestash.engine.replies import OK, Reply
+from fakestash.engine.table import NOSCRIPT, READONLY, command, container
+from fakestash.errors import CommandError
+
+if TYPE_CHECKING:
+    from fakestash.engine.database import Database
+
+#: Set by the REST face while it serves a read-only token: writes inside scripts are
+#: then ACL-denied, as Upstash's read-only user is.
+caller_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "fakestash_caller_read_only", default=False
+)
+
+NOSCRIPT_TEXT = "NOSCRIPT No matching script. Please use EVAL."
+RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
+
+
+@dataclass
+class CachedScript:
+    shebang: Shebang
+    function: Any
+
+
+@dataclass
+class ScriptCache:
+    """The EVAL script cache of one database (and the Lua runtime the scripts live in)."""
+
+    seed: int
+    engine: LuaEngine | None = None
+    scripts: dict[str, CachedScript] = field(default_factory=dict)
+
+    def lua(self) -> LuaEngine:
+        if self.engine is None:
+            self.engine = LuaEngine(self.seed)
+        return self.engine
+
+    def add(self, body: bytes) -> tuple[str, CachedScript]:
+        sha = sha1hex(body)
+        script = self.scripts.get(sha)
+        if script is None:
+            shebang = parse_shebang(body)
+            function = self.lua().compile(shebang.body)
+            script = self.scripts[sha] = CachedScript(shebang, function)
+        return sha, script
+
+    def flush(self) -> None:
+        self.scripts.clear()
+        self.engine = None
+
+
+def script_cache(db: Database) -> ScriptCache:
+    cache = db.extensions.get("scripting")
+    if cache is None:
+        cache = db.extensions["scripting"] = ScriptCache(seed=db.rng.getrandbits(32))
+    return cache  # type: ignore[no-any-return]
+
+
+def eval_keys(argv: Sequence[bytes]) -> list[bytes]:
+    """Key positions of EVAL-style commands: ``numkeys`` keys after the script/sha."""
+    if len(argv) < 3:
+        return []
+    try:
+        numkeys = int(argv[2])
+    except ValueError:
+        return []
+    if numkeys < 0:
+        return []
+    return list(argv[3 : 3 + numkeys])
+
+
+def split_keys(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """``numkeys key… arg…`` → (keys, args), with Redis' texts for a bad count."""
+    numkeys = parse_int(args[0])
+    if numkeys > len(args) - 1:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    if numkeys < 0:
+        raise CommandError("ERR Number of keys can't be negative")
+    return args[1 : 1 + numkeys], args[1 + numkeys :]
+
+
+def run_script(
+    db: Database, sha: str, script: CachedScript, keys: list[bytes], argv: list[bytes], ro: bool
+) -> Reply:
+    shebang = script.shebang
+    if ro and shebang.flags is not None and not shebang.no_writes:
+        raise CommandError(RO_WITH_WRITE_FLAG)
+    run = ScriptRun(
+        db=db,
+        name=sha,
+        read_only=ro or shebang.no_writes,
+        caller_read_only=caller_read_only.get(),
+        locked_keys=frozenset(keys) if shebang.key_locking else None,
+    )
+    return script_cache(db).lua().run_eval(script.function, keys, argv, run)
+
+
+def _eval(db: Database, args: list[bytes], ro: bool) -> Reply:
+    keys, argv = split_keys(args[1:])  # the count is checked before the script is compiled
+    sha, script = script_cache(db).add(args[0])
+    return run_script(db, sha, script, keys, argv, ro)
+
+
+def _evalsha(db: Database, args: list[bytes], ro: bool) -> Reply:
+    keys, argv = split_keys(args[1:])
+    sha = args[0].decode("utf-8", "replace").lower()
+    script = script_cache(db).scripts.get(sha) if len(sha) == 40 else None
+    if script is None:
+        raise CommandError(NOSCRIPT_TEXT)
+    return run_script(db, sha, script, keys, argv, ro)
+
+
+_EVAL_FLAGS = (NOSCRIPT,)
+_EVAL_RO_FLAGS = (NOSCRIPT, READONLY)
+
+
+@command("eval", -3, _EVAL_FLAGS, key_finder=eval_keys)
+def eval_(db: Database, args: list[bytes]) -> Reply:
+    """Run a Lua script."""
+    return _eval(db, args, ro=False)
+
+
+@command("eval_ro", -3, _EVAL_RO_FLAGS, key_finder=eval_keys)
+def eval_ro(db: Database, args: list[bytes]) -> Reply:
+    """Run a read-only Lua script."""
+    return _eval(db, args, ro=True)
+
+
+@command("evalsha", -3, _EVAL_FLAGS, key_finder=eval_keys)
+def evalsha(db: Database, args: list[bytes]) -> Reply:
+    """Run a cached Lua script by its SHA1."""
+    return _evalsha(db, args, ro=False)
+
+
+@command("evalsha_ro", -3, _EVAL_RO_FLAGS, key_finder=eval_keys)
+def evalsha_ro(db: Database, args: list[bytes]) -> Reply:
+    """Run a cached read-only Lua script by its SHA1."""
+    return _evalsha(db, args, ro=True)
+
+
+container("script", (NOSCRIPT,))
+
+
+@command("script|load", 3, (NOSCRIPT,))
+def script_load(db: Database, args: list[bytes]) -> Reply:
+    """Compile a script into the cache; reply with its SHA1."""
+    sha, _ = script_cache(db).add(args[0])
+    return sha.encode()
+
+
+@command("script|exists", -3, (NOSCRIPT,))
+def script_exists(db: Database, args: list[bytes]) -> Reply:
+    """1 or 0 for each SHA1: whether it is in the cache."""
+    scripts = script_cache(db).scripts
+    return [1 if arg.decode("utf-8", "replace").lower() in scripts else 0 for arg in args]
+
+
+@command("script|flush", -2, (NOSCRIPT,))
+def script_flush(db: Database, args: list[bytes]) -> Reply:
+    """Empty the script cache (SYNC and ASYNC are the same here)."""
+    if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):
+        raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+    script_cache(db).flush()
+    return OK
+
+
+@command("script|kill", 2, (NOSCRIPT,))
+def script_kill(db: Database, args: list[bytes]) -> Reply:
+    """Always NOTBUSY: a script runs whole under the lock, so none is ever seen running."""
+    raise CommandError("NOTBUSY No scripts in execution right now.")

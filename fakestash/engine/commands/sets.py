@@ -1,1 +1,469 @@
-"""Sets commands (placeholder until this family lands)."""
+"""Set commands (SADD … SSCAN) and the set value, ordered without Python's ``hash()``.
+
+Member order in replies follows what Redis 7.2+ (and so Upstash) gives for small sets, and
+stays deterministic for big ones:
+
+* a set of integers only (at most 512, Redis' intset) replies in numeric order;
+* otherwise members come in insertion order (Redis' listpack order for sets of at most 128
+  members of at most 64 bytes; for bigger sets Redis' order is its hash table's, which no
+  one can rely on, and fakestash keeps insertion order). When an integer set turns into a
+  general one, its members keep their numeric order and new ones follow, as in Redis.
+
+Random picks (SPOP, SRANDMEMBER) come from the server's seeded ``db.rng`` only.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from fakestash.engine.args import is_int, parse_int
+from fakestash.engine.glob import compile_glob
+from fakestash.engine.replies import Reply
+from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
+from fakestash.errors import SYNTAX, CommandError, WrongType
+
+if TYPE_CHECKING:
+    from fakestash.engine.database import Database
+
+INTSET_MAX_ENTRIES = 512  # set-max-intset-entries
+LISTPACK_MAX_ENTRIES = 128  # set-max-listpack-entries
+LISTPACK_MAX_VALUE = 64  # set-max-listpack-value
+
+NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
+LONG_MAX = 2**63 - 1
+
+
+class RedisSet:
+    """A set of byte strings with O(1) add, remove, membership and random pick.
+
+    Members sit in a list (in insertion order, with holes where members were removed, closed
+    up now and then) and a dict gives each member's slot. ``encoding`` mirrors the one Redis
+    would report (intset, listpack, hashtable); it decides the reply order and SSCAN paging.
+    """
+
+    type_name = "set"
+    __slots__ = ("_holes", "_items", "_slot", "encoding")
+
+    def __init__(self, members: Sequence[bytes] = ()) -> None:
+        self._items: list[bytes | None] = []
+        self._slot: dict[bytes, int] = {}
+        self._holes = 0
+        self.encoding = "intset"
+        for member in members:
+            self.add(member)
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, member: object) -> bool:
+        return member in self._slot
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Members in reply order (see the module docstring)."""
+        if self.encoding == "intset":
+            return iter(sorted(self._slot, key=int))
+        return (m for m in self._items if m is not None)
+
+    def __repr__(self) -> str:
+        return f"RedisSet({list(self)!r})"
+
+    def members(self) -> list[bytes]:
+        return list(self)
+
+    def copy(self) -> RedisSet:
+        other = RedisSet()
+        other._items = [m for m in self._items if m is not None]
+        other._slot = {m: i for i, m in enumerate(other._items) if m is not None}
+        other.encoding = self.encoding
+        return other
+
+    def add(self, member: bytes) -> bool:
+        if member in self._slot:
+            return False
+        if self.encoding == "intset":
+            if not is_int(member) or len(self._slot) >= INTSET_MAX_ENTRIES:
+                self._leave_intset(member)
+        elif self.encoding == "listpack" and (
+            len(self._slot) >= LISTPACK_MAX_ENTRIES or len(member) > LISTPACK_MAX_VALUE
+        ):
+            self.encoding = "hashtable"
+        self._slot[member] = len(self._items)
+        self._items.append(member)
+        return True
+
+    def _leave_intset(self, member: bytes) -> None:
+        """An intset becomes a general set with its members in numeric order."""
+        fits = len(self._slot) < LISTPACK_MAX_ENTRIES and len(member) <= LISTPACK_MAX_VALUE
+        self.encoding = "listpack" if fits and not is_int(member) else "hashtable"
+        members = sorted(self._slot, key=int)
+        self._items = list[bytes | None](members)
+        self._slot = {m: i for i, m in enumerate(members)}
+        self._holes = 0
+
+    def remove(self, member: bytes) -> bool:
+        slot = self._slot.pop(member, None)
+        if slot is None:
+            return False
+        self._items[slot] = None
+        self._holes += 1
+        if self._holes > 32 and self._holes > len(self._slot):
+            self._close_holes()
+        return True
+
+    def _close_holes(self) -> None:
+        self._items = [m for m in self._items if m is not None]
+        self._slot = {m: i for i, m in enumerate(self._items) if m is not None}
+        self._holes = 0
+
+    def random_member(self, rng: random.Random) -> bytes:
+        """A uniformly random member (the set must not be empty). Expected O(1)."""
+        items = self._items
+        while True:
+            member = items[rng.randrange(len(items))]
+            if member is not None:
+                return member
+
+    def random_distinct(self, rng: random.Random, count: int) -> list[bytes]:
+        """``count`` (< len) distinct random members, as SRANDMEMBER with a positive count."""
+        if count * 3 > len(self):
+            # Redis drops random members from a copy and replies with what is left, in
+            # set order.
+            dropped = set(rng.sample(range(len(self)), len(self) - count))
+            return [m for i, m in enumerate(self) if i not in dropped]
+        picked: dict[bytes, None] = {}
+        while len(picked) < count:
+            picked[self.random_member(rng)] = None
+        return list(picked)
+
+
+# ---- helpers shared with the sorted-set commands -----------------------------------------
+
+
+def parse_scan_options(args: Sequence[bytes]) -> tuple[bytes | None, int]:
+    """MATCH pattern and COUNT n of SSCAN/ZSCAN/HSCAN (COUNT < 1 is a syntax error)."""
+    pattern: bytes | None = None
+    count = 10
+    i = 0
+    while i < len(args):
+        word = args[i].upper()
+        if word == b"COUNT" and i + 1 < len(args):
+            count = parse_int(args[i + 1])
+            if count < 1:
+                raise CommandError(SYNTAX)
+        elif word == b"MATCH" and i + 1 < len(args):
+            pattern = args[i + 1]
+        else:
+            raise CommandError(SYNTAX)
+        i += 2
+    return pattern, count
+
+
+def matches(pattern: bytes | None, member: bytes) -> bool:
+    if pattern is None or pattern == b"*":
+        return True
+    return compile_glob(pattern).fullmatch(member) is not None
+
+
+def parse_numkeys(raw: bytes, error: str = NUMKEYS_POSITIVE) -> int:
+    """Redis' getRangeLongFromObjectOrReply(1, LONG_MAX) with a custom text for both faults."""
+    try:
+        value = parse_int(raw)
+    except CommandError:
+        raise CommandError(error) from None
+    if value < 1:
+        raise CommandError(error)
+    return value
+
+
+def parse_limit(raw: bytes) -> int:
+    """SINTERCARD/ZINTERCARD LIMIT: a non-negative integer, 0 meaning none."""
+    try:
+        value = parse_int(raw)
+    except CommandError:
+        raise CommandError(LIMIT_NEGATIVE) from None
+    if value < 0:
+        raise CommandError(LIMIT_NEGATIVE)
+    return value
+
+
+def parse_positive(raw: bytes) -> int:
+    """getPositiveLongFromObjectOrReply: one text for "not a number" and "negative"."""
+    try:
+        value = parse_int(raw)
+    except CommandError:
+        raise CommandError(MUST_BE_POSITIVE) from None
+    if value < 0:
+        raise CommandError(MUST_BE_POSITIVE)
+    return value
+
+
+def parse_random_count(raw: bytes) -> int:
+    """SRANDMEMBER/ZRANDMEMBER/HRANDFIELD count: -LONG_MAX … LONG_MAX."""
+    value = parse_int(raw)
+    if value < -LONG_MAX:
+        raise CommandError(
+            f"ERR value is out of range, value must between {-LONG_MAX} and {LONG_MAX}"
+        )
+    return value
+
+
+def numkeys_finder(position: int) -> KeyFinder:
+    """Key positions of ``CMD [dest] numkeys key…``: ``position`` is numkeys' argv index."""
+
+    def find(argv: Sequence[bytes]) -> list[bytes]:
+        try:
+            n = int(argv[position])
+        except (ValueError, IndexError):
+            return []
+        keys = list(argv[position + 1 : position + 1 + max(n, 0)])
+        return ([argv[1]] if position == 2 else []) + keys
+
+    return find
+
+
+# ---- single-set commands -------------------------------------------------------------------
+
+
+def _read(db: Database, key: bytes) -> RedisSet | None:
+    return db.get(key, RedisSet)
+
+
+@command("sadd", -3, (WRITE, FAST), keys=(1, 1, 1))
+def sadd(db: Database, args: list[bytes]) -> Reply:
+    """Add members to a set; the number newly added."""
+    value = db.get_or_create(args[0], RedisSet)
+    return sum(value.add(member) for member in args[1:])
+
+
+@command("srem", -3, (WRITE, FAST), keys=(1, 1, 1))
+def srem(db: Database, args: list[bytes]) -> Reply:
+    """Remove members from a set; the number removed."""
+    value = _read(db, args[0])
+    if value is None:
+        return 0
+    removed = sum(value.remove(member) for member in args[1:])
+    db.delete_if_empty(args[0], value)
+    return removed
+
+
+@command("smembers", 2, (READONLY,), keys=(1, 1, 1))
+def smembers(db: Database, args: list[bytes]) -> Reply:
+    """All members of a set."""
+    value = _read(db, args[0])
+    return [] if value is None else list(value)
+
+
+@command("sismember", 3, (READONLY, FAST), keys=(1, 1, 1))
+def sismember(db: Database, args: list[bytes]) -> Reply:
+    """1 if the member is in the set, else 0."""
+    value = _read(db, args[0])
+    return int(value is not None and args[1] in value)
+
+
+@command("smismember", -3, (READONLY, FAST), keys=(1, 1, 1))
+def smismember(db: Database, args: list[bytes]) -> Reply:
+    """SISMEMBER for each member given."""
+    value = _read(db, args[0])
+    return [int(value is not None and m in value) for m in args[1:]]
+
+
+@command("scard", 2, (READONLY, FAST), keys=(1, 1, 1))
+def scard(db: Database, args: list[bytes]) -> Reply:
+    """The number of members."""
+    value = _read(db, args[0])
+    return 0 if value is None else len(value)
+
+
+@command("spop", -2, (WRITE, FAST), keys=(1, 1, 1))
+def spop(db: Database, args: list[bytes]) -> Reply:
+    """Remove and return one random member, or COUNT distinct ones."""
+    if len(args) > 2:
+        raise CommandError(SYNTAX)
+    if len(args) == 1:
+        value = _read(db, args[0])
+        if value is None:
+            return None
+        member = value.random_member(db.rng)
+        value.remove(member)
+        db.delete_if_empty(args[0], value)
+        return member
+    count = parse_positive(args[1])
+    value = _read(db, args[0])
+    if value is None or count == 0:
+        return []
+    if count >= len(value):
+        popped: list[Reply] = list(value)
+        db.delete(args[0])
+        return popped
+    taken: list[Reply] = []
+    for _ in range(count):
+        member = value.random_member(db.rng)
+        value.remove(member)
+        taken.append(member)
+    return taken
+
+
+@command("srandmember", -2, (READONLY,), keys=(1, 1, 1))
+def srandmember(db: Database, args: list[bytes]) -> Reply:
+    """Random members: COUNT > 0 distinct, COUNT < 0 with repeats."""
+    if len(args) > 2:
+        raise CommandError(SYNTAX)
+    if len(args) == 1:
+        value = _read(db, args[0])
+        return None if value is None else value.random_member(db.rng)
+    count = parse_random_count(args[1])
+    value = _read(db, args[0])
+    if value is None or count == 0:
+        return []
+    if count < 0:
+        return [value.random_member(db.rng) for _ in range(-count)]
+    if count == 1:
+        return [value.random_member(db.rng)]
+    if count >= len(value):
+        return list(value)
+    return list(value.random_distinct(db.rng, count))
+
+
+@command("smove", 4, (WRITE, FAST), keys=(1, 2, 1))
+def smove(db: Database, args: list[bytes]) -> Reply:
+    """Move a member from one set to another; 1 if it moved."""
+    src_key, dst_key, member = args
+    src = db.lookup(src_key)
+    dst = db.lookup(dst_key)
+    if src is None:
+        return 0
+    if type(src) is not RedisSet or (dst is not None and type(dst) is not RedisSet):
+        raise WrongType()
+    if src is dst:
+        return int(member in src)
+    if not src.remove(member):
+        return 0
+    db.delete_if_empty(src_key, src)
+    if dst is None:
+        dst = RedisSet()
+        db.put(dst_key, dst)
+    dst.add(member)
+    return 1
+
+
+@command("sscan", -3, (READONLY,), keys=(1, 1, 1))
+def sscan(db: Database, args: list[bytes]) -> Reply:
+    """Iterate a set's members: cursor, MATCH pattern, COUNT hint."""
+    cursor = parse_cursor(args[1])
+    value = _read(db, args[0])
+    if value is None:
+        return [b"0", []]
+    pattern, count = parse_scan_options(args[2:])
+    if value.encoding != "hashtable":  # small encodings reply whole, as Redis does
+        return [b"0", [m for m in value if matches(pattern, m)]]
+    next_cursor, page = scan_page(value, cursor, count, key=lambda m: m)
+    return [str(next_cursor).encode(), [m for m in page if matches(pattern, m)]]
+
+
+# ---- multi-set algebra ---------------------------------------------------------------------
+
+
+def _read_all(db: Database, keys: Sequence[bytes]) -> list[RedisSet | None]:
+    """Every key's set (None if missing); WRONGTYPE if any holds another type."""
+    return [db.get(key, RedisSet) for key in keys]
+
+
+def intersection(sets: list[RedisSet | None], limit: int = 0) -> list[bytes]:
+    """Members in every set, in the order of the smallest set (Redis' algorithm)."""
+    if any(s is None for s in sets):
+        return []
+    ordered = sorted((s for s in sets if s is not None), key=len)
+    first, rest = ordered[0], ordered[1:]
+    out: list[bytes] = []
+    for member in first:
+        if all(member in other for other in rest):
+            out.append(member)
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def union(sets: list[RedisSet | None]) -> RedisSet:
+    result = RedisSet()
+    for s in sets:
+        if s is not None:
+            for member in s:
+                result.add(member)
+    return result
+
+
+def difference(sets: list[RedisSet | None]) -> RedisSet:
+    result = RedisSet()
+    first = sets[0]
+    if first is None or any(s is first for s in sets[1:]):
+        return result
+    others = [s for s in sets[1:] if s is not None]
+    for member in first:
+        if not any(member in other for other in others):
+            result.add(member)
+    return result
+
+
+def _store(db: Database, key: bytes, result: RedisSet) -> Reply:
+    if result:
+        db.put(key, result)
+    else:
+        db.delete(key)
+    return len(result)
+
+
+@command("sinter", -2, (READONLY,), keys=(1, -1, 1))
+def sinter(db: Database, args: list[bytes]) -> Reply:
+    """Members present in every given set."""
+    return list(intersection(_read_all(db, args)))
+
+
+@command("sinterstore", -3, (WRITE,), keys=(1, -1, 1))
+def sinterstore(db: Database, args: list[bytes]) -> Reply:
+    """SINTER into a destination key; its size."""
+    return _store(db, args[0], RedisSet(intersection(_read_all(db, args[1:]))))
+
+
+@command("sintercard", -3, (READONLY,), key_finder=numkeys_finder(1))
+def sintercard(db: Database, args: list[bytes]) -> Reply:
+    """The size of the intersection, counting up to LIMIT."""
+    numkeys = parse_numkeys(args[0])
+    if numkeys > len(args) - 1:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    limit = 0
+    i = 1 + numkeys
+    while i < len(args):
+        if args[i].upper() == b"LIMIT" and i + 1 < len(args):
+            limit = parse_limit(args[i + 1])
+            i += 2
+        else:
+            raise CommandError(SYNTAX)
+    return len(intersection(_read_all(db, args[1 : 1 + numkeys]), limit))
+
+
+@command("sunion", -2, (READONLY,), keys=(1, -1, 1))
+def sunion(db: Database, args: list[bytes]) -> Reply:
+    """Members of any given set."""
+    return list(union(_read_all(db, args)))
+
+
+@command("sunionstore", -3, (WRITE,), keys=(1, -1, 1))
+def sunionstore(db: Database, args: list[bytes]) -> Reply:
+    """SUNION into a destination key; its size."""
+    return _store(db, args[0], union(_read_all(db, args[1:])))
+
+
+@command("sdiff", -2, (READONLY,), keys=(1, -1, 1))
+def sdiff(db: Database, args: list[bytes]) -> Reply:
+    """Members of the first set that are in none of the others."""
+    return list(difference(_read_all(db, args)))
+
+
+@command("sdiffstore", -3, (WRITE,), keys=(1, -1, 1))
+def sdiffstore(db: Database, args: list[bytes]) -> Reply:
+    """SDIFF into a destination key; its size."""
+    return _store(db, args[0], difference(_read_all(db, args[1:])))

@@ -1,0 +1,99 @@
+"""SDK round trips through the plugin's routing vs. the same SDK over a constant transport.
+
+Run: python benchmarks/bench_sdk.py
+
+The floor is ``upstash_redis.Redis`` whose httpx client has a transport that returns a
+constant response: nearly all of its cost is the SDK and httpx. The fake is the same SDK
+client as the ``upstash_redis`` fixture builds, routed by ``fakestash.route`` (the plugin's
+routing), answering from a fresh ``FakeStash``. Ratios are fake / floor, in one run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from typing import Any, Callable
+
+import httpx
+from upstash_redis import Redis
+
+from fakestash import FakeStash
+from fakestash.routing import route
+from fakestash.sdk import ClientCache
+
+PIPELINE = 100
+
+
+def best_per_call(fn: Callable[[], Any], number: int, repeat: int = 7) -> float:
+    """Median of ``repeat`` runs of ``number`` calls, in microseconds per call."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        runs.append((time.perf_counter() - start) / number * 1e6)
+    return statistics.median(runs)
+
+
+def constant_client(body: bytes) -> Redis:
+    client = Redis("https://floor.upstash.io", "token")
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, content=body, headers={"content-type": "application/json", "upstash-sync-token": "1"}
+        )
+    )
+    client._http._client = httpx.Client(transport=transport, timeout=None)
+    return client
+
+
+def pipeline_call(client: Redis) -> Callable[[], Any]:
+    def run() -> Any:
+        pipe = client.pipeline()
+        for i in range(PIPELINE):
+            pipe.set(f"k{i}", "v")
+        return pipe.exec()
+
+    return run
+
+
+def main() -> None:
+    ok = json.dumps({"result": "OK"}).encode()
+    value = json.dumps({"result": "dmFsdWU="}).encode()
+    many = json.dumps([{"result": "OK"}] * PIPELINE).encode()
+
+    stash = FakeStash()
+    cache = ClientCache()
+    rows = []
+    with route(stash):
+        fake = cache.sync_client(stash.url, stash.token)
+        fake.set("key", "value")
+        cases = [
+            ("set", lambda c: (lambda: c.set("key", "value")), ok, 3000),
+            ("get", lambda c: (lambda: c.get("key")), value, 3000),
+            (f"pipeline x{PIPELINE}", pipeline_call, many, 200),
+        ]
+        for name, make, body, number in cases:
+            floor = best_per_call(make(constant_client(body)), number)
+            ours = best_per_call(make(fake), number)
+            rows.append((name, floor, ours))
+
+    print(f"{'case':<14} {'floor µs':>10} {'fakestash µs':>13} {'ratio':>7}")
+    for name, floor, ours in rows:
+        print(f"{name:<14} {floor:>10.1f} {ours:>13.1f} {ours / floor:>7.2f}")
+
+    per_test = best_per_call(lambda: _fresh_routed_server(), 2000)
+    build_sdk = best_per_call(lambda: Redis("https://x.upstash.io", "t"), 20, repeat=3)
+    print(f"\nfresh FakeStash + route enter/exit: {per_test:.1f} µs")
+    print(f"building an upstash_redis.Redis:    {build_sdk / 1000:.1f} ms (the fixture reuses one)")
+
+
+def _fresh_routed_server() -> None:
+    stash = FakeStash()
+    with route(stash):
+        pass
+    stash.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Engine backends other than the in-memory ``Database`` (a real Redis server, for tests)."""

@@ -1,0 +1,319 @@
+"""Upstash's known deviations from Redis: the one list, read by the docs and the tests.
+
+Each entry says what Upstash does, what Redis does, where we learnt it, and which one
+fakestash follows. Entries the fake follows and that a command line can trigger also say
+how to recognise such a command (``matches``) and how a differential test against a real
+Redis should treat it:
+
+- ``redis_argv``: send this Redis-equivalent command to Redis instead, then compare
+  (e.g. drop the ``allow-key-locking`` shebang flag Redis does not know);
+- ``upstash_reply``: Upstash's reply, computed from the argv; Redis is not asked
+  (the command must leave the keyspace as it found it);
+- ``adjust``: applied to Redis' reply to the ``redis_argv`` command (e.g. apply a LIMIT);
+- none of these: the reply is not compared and Redis is not asked.
+
+``tools/gen_coverage.py`` lists every entry on the coverage page; the differential tests
+call ``find(argv)`` on every command they send. Nothing else decides what a deviation is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from fakestash.engine.replies import Reply
+
+Argv = Sequence[bytes]
+
+
+@dataclass(frozen=True)
+class Deviation:
+    id: str
+    commands: tuple[str, ...]
+    upstash: str
+    redis: str
+    source: str
+    #: "upstash" when fakestash copies Upstash, "redis" when it keeps Redis' behaviour.
+    fake_follows: str = "upstash"
+    #: "documented", "observed" (a third party ran it against Upstash) or "probe" (low).
+    confidence: str = "documented"
+    matches: Callable[[Argv], bool] | None = None
+    redis_argv: Callable[[Argv], list[bytes]] | None = None
+    upstash_reply: Callable[[Argv], Reply] | None = None
+    adjust: Callable[[Argv, Reply], Reply] | None = None
+
+
+def _name(argv: Argv) -> str:
+    return argv[0].decode("utf-8", "replace").lower() if argv else ""
+
+
+def _upper(arg: bytes) -> bytes:
+    return arg.upper()
+
+
+# ---- COPY k k -----------------------------------------------------------------------------
+
+
+def _copy_same_key(argv: Argv) -> bool:
+    return _name(argv) == "copy" and len(argv) >= 3 and argv[1] == argv[2]
+
+
+# ---- UNLINK with no keys --------------------------------------------------------------------
+
+
+def _unlink_no_keys(argv: Argv) -> bool:
+    return _name(argv) == "unlink" and len(argv) == 1
+
+
+# ---- ZRANGE ... LIMIT without BYSCORE/BYLEX -----------------------------------------------
+
+
+def _zrange_options(argv: Argv) -> set[bytes]:
+    return {_upper(a) for a in argv[4:]}
+
+
+def _zrange_rank_limit(argv: Argv) -> bool:
+    if _name(argv) != "zrange" or len(argv) < 7:
+        return False
+    options = _zrange_options(argv)
+    return b"LIMIT" in options and not options & {b"BYSCORE", b"BYLEX"}
+
+
+def _limit_at(argv: Argv) -> int:
+    upper = [_upper(a) for a in argv]
+    return upper.index(b"LIMIT", 4)
+
+
+def _zrange_without_limit(argv: Argv) -> list[bytes]:
+    at = _limit_at(argv)
+    return list(argv[:at]) + list(argv[at + 3 :])
+
+
+def _zrange_apply_limit(argv: Argv, reply: Reply) -> Reply:
+    """Upstash applies LIMIT offset count to the rank range (count < 0: all the rest)."""
+    if not isinstance(reply, list):
+        return reply
+    at = _limit_at(argv)
+    offset, count = int(argv[at + 1]), int(argv[at + 2])
+    width = 2 if b"WITHSCORES" in _zrange_options(argv) else 1
+    items = [reply[i : i + width] for i in range(0, len(reply), width)]
+    if offset < 0:
+        return []
+    chosen = items[offset:] if count < 0 else items[offset : offset + count]
+    return [value for item in chosen for value in item]
+
+
+# ---- scripts with Upstash's shebang flag ----------------------------------------------------
+
+_SHEBANG = re.compile(rb"^#!lua(?P<rest>[^\n]*)")
+_FLAGS = re.compile(rb"flags=(?P<flags>[^\s]*)")
+
+
+def _script_position(argv: Argv) -> int | None:
+    name = _name(argv)
+    if name in ("eval", "eval_ro") and len(argv) >= 2:
+        return 1
+    if name == "script" and len(argv) >= 3 and _upper(argv[1]) == b"LOAD":
+        return 2
+    return None
+
+
+def _has_key_locking(argv: Argv) -> bool:
+    at = _script_position(argv)
+    if at is None:
+        return False
+    shebang = _SHEBANG.match(argv[at])
+    if shebang is None:
+        return False
+    flags = _FLAGS.search(shebang.group("rest"))
+    return flags is not None and b"allow-key-locking" in flags.group("flags").split(b",")
+
+
+def _without_key_locking(argv: Argv) -> list[bytes]:
+    at = _script_position(argv)
+    assert at is not None
+    script = argv[at]
+    line, sep, body = script.partition(b"\n")
+
+    def drop(match: re.Match[bytes]) -> bytes:
+        kept = [f for f in match.group("flags").split(b",") if f and f != b"allow-key-locking"]
+        return b"flags=" + b",".join(kept)
+
+    out = list(argv)
+    out[at] = _FLAGS.sub(drop, line, count=1) + sep + body
+    return out
+
+
+# ---- the list -------------------------------------------------------------------------------
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation(
+        id="copy-same-key",
+        commands=("copy",),
+        upstash="`COPY k k` replies `0` (nothing copied).",
+        redis="`ERR source and destination objects are the same`.",
+        source="uprest `tests/compatibility/upstream.patch` (redis-js test passing on Upstash, "
+        "failing on Redis 8); spec §8",
+        confidence="observed",
+        matches=_copy_same_key,
+        upstash_reply=lambda argv: 0,
+    ),
+    Deviation(
+        id="unlink-no-keys",
+        commands=("unlink",),
+        upstash="`UNLINK` with no keys replies `0`.",
+        redis="`ERR wrong number of arguments for 'unlink' command`.",
+        source="serverless-redis-http README (emulator notes on Upstash); spec §8",
+        confidence="observed",
+        matches=_unlink_no_keys,
+        upstash_reply=lambda argv: 0,
+    ),
+    Deviation(
+        id="zrange-limit-by-rank",
+        commands=("zrange",),
+        upstash="`ZRANGE k start stop LIMIT offset count` (no BYSCORE/BYLEX) applies the "
+        "LIMIT to the rank range.",
+        redis="`ERR syntax error, LIMIT is only supported in combination with either BYSCORE "
+        "or BYLEX`.",
+        source="serverless-redis-http README; spec §8. How the LIMIT combines with the rank "
+        "range is our reading (offset/count over the selected ranks)",
+        confidence="observed",
+        matches=_zrange_rank_limit,
+        redis_argv=_zrange_without_limit,
+        adjust=_zrange_apply_limit,
+    ),
+    Deviation(
+        id="script-allow-key-locking",
+        commands=("eval", "eval_ro", "script|load"),
+        upstash="A `#!lua flags=allow-key-locking` shebang is accepted (scripts then lock "
+        "only their declared keys).",
+        redis="`ERR Unexpected flag in script shebang: allow-key-locking`.",
+        source="Upstash docs redis/features/key-locking.mdx; upstash-ratelimit 1.2.0 sends it "
+        "on every script; spec §8",
+        matches=_has_key_locking,
+        redis_argv=_without_key_locking,
+    ),
+    Deviation(
+        id="script-dynamic-keys-with-key-locking",
+        commands=("eval", "evalsha", "eval_ro", "evalsha_ro"),
+        upstash="A script with `allow-key-locking` that touches a key not passed in KEYS fails: "
+        "`ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is "
+        "set. Key was: <key>`.",
+        redis="No such flag; any key may be touched.",
+        source="Upstash docs redis/features/key-locking.mdx; spec §3.5",
+    ),
+    Deviation(
+        id="fcall-ro-without-no-writes",
+        commands=("fcall_ro",),
+        upstash="`FCALL_RO` runs a function that only reads even when it lacks the "
+        "`no-writes` flag.",
+        redis="`ERR Can not execute a script with write flag using *_ro command.`",
+        source="uprest upstream.patch; spec §8",
+        confidence="observed",
+    ),
+    Deviation(
+        id="hexpireat-huge-timestamps",
+        commands=("hexpireat", "hpexpireat"),
+        upstash="Accepts timestamps beyond Redis' limit.",
+        redis="`ERR invalid expire time in 'hexpireat' command`.",
+        source="uprest upstream.patch; spec §8",
+        confidence="observed",
+    ),
+    Deviation(
+        id="xreadgroup-noack-consumer",
+        commands=("xreadgroup", "xinfo|consumers"),
+        upstash="XREADGROUP with NOACK creates no consumer entry (`XINFO CONSUMERS` → `[]`).",
+        redis="The consumer is created.",
+        source="uprest upstream.patch; spec §8",
+        confidence="observed",
+    ),
+    Deviation(
+        id="xtrim-approximate",
+        commands=("xtrim", "xadd"),
+        upstash="`MAXLEN ~ n` trims almost exactly (n±1 entries left).",
+        redis="Trims whole macro nodes only, often leaving many more entries.",
+        source="uprest upstream.patch; spec §8",
+        confidence="observed",
+    ),
+    Deviation(
+        id="command-empty",
+        commands=("command",),
+        upstash="`COMMAND` replies `[]`.",
+        redis="The full command table.",
+        source="Upstash docs redis/commands/server/command.mdx; spec §8",
+        matches=lambda argv: _name(argv) == "command" and len(argv) == 1,
+        upstash_reply=lambda argv: [],
+    ),
+    Deviation(
+        id="select-only-zero",
+        commands=("select",),
+        upstash="One logical database: `SELECT n` with n ≠ 0 is an error.",
+        redis="16 databases by default: `SELECT 1` is OK.",
+        source="Upstash docs redis/overall/compatibility.mdx, commands/connection/select.mdx",
+        matches=lambda argv: _name(argv) == "select" and len(argv) == 2 and argv[1] != b"0",
+    ),
+    Deviation(
+        id="scan-withtype",
+        commands=("scan",),
+        upstash="`SCAN … WITHTYPE` (an Upstash extension) replies `[cursor, [key, type, …]]`.",
+        redis="`ERR syntax error`.",
+        source="redis-js scan.ts and scan.test.ts (run against Upstash); spec §8",
+        matches=lambda argv: _name(argv) == "scan" and b"WITHTYPE" in map(_upper, argv[2:]),
+    ),
+    Deviation(
+        id="server-introspection",
+        commands=("info", "time", "config|get", "config|set"),
+        upstash="INFO describes the Upstash database; CONFIG GET/SET know only "
+        "`notify-keyspace-events`; TIME is the fake's clock.",
+        redis="Redis' own server state.",
+        source="Upstash docs redis/commands/server/*; spec §8",
+        matches=lambda argv: _name(argv) in ("info", "time", "config"),
+    ),
+    Deviation(
+        id="lua-number-arguments",
+        commands=("eval", "evalsha", "fcall"),
+        upstash="Lua numbers passed to `redis.call` are truncated toward zero.",
+        redis="Converted with `%.17g` (`redis.call('set', k, 1.5)` stores `1.5`).",
+        source="an unattributed probe of a real database (low confidence); spec §8",
+        fake_follows="redis",
+        confidence="probe",
+    ),
+    Deviation(
+        id="lua-error-rollback",
+        commands=("eval", "evalsha", "fcall"),
+        upstash="A script that fails part-way rolls back its earlier writes.",
+        redis="Writes made before the error stay.",
+        source="an unattributed probe of a real database (low confidence); spec §8",
+        fake_follows="redis",
+        confidence="probe",
+    ),
+    Deviation(
+        id="not-an-int-text",
+        commands=("incr", "incrby", "decr", "decrby", "hincrby", "expire", "lrange", "…"),
+        upstash="Upstash's docs show `ERR value is not an int or out of range`.",
+        redis="`ERR value is not an integer or out of range`.",
+        source="Upstash docs redis/features/restapi.mdx (2023 edit); the 2022 blog shows "
+        "Redis' text. Which one the server sends today is open",
+        fake_follows="redis",
+        confidence="documented",
+    ),
+)
+
+BY_ID = {deviation.id: deviation for deviation in DEVIATIONS}
+
+
+def find(argv: Argv) -> Deviation | None:
+    """The deviation the fake follows that this command line triggers, if any."""
+    for deviation in DEVIATIONS:
+        if deviation.fake_follows != "upstash" or deviation.matches is None:
+            continue
+        if deviation.matches(argv):
+            return deviation
+    return None
+
+
+def for_command(name: str) -> list[Deviation]:
+    """Every listed deviation about a command (``name`` lower case, ``parent|sub``)."""
+    parent = name.split("|")[0]
+    return [d for d in DEVIATIONS if name in d.commands or parent in d.commands]

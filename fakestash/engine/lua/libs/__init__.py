@@ -1,0 +1,58 @@
+"""The C libraries Redis links into its Lua (bit, cjson, cmsgpack, struct), in Python.
+
+lupa's Lua 5.1 has none of them. Each function returns ``(True, value)``,
+``(True, table, n)`` for several results, or ``(False, message)``; the prelude wraps them
+so a failure raises a Lua error at the script's line, as ``luaL_error`` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from lupa.lua51 import lua_type
+
+from fakestash.engine.lua.libs import bit, cjson, cmsgpack, struct
+
+if TYPE_CHECKING:
+    from lupa.lua51 import LuaRuntime
+
+
+class LuaLibError(Exception):
+    """A library function failed: ``text`` is the whole Lua error message."""
+
+    def __init__(self, text: bytes) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _wrap(fn: Callable[..., tuple[Any, ...]], where: Callable[[], bytes]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        result = fn(*args)
+        if not result[0]:
+            raise LuaLibError(where() + result[1])
+        if len(result) == 3:
+            return tuple(result[1][: result[2]])
+        return result[1]
+
+    return call
+
+
+def make_libs(lua: LuaRuntime, where: Callable[[], bytes]) -> Any:
+    """A Lua table ``{bit=…, cjson=…, cmsgpack=…, struct=…}`` of Python functions.
+
+    ``where`` gives the ``user_script:N: `` prefix of the calling line, as ``luaL_error``.
+    """
+
+    def table(spec: dict[bytes, Any]) -> Any:
+        return lua.table_from(
+            {name: fn if lua_type(fn) else _wrap(fn, where) for name, fn in spec.items()}
+        )
+
+    return lua.table_from(
+        {
+            b"bit": table(bit.functions()),
+            b"cjson": table(cjson.functions(lua)),
+            b"cmsgpack": table(cmsgpack.functions(lua)),
+            b"struct": table(struct.functions(lua)),
+        }
+    )

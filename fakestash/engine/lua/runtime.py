@@ -1,0 +1,302 @@
+"""One Lua 5.1 interpreter (lupa) with Redis' API, sandbox and conversions.
+
+A ``LuaEngine`` compiles script bodies and function libraries and runs them against a
+``Database``: ``redis.call`` goes through the same command table as every other command,
+under the server lock, with ``now_ms`` frozen for the whole script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from lupa import lua51
+
+from fakestash.engine.lua import convert
+from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
+from fakestash.engine.lua.libs import LuaLibError, make_libs
+from fakestash.engine.lua.rand48 import Rand48
+from fakestash.engine.lua.sandbox import PRELUDE
+from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
+from fakestash.errors import CommandError
+
+if TYPE_CHECKING:
+    from fakestash.engine.database import Database
+    from fakestash.engine.replies import Reply
+
+log = logging.getLogger("fakestash.lua")
+
+REDIS_VERSION = "7.2.4"
+REDIS_VERSION_NUM = 0x070204
+
+KEY_LOCKING_TEXT = (
+    "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. "
+    "Key was: {key}"
+)
+_LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
+
+
+@dataclass
+class ScriptRun:
+    """What one running script may do: who it is, read-only or not, which keys it may use."""
+
+    db: Database
+    name: str  # the sha for EVAL, the function name for FCALL (shown in error texts)
+    read_only: bool = False
+    caller_read_only: bool = False  # a read-only token: writes are ACL-denied
+    locked_keys: frozenset[bytes] | None = None  # allow-key-locking: only KEYS may be used
+    wrote: bool = False
+    log_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+class LuaEngine:
+    """A Lua 5.1 runtime with Redis' globals. One per database and family (EVAL, FUNCTION)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.lua = lua51.LuaRuntime(
+            encoding=None,
+            unpack_returned_tuples=True,
+            register_eval=False,
+            register_builtins=False,
+        )
+        self.rand = Rand48(seed)
+        self.run: ScriptRun | None = None
+        self.to_lua = ReplyToLua(self.lua)
+        py = self.lua.table_from(
+            {
+                b"call": self._redis_call,
+                b"pcall": self._redis_pcall,
+                b"unwrap": _unwrap,
+                b"random": self.rand.random,
+                b"randomseed": self._randomseed,
+                b"sha1hex": _sha1hex,
+                b"log": self._log,
+                b"setresp": self._setresp,
+                b"acl_check": self._acl_check,
+                b"version": REDIS_VERSION.encode(),
+                b"version_num": REDIS_VERSION_NUM,
+            }
+        )
+        libs = make_libs(self.lua, lambda: self._where())  # type: ignore[no-any-return]
+        api = self.lua.execute(PRELUDE, py, libs)
+        self._where = api[b"where"]
+        self._compile = api[b"compile"]
+        self._run_eval = api[b"run_eval"]
+        self._run_function = api[b"run_function"]
+        self._load_library = api[b"load_library"]
+        self._is_function = api[b"is_function"]
+        self.table_from = self.lua.table_from
+
+    # ---- compiling ---------------------------------------------------------------------
+
+    def compile(self, body: bytes) -> Any:
+        """A script body as a Lua function; raises Redis' compile error text."""
+        result = self._compile(body, b"@user_script")
+        if isinstance(result, tuple):
+            message = _text(result[1])
+            raise CommandError(f"ERR Error compiling script (new function): {message}")
+        return result
+
+    def load_library(self, code: bytes, register: Callable[..., Any]) -> None:
+        """Run library code whose ``redis.register_function`` calls ``register``."""
+        result = self._load_library(code, register)
+        ok = result[0] if isinstance(result, tuple) else result
+        if ok:
+            return
+        _, stage, err = result
+        if stage == b"compile":
+            raise CommandError(f"ERR Error compiling function: {_text(err)}")
+        raise CommandError(f"ERR Error registering functions: {_error_message(err)}")
+
+    def is_function(self, value: Any) -> bool:
+        return bool(self._is_function(value))
+
+    # ---- running -------------------------------------------------------------------------
+
+    def run_eval(self, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun) -> Reply:
+        return self._invoke(self._run_eval, fn, keys, argv, run)
+
+    def run_function(
+        self, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
+    ) -> Reply:
+        return self._invoke(self._run_function, fn, keys, argv, run)
+
+    def _invoke(
+        self, runner: Any, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
+    ) -> Reply:
+        db = run.db
+        with db.frozen_time():
+            outer, self.run = self.run, run
+            self.to_lua.resp = 2
+            try:
+                ok, result = runner(fn, self.table_from(keys), self.table_from(argv))
+            finally:
+                self.run = outer
+        if not ok:
+            raise CommandError(_script_error(result, run.name))
+        try:
+            return convert.lua_to_reply(result)
+        except ScriptErrorReply as exc:
+            raise CommandError(exc.text) from None
+
+    # ---- the redis.* callbacks (never raise into Lua) -------------------------------------
+
+    def _redis_call(self, *args: Any) -> Any:
+        """``redis.call``: the reply, or a raised error the Lua handlers unwrap."""
+        ok, value = self._call(args)
+        if ok:
+            return value
+        raise LuaCallError(value)
+
+    def _redis_pcall(self, *args: Any) -> Any:
+        """``redis.pcall``: the reply, or an error table."""
+        ok, value = self._call(args)
+        if ok:
+            return value
+        return self.table_from({b"err": value})
+
+    def _call(self, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        run = self.run
+        if run is None:
+            return False, b"ERR redis.call/pcall can only be called inside a script invocation"
+        try:
+            argv = convert.args_to_argv(args)
+            reply = self._execute(run, argv)
+        except LuaArgumentError as exc:
+            return False, b"ERR " + str(exc).encode()
+        except CommandError as exc:
+            return False, _command_error(exc.text)
+        except Exception as exc:  # a bug in a command must not escape as a Lua panic
+            log.exception("command failed inside a script")
+            return False, f"ERR {type(exc).__name__}: {exc}".encode()
+        return True, self.to_lua(reply)
+
+    def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
+        cmd = _lookup(argv)
+        if NOSCRIPT in cmd.flags:
+            raise CommandError("ERR This Redis command is not allowed from script")
+        if cmd.is_write:
+            if run.caller_read_only:
+                raise CommandError(
+                    "ERR The user executing the script can't run this command or subcommand"
+                )
+            if run.read_only:
+                raise CommandError("ERR Write commands are not allowed from read-only scripts.")
+        elif run.caller_read_only and READONLY not in cmd.flags:
+            raise CommandError(
+                "ERR The user executing the script can't run this command or subcommand"
+            )
+        if run.locked_keys is not None:
+            for key in cmd.keys(argv):
+                if key not in run.locked_keys:
+                    raise CommandError(KEY_LOCKING_TEXT.format(key=_text(key)))
+        if cmd.is_write:
+            run.wrote = True
+        return run.db.run(cmd, argv, source="lua")
+
+    def _acl_check(self, *args: Any) -> bool:
+        run = self.run
+        if run is None:
+            raise LuaCallError(
+                b"ERR redis.acl_check_cmd can only be called inside a script invocation"
+            )
+        try:
+            argv = convert.args_to_argv(args)
+        except LuaArgumentError as exc:
+            raise LuaCallError(b"ERR " + str(exc).encode()) from None
+        cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
+        if cmd is None:
+            raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
+        return not (run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags))
+
+    def _randomseed(self, seed: float) -> None:
+        self.rand.seed(int(seed))
+
+    def _log(self, level: int, message: bytes) -> None:
+        text = message.decode("utf-8", "replace")
+        if self.run is not None:
+            self.run.log_lines.append((int(level), text))
+        log.log(_LOG_LEVELS[int(level)], "%s", text)
+
+    def _setresp(self, version: float) -> None:
+        self.to_lua.resp = int(version)
+
+
+class LuaCallError(Exception):
+    """Raised into Lua by ``redis.call``: ``text`` becomes the ``err`` of an error table."""
+
+    def __init__(self, text: bytes) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _unwrap(exc: Any) -> tuple[bytes, bytes]:
+    """For the Lua error handlers: what a Python exception raised into Lua carries."""
+    if isinstance(exc, LuaCallError):
+        return b"call", exc.text
+    if isinstance(exc, LuaLibError):
+        return b"lib", exc.text
+    return b"other", str(exc).encode()
+
+
+def _lookup(argv: list[bytes]) -> Any:
+    name = argv[0].decode("utf-8", "replace").lower()
+    cmd = TABLE.get(name)
+    if cmd is None or (cmd.handler is None and not cmd.subcommands):
+        raise CommandError("ERR Unknown Redis command called from script")
+    if cmd.subcommands:
+        if len(argv) < 2:
+            raise CommandError("ERR Wrong number of args calling Redis command from script")
+        sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+        if sub is None:
+            if NOSCRIPT in cmd.flags:
+                raise CommandError("ERR This Redis command is not allowed from script")
+            raise CommandError("ERR Unknown Redis command called from script")
+        cmd = sub
+    if (cmd.arity > 0 and len(argv) != cmd.arity) or (cmd.arity < 0 and len(argv) < -cmd.arity):
+        raise CommandError("ERR Wrong number of args calling Redis command from script")
+    return cmd
+
+
+def _sha1hex(data: Any) -> bytes:
+    if not isinstance(data, bytes):
+        data = b""
+    return hashlib.sha1(data).hexdigest().encode()
+
+
+def sha1hex(body: bytes) -> str:
+    return hashlib.sha1(body).hexdigest()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _command_error(text: str) -> bytes:
+    """``luaPushErrorBuff`` of a command's error reply (``-CODE msg``)."""
+    code, sep, msg = text.partition(" ")
+    full = f"{code} {msg}" if sep else f"ERR {text}"
+    return full.strip("\r\n").encode()
+
+
+def _error_message(err: Any) -> str:
+    if lua51.lua_type(err) == "table":
+        msg = err[b"err"]
+        return _text(msg) if isinstance(msg, bytes) else "ERR unknown error"
+    return "ERR " + _text(err)
+
+
+def _script_error(err: Any, name: str) -> str:
+    """The reply text of a script that raised: Redis 7's ``luaCallFunction`` format."""
+    if lua51.lua_type(err) != "table":
+        return f"ERR Error running script {name}, {_text(err)[:100]}"
+    msg = err[b"err"]
+    text = _text(msg) if isinstance(msg, (bytes, int, float)) else "ERR unknown error"
+    source, line = err[b"source"], err[b"line"]
+    if source is not None and line is not None:
+        text = f"{text} script: {name}, on {_text(source)}:{_text(line)}."
+    return text.replace("\r", " ").replace("\n", " ")

@@ -1,0 +1,249 @@
+"""Test-side pub/sub and MONITOR: collectors that need no HTTP streaming.
+
+``stash.subscribe("chat")`` is a real subscriber (PUBLISH counts it) that records every
+message; ``stash.monitor()`` records every command the database runs. Both are context
+managers, both wait without sleeping (``wait_for`` in threads, ``await wait_for_async``
+in coroutines), and ``stash.close()`` ends them::
+
+    with stash.subscribe("chat") as chat:
+        post_message(client, "hi")          # code under test publishes
+        assert chat.wait_for(1) == ["hi"]
+
+    with stash.monitor() as log:
+        handler()
+        assert log.commands == [["GET", "user:1"], ["SET", "user:1", "x"]]
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from fakestash.engine.broker import Broker, Message, Subscriber, broker_of
+from fakestash.engine.monitor import MonitorEntry, feed_of
+
+if TYPE_CHECKING:
+    from fakestash.engine.broker import Mailbox
+    from fakestash.engine.database import Database
+
+#: How long ``wait_for`` waits by default (seconds of wall time).
+DEFAULT_WAIT = 5.0
+
+
+def _arg(value: Any) -> bytes:
+    from fakestash.server import to_arg
+
+    return to_arg(value)
+
+
+class _Recorder:
+    """Shared by both collectors: waiting, closing, context management."""
+
+    _box: Mailbox[Any]
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop receiving (unsubscribe / stop monitoring). What was received stays."""
+        self._close()
+
+    @property
+    def closed(self) -> bool:
+        return self._box.closed
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _wait(self, count_now: Callable[[], int], count: int, timeout: float, what: str) -> None:
+        if not self._box.wait_until(lambda: count_now() >= count, timeout):
+            raise TimeoutError(self._timeout_text(count_now(), count, timeout, what))
+
+    async def _await(
+        self, count_now: Callable[[], int], count: int, timeout: float, what: str
+    ) -> None:
+        if not await self._box.await_until(lambda: count_now() >= count, timeout):
+            raise TimeoutError(self._timeout_text(count_now(), count, timeout, what))
+
+    def _timeout_text(self, got: int, count: int, timeout: float, what: str) -> str:
+        state = " (closed)" if self.closed else ""
+        return f"waited {timeout:g}s for {count} {what}, got {got}{state}: {self!r}"
+
+
+class Collector(_Recorder):
+    """Messages received by a test-side subscription, in arrival order."""
+
+    def __init__(self, broker: Broker, sub: Subscriber) -> None:
+        self.broker = broker
+        self.subscriber = sub
+        self._box = sub.mailbox
+
+    # ---- what arrived -----------------------------------------------------------------
+
+    @property
+    def events(self) -> list[Message]:
+        """Everything, subscribe confirmations included."""
+        return self._box.snapshot()
+
+    @property
+    def messages(self) -> list[Message]:
+        """Published messages only (message, pmessage, smessage)."""
+        return [event for event in self._box.snapshot() if event.is_message]
+
+    @property
+    def payloads(self) -> list[bytes]:
+        return [message.data for message in self.messages]
+
+    @property
+    def texts(self) -> list[str]:
+        """Payloads as text: what most assertions want."""
+        return [message.text for message in self.messages]
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def _count(self) -> int:
+        # Called with the mailbox lock held (as a wait predicate): read without locking.
+        return sum(1 for event in list(self._box.history or ()) if event.is_message)
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(self.messages)
+
+    # ---- waiting ----------------------------------------------------------------------
+
+    def wait_for(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[str]:
+        """Block until ``count`` messages arrived in all; return all texts so far.
+        Raises ``TimeoutError`` (listing what did arrive) after ``timeout`` seconds."""
+        self._wait(self._count, count, timeout, "messages")
+        return self.texts
+
+    async def wait_for_async(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[str]:
+        """``wait_for`` for coroutines (does not block the event loop)."""
+        await self._await(self._count, count, timeout, "messages")
+        return self.texts
+
+    # ---- subscriptions ----------------------------------------------------------------
+
+    def subscribe(self, *channels: Any) -> Collector:
+        self.broker.subscribe(self.subscriber, [_arg(c) for c in channels])
+        return self
+
+    def psubscribe(self, *patterns: Any) -> Collector:
+        self.broker.psubscribe(self.subscriber, [_arg(p) for p in patterns])
+        return self
+
+    def ssubscribe(self, *channels: Any) -> Collector:
+        self.broker.ssubscribe(self.subscriber, [_arg(c) for c in channels])
+        return self
+
+    def unsubscribe(self, *channels: Any) -> None:
+        """Leave some channels (all with no argument); still open for the others."""
+        self.broker.unsubscribe(self.subscriber, [_arg(c) for c in channels] or None)
+
+    def punsubscribe(self, *patterns: Any) -> None:
+        self.broker.punsubscribe(self.subscriber, [_arg(p) for p in patterns] or None)
+
+    def _close(self) -> None:
+        self.broker.drop(self.subscriber, reason="closed by test")
+
+    def __repr__(self) -> str:
+        sub = self.subscriber
+        names = [n.decode("utf-8", "replace") for n in (*sub.channels, *sub.patterns)]
+        return f"Collector({names!r}, texts={self.texts!r})"
+
+
+class CommandLog(_Recorder):
+    """Commands a database ran while this log was open (the test-side MONITOR)."""
+
+    def __init__(self, db: Database) -> None:
+        self.feed = feed_of(db)
+        self._box = self.feed.watch(collector=True)
+
+    @property
+    def entries(self) -> list[MonitorEntry]:
+        return self._box.snapshot()
+
+    @property
+    def commands(self) -> list[list[str]]:
+        """Each command as text, e.g. ``[["SET", "k", "v"], ["GET", "k"]]``."""
+        return [entry.command for entry in self.entries]
+
+    @property
+    def names(self) -> list[str]:
+        """Command names, upper case: ``["SET", "GET"]``."""
+        return [entry.name for entry in self.entries]
+
+    @property
+    def lines(self) -> list[str]:
+        """Redis' MONITOR lines."""
+        return [entry.line for entry in self.entries]
+
+    def __len__(self) -> int:
+        return len(self._box.snapshot())
+
+    def _count(self) -> int:
+        return len(self._box.history or ())
+
+    def __iter__(self) -> Iterator[MonitorEntry]:
+        return iter(self.entries)
+
+    def clear(self) -> None:
+        """Forget what was recorded so far (keep recording)."""
+        with self._box._cond:
+            assert self._box.history is not None
+            self._box.history.clear()
+            self._box._queue.clear()
+            self._box._queued_bytes = 0
+
+    def wait_for(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[list[str]]:
+        """Block until ``count`` commands ran in all; return them."""
+        self._wait(self._count, count, timeout, "commands")
+        return self.commands
+
+    async def wait_for_async(
+        self, count: int = 1, timeout: float = DEFAULT_WAIT
+    ) -> list[list[str]]:
+        await self._await(self._count, count, timeout, "commands")
+        return self.commands
+
+    def _close(self) -> None:
+        self.feed.unwatch(self._box, reason="closed by test")
+
+    def __repr__(self) -> str:
+        return f"CommandLog({self.commands!r})"
+
+
+# ---- entry points (``FakeStash.subscribe`` etc. delegate here) ---------------------------
+
+
+def subscribe(db: Database, channels: Sequence[Any]) -> Collector:
+    broker = broker_of(db)
+    return Collector(broker, broker.new_subscriber(collector=True, name="test")).subscribe(
+        *channels
+    )
+
+
+def psubscribe(db: Database, patterns: Sequence[Any]) -> Collector:
+    broker = broker_of(db)
+    return Collector(broker, broker.new_subscriber(collector=True, name="test")).psubscribe(
+        *patterns
+    )
+
+
+def ssubscribe(db: Database, channels: Sequence[Any]) -> Collector:
+    broker = broker_of(db)
+    return Collector(broker, broker.new_subscriber(collector=True, name="test")).ssubscribe(
+        *channels
+    )
+
+
+def monitor(db: Database) -> CommandLog:
+    return CommandLog(db)

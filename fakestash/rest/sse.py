@@ -1,0 +1,247 @@
+"""Server-sent event streams: ``/subscribe``, ``/psubscribe`` and ``/monitor``.
+
+``open_stream`` subscribes at once (before the response is returned, so a publish right
+after ``client.stream(...)`` is entered is received) and returns a ``text/event-stream``
+response whose body pulls from the subscriber's mailbox: a ``SyncByteStream`` for
+``httpx.Client``, an ``AsyncByteStream`` for ``httpx.AsyncClient``.
+
+Framing (Upstash's is unknown here; see docs/pubsub.md): each event is ``data: <text>``
+ended by a blank line, as the SSE standard has it; a payload with line breaks becomes
+several ``data:`` lines of one event, which an SSE parser joins back with ``\\n``.
+Payloads are raw bytes, never base64. The stream ends when the client closes it
+(unsubscribing at once), when the server closes (``FakeStash.close()``), when the
+subscriber overflows its output buffer, or after ``Broker.idle_timeout`` seconds without
+an event (so a test never hangs on a message that never comes).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator, Union
+
+import httpx
+
+from fakestash.engine.broker import Mailbox, Message, broker_of
+from fakestash.engine.monitor import MonitorEntry, MonitorFeed, feed_of
+from fakestash.errors import NoPermission, WrongArity
+from fakestash.rest.render import encode_json, error_body
+
+if TYPE_CHECKING:
+    from fakestash.rest.request import RestCall
+    from fakestash.server import Endpoint, FakeStash
+
+EVENT_STREAM = "text/event-stream"
+#: The error a request without ``Accept: text/event-stream`` gets (fakestash's text:
+#: Upstash's answer is unknown, only that monitor "is not working" without it).
+NEEDS_ACCEPT = (
+    "ERR fakestash: {path} is a server-sent event stream: send 'Accept: text/event-stream'"
+)
+MONITOR_OK = b'data: "OK"\n\n'
+
+Item = Union[Message, MonitorEntry]
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def open_stream(
+    stash: FakeStash,
+    endpoint: Endpoint,
+    readonly: bool,
+    call: RestCall,
+    request: httpx.Request,
+    streaming: str,
+) -> httpx.Response:
+    """Start a subscription or a monitor and return its streaming response."""
+    kind = call.stream
+    args = call.argvs[0]
+    if EVENT_STREAM not in request.headers.get("accept", "").lower():
+        return _error(400, NEEDS_ACCEPT.format(path="/" + kind), endpoint)
+    if kind == "monitor":
+        if args:
+            return _error(400, WrongArity("monitor").text, endpoint)
+        if readonly:
+            return _error(400, NoPermission("monitor").text, endpoint)
+        return _monitor(stash, endpoint, streaming)
+    if not args:
+        return _error(400, WrongArity(kind).text, endpoint)
+    return _subscribe(stash, endpoint, kind, args, streaming)
+
+
+def _subscribe(
+    stash: FakeStash, endpoint: Endpoint, kind: str, channels: list[bytes], streaming: str
+) -> httpx.Response:
+    db = endpoint.database
+    broker = broker_of(db)
+    sub = broker.new_subscriber(name=f"sse {kind}")
+    if stash.closed:
+        sub.mailbox.close("server closed")
+    watched = db.extensions.get("monitor")
+    if isinstance(watched, MonitorFeed):  # MONITOR shows the SUBSCRIBE, as Redis does
+        watched.feed([kind.upper().encode(), *channels])
+    if kind == "psubscribe":
+        broker.psubscribe(sub, channels)
+    else:
+        broker.subscribe(sub, channels)
+    unsubscribe = b"PUNSUBSCRIBE" if kind == "psubscribe" else b"UNSUBSCRIBE"
+
+    def close(by_client: bool) -> None:
+        if by_client and not sub.closed:
+            # Upstash bills the UNSUBSCRIBE a closed stream makes (its Realtime pricing
+            # lists reconnection as UNSUBSCRIBE, XRANGE, SUBSCRIBE).
+            endpoint.meter.record_commands([[unsubscribe, *channels]])
+        broker.drop(sub)
+
+    return _response(endpoint, streaming, [], sub.mailbox, close, broker.idle_timeout)
+
+
+def _monitor(stash: FakeStash, endpoint: Endpoint, streaming: str) -> httpx.Response:
+    feed = feed_of(endpoint.database)
+    box = feed.watch()
+    if stash.closed:
+        box.close("server closed")
+
+    def close(by_client: bool) -> None:
+        feed.unwatch(box)
+
+    idle = broker_of(endpoint.database).idle_timeout
+    return _response(endpoint, streaming, [MONITOR_OK], box, close, idle)
+
+
+def _response(
+    endpoint: Endpoint,
+    streaming: str,
+    prologue: list[bytes],
+    mailbox: Mailbox[Message] | Mailbox[MonitorEntry],
+    close: Callable[[bool], None],
+    idle_timeout: float | None,
+) -> httpx.Response:
+    source = EventSource(endpoint, prologue, mailbox, close, idle_timeout)  # type: ignore[arg-type]
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream
+    stream = AsyncEventStream(source) if streaming == "async" else SyncEventStream(source)
+    headers = {
+        "content-type": EVENT_STREAM,
+        "cache-control": "no-cache",
+        "upstash-sync-token": endpoint.sync_token(),
+    }
+    return httpx.Response(200, headers=headers, stream=stream)
+
+
+def _error(status: int, text: str, endpoint: Endpoint) -> httpx.Response:
+    return httpx.Response(
+        status,
+        content=encode_json(error_body(text)),
+        headers={"content-type": "application/json", "upstash-sync-token": endpoint.sync_token()},
+    )
+
+
+# ---- rendering ---------------------------------------------------------------------------
+
+
+def render(item: Item) -> bytes:
+    """One SSE event (``data:`` lines and the blank line that ends it)."""
+    if isinstance(item, MonitorEntry):
+        return b"data: " + item.line.encode() + b"\n\n"
+    return _data_lines(event_data(item))
+
+
+def event_data(message: Message) -> bytes:
+    """Upstash's comma-separated event text, e.g. ``message,<channel>,<payload>``."""
+    kind = message.kind.encode()
+    if message.count is not None:
+        return b"%s,%s,%d" % (kind, message.channel, message.count)
+    if message.pattern is not None:
+        return b",".join((kind, message.pattern, message.channel, message.data))
+    return b",".join((kind, message.channel, message.data))
+
+
+def _data_lines(data: bytes) -> bytes:
+    if b"\n" not in data and b"\r" not in data:
+        return b"data: " + data + b"\n\n"
+    return b"".join(b"data: " + line + b"\n" for line in _LINE_BREAK.split(data)) + b"\n"
+
+
+# ---- the byte streams --------------------------------------------------------------------
+
+
+class EventSource:
+    """What both stream flavours share: the prologue, the mailbox, closing and metering."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        prologue: list[bytes],
+        mailbox: Mailbox[Item],
+        close: Callable[[bool], None],
+        idle_timeout: float | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.prologue = prologue
+        self.mailbox = mailbox
+        self.idle_timeout = idle_timeout
+        self._close = close
+        self._closed = False
+
+    def chunk(self, items: list[Item]) -> bytes:
+        data = b"".join(render(item) for item in items)
+        self.endpoint.meter.record_bytes_out(len(data))
+        return data
+
+    def first(self) -> bytes:
+        data = b"".join(self.prologue)
+        if data:
+            self.endpoint.meter.record_bytes_out(len(data))
+        return data
+
+    def close(self, by_client: bool = True) -> None:
+        if not self._closed:
+            self._closed = True
+            self._close(by_client and not self.mailbox.closed)
+
+
+class SyncEventStream(httpx.SyncByteStream):
+    """The body of a stream for ``httpx.Client``: blocks its reader between events."""
+
+    def __init__(self, source: EventSource) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        source = self.source
+        first = source.first()
+        if first:
+            yield first
+        while True:
+            try:
+                items = source.mailbox.get_batch(source.idle_timeout)
+            except TimeoutError:
+                break
+            if not items:
+                break
+            yield source.chunk(items)
+        source.close(by_client=False)
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class AsyncEventStream(httpx.AsyncByteStream):
+    """The body of a stream for ``httpx.AsyncClient``: awaits between events."""
+
+    def __init__(self, source: EventSource) -> None:
+        self.source = source
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        source = self.source
+        first = source.first()
+        if first:
+            yield first
+        while True:
+            try:
+                items = await source.mailbox.aget_batch(source.idle_timeout)
+            except TimeoutError:
+                break
+            if not items:
+                break
+            yield source.chunk(items)
+        source.close(by_client=False)
+
+    async def aclose(self) -> None:
+        self.source.close()

@@ -1,0 +1,36 @@
+"""Fixtures for the conformance suite: a private redis-server and the differential pair."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.conformance.harness import Differential
+from tests.conformance.redis_process import RedisProcess, RedisUnavailable, required, start_redis
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisProcess]:
+    """A redis-server of our own (127.0.0.1, free port, no persistence), stopped by pid."""
+    try:
+        server = start_redis()
+    except RedisUnavailable as exc:
+        if required():
+            pytest.fail(f"FAKESTASH_REQUIRE_REDIS is set but: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def differential(redis_server: RedisProcess) -> Iterator[Differential]:
+    """The fake and a real-Redis-backed FakeStash, both emptied, behind the same REST face."""
+    diff = Differential.connect(redis_server.host, redis_server.port)
+    diff.reset()
+    try:
+        yield diff
+    finally:
+        diff.close()

@@ -1,0 +1,336 @@
+"""The differential harness: one command, through the REST face, to the fake and to Redis.
+
+``Differential.check(*args)`` sends the command as an Upstash client would (``POST /`` with a
+JSON body, RESP2 response format, so reply types stay exact) to two ``FakeStash`` servers:
+one on the in-memory engine, one whose database is a real Redis (``RealRedisDatabase``).
+Before anything goes to Redis the harness consults ``fakestash.deviations``; replies are
+then compared after the rules in ``normalise.py`` and a mismatch fails with the argv and
+both replies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import httpx
+
+from fakestash import FakeStash
+from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
+from fakestash.deviations import Deviation, find
+from fakestash.engine.replies import ErrorReply, Reply, Status
+from fakestash.engine.table import TABLE
+from tests.conformance import normalise
+
+#: A command that must not run within this many seconds of a short TTL's deadline.
+EXPIRY_GUARD = 0.012
+
+
+@dataclass
+class Outcome:
+    """What a request came back with: the HTTP status and the decoded reply."""
+
+    status: int
+    reply: Reply
+
+    def __repr__(self) -> str:
+        return f"{self.status} {self.reply!r}"
+
+
+class Mismatch(AssertionError):
+    """The fake and Redis disagree; the message has the argv and both replies."""
+
+
+def to_bytes(arg: Any) -> bytes:
+    if isinstance(arg, bytes):
+        return arg
+    if isinstance(arg, str):
+        return arg.encode()
+    if isinstance(arg, float):
+        return repr(arg).encode()
+    return str(arg).encode()
+
+
+@dataclass
+class Differential:
+    fake: FakeStash
+    real: FakeStash
+    redis_version: str = ""
+    #: Deadlines (time.time()) of short TTLs the machines set: nothing runs close to them.
+    deadlines: list[float] = field(default_factory=list)
+    #: Deviation ids met, and commands the fake does not know (both sides refuse them).
+    deviations_seen: dict[str, int] = field(default_factory=dict)
+    unregistered: set[str] = field(default_factory=set)
+    commands_sent: int = 0
+
+    @classmethod
+    def connect(cls, host: str, port: int) -> Differential:
+        fake = FakeStash(seed=0)
+        real = FakeStash(seed=0, database_factory=real_redis_factory(host, port))
+        diff = cls(fake, real)
+        info = diff.redis.send([b"INFO", b"server"])
+        assert isinstance(info, bytes)
+        for line in info.split(b"\r\n"):
+            if line.startswith(b"redis_version:"):
+                diff.redis_version = line.split(b":", 1)[1].decode()
+        return diff
+
+    @property
+    def redis(self) -> RealRedisDatabase:
+        database = self.real.database
+        assert isinstance(database, RealRedisDatabase)
+        return database
+
+    def close(self) -> None:
+        self.redis.close()
+
+    def reset(self) -> None:
+        """Empty both sides: keys, scripts (and functions, once that family exists)."""
+        self.deadlines.clear()
+        self.fake.flush()
+        self.real.flush()
+        self.redis.send([b"SCRIPT", b"FLUSH"])
+        self.redis.send([b"FUNCTION", b"FLUSH"])
+        if "script" in TABLE:
+            self._quietly(self.fake, [b"SCRIPT", b"FLUSH"])
+        if "function" in TABLE:
+            self._quietly(self.fake, [b"FUNCTION", b"FLUSH"])
+
+    @staticmethod
+    def _quietly(stash: FakeStash, argv: list[bytes]) -> None:
+        try:
+            stash.database.execute(argv)
+        except Exception:  # noqa: BLE001 - best effort: the family may be half-written
+            pass
+
+    # ---- time ------------------------------------------------------------------------
+
+    def expire_soon(self, ms: int) -> None:
+        """Note that a command about to run sets a TTL of ``ms`` milliseconds."""
+        self.deadlines.append(time.time() + ms / 1000)
+
+    def wait_for_expiry(self) -> None:
+        """Sleep until every short TTL set so far has passed (plus the guard)."""
+        if self.deadlines:
+            delay = max(self.deadlines) + EXPIRY_GUARD - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            self.deadlines.clear()
+
+    def _guard(self) -> None:
+        now = time.time()
+        for deadline in self.deadlines:
+            if deadline - EXPIRY_GUARD <= now <= deadline + EXPIRY_GUARD:
+                time.sleep(deadline + EXPIRY_GUARD - now)
+                now = time.time()
+        self.deadlines = [d for d in self.deadlines if d + EXPIRY_GUARD > now]
+
+    # ---- one command ----------------------------------------------------------------
+
+    def check(self, *args: Any) -> Reply:
+        """Run a command on both sides, compare, and return the fake's reply."""
+        argv = [to_bytes(a) for a in args]
+        self._guard()
+        self.commands_sent += 1
+        name = normalise.command_name(argv)
+        if name not in TABLE:
+            self.unregistered.add(name)
+        deviation = find(argv)
+        fake = post_command(self.fake, argv)
+        if deviation is not None:
+            self.deviations_seen[deviation.id] = self.deviations_seen.get(deviation.id, 0) + 1
+            real = self._deviating(deviation, argv)
+            if real is None:
+                return fake.reply
+        else:
+            real = post_command(self.real, argv)
+        self.compare(argv, fake, real)
+        return fake.reply
+
+    def _deviating(self, deviation: Deviation, argv: list[bytes]) -> Outcome | None:
+        if deviation.upstash_reply is not None:
+            return Outcome(200, deviation.upstash_reply(argv))
+        if deviation.redis_argv is None:
+            return None
+        real = post_command(self.real, deviation.redis_argv(argv))
+        if deviation.adjust is not None and real.status == 200:
+            real = Outcome(200, deviation.adjust(argv, real.reply))
+        return real
+
+    def compare(self, argv: Sequence[bytes], fake: Outcome, real: Outcome) -> None:
+        fake_reply = normalise.normalise(argv, fake.reply)
+        real_reply = normalise.normalise(argv, normalise.redis70_to_current(argv, real.reply))
+        same = fake.status == real.status and normalise.equivalent(argv, fake_reply, real_reply)
+        if not same:
+            raise Mismatch(self.describe(argv, fake, real))
+
+    def describe(self, argv: Sequence[bytes], fake: Outcome, real: Outcome) -> str:
+        shown = " ".join(json.dumps(a.decode("utf-8", "replace")) for a in argv)
+        return (
+            f"\n  command: {shown}"
+            f"\n  fake:    {fake!r}"
+            f"\n  redis:   {real!r}   (Redis {self.redis_version})"
+        )
+
+    # ---- batches ---------------------------------------------------------------------
+
+    def check_batch(self, kind: str, rows: Sequence[Sequence[Any]]) -> list[Reply]:
+        """A /pipeline or /multi-exec request on both sides; items compared one by one."""
+        argvs = [[to_bytes(a) for a in row] for row in rows]
+        self._guard()
+        self.commands_sent += len(argvs)
+        real_argvs = []
+        for argv in argvs:
+            deviation = find(argv)
+            if deviation is not None and deviation.redis_argv is None:
+                raise AssertionError(f"do not batch deviating commands: {argv!r}")
+            real_argvs.append(deviation.redis_argv(argv) if deviation else argv)
+        fake = post_batch(self.fake, kind, argvs)
+        real = post_batch(self.real, kind, real_argvs)
+        if not isinstance(fake.reply, list) or not isinstance(real.reply, list):
+            if fake.status != real.status or fake.reply != real.reply:
+                raise Mismatch(self.describe([kind.encode()], fake, real))
+            return []
+        if len(fake.reply) != len(real.reply):
+            raise Mismatch(self.describe([kind.encode()], fake, real))
+        for argv, fake_item, real_item in zip(argvs, fake.reply, real.reply):
+            deviation = find(argv)
+            if deviation is not None and deviation.adjust is not None:
+                real_item = deviation.adjust(argv, real_item)
+            self.compare(argv, Outcome(fake.status, fake_item), Outcome(real.status, real_item))
+        return list(fake.reply)
+
+    # ---- SCAN-style iteration -----------------------------------------------------------
+
+    def check_scan(self, *args: Any, pairs: bool = False) -> list[Reply]:
+        """Iterate a SCAN/HSCAN/SSCAN/ZSCAN to the end on each side; compare the union."""
+        argv = [to_bytes(a) for a in args]
+        self._guard()
+        fake = scan_all(self.fake, argv, pairs)
+        real = scan_all(self.real, argv, pairs)
+        if isinstance(real, list):
+            real = [normalise.redis70_to_current(argv, item) for item in real]
+        if fake != real:
+            raise Mismatch(self.describe(argv, Outcome(0, fake), Outcome(0, real)))
+        return fake
+
+
+def scan_all(stash: FakeStash, argv: list[bytes], pairs: bool) -> Reply:
+    """Every element a full SCAN-style iteration returns, de-duplicated and sorted."""
+    cursor_at = 1 if normalise.command_name(argv) == "scan" else 2
+    cursor = b"0"
+    seen: set[Any] = set()
+    for _ in range(10_000):
+        call = list(argv)
+        call.insert(cursor_at, cursor)
+        outcome = post_command(stash, call)
+        if outcome.status != 200:
+            return outcome.reply
+        reply = outcome.reply
+        assert isinstance(reply, list) and len(reply) == 2, reply
+        cursor, items = reply
+        assert isinstance(cursor, bytes) and isinstance(items, list)
+        if pairs:
+            seen.update(zip(items[::2], items[1::2]))
+        else:
+            seen.update(items)  # type: ignore[arg-type]
+        if cursor == b"0":
+            ordered = sorted(seen)
+            if pairs:
+                return [list(pair) for pair in ordered]
+            return ordered
+    raise AssertionError(f"{argv!r} did not finish in 10000 calls on {stash!r}")
+
+
+# ---- the REST face as a client sees it -------------------------------------------------------
+
+
+def _json_args(argv: Sequence[bytes]) -> list[str]:
+    return [a.decode("utf-8", "surrogateescape") for a in argv]
+
+
+def _request(stash: FakeStash, path: str, body: Any, headers: dict[str, str]) -> httpx.Response:
+    content = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogateescape")
+    request = httpx.Request(
+        "POST",
+        stash.url + path,
+        content=content,
+        headers={"authorization": f"Bearer {stash.token}", **headers},
+    )
+    return stash.handle_request(request)
+
+
+def post_command(stash: FakeStash, argv: Sequence[bytes]) -> Outcome:
+    """``POST /`` with ``Upstash-Response-Format: resp2``: exact reply types."""
+    response = _request(stash, "/", _json_args(argv), {"upstash-response-format": "resp2"})
+    if response.headers.get("content-type") != "application/octet-stream":
+        return Outcome(response.status_code, ErrorReply(f"(json) {response.text}"))
+    reply, rest = parse_resp2(response.content)
+    assert rest == b"", rest
+    return Outcome(response.status_code, reply)
+
+
+def post_batch(stash: FakeStash, kind: str, argvs: Sequence[Sequence[bytes]]) -> Outcome:
+    """``/pipeline`` in RESP2 (exact types); ``/multi-exec`` in base64 JSON (RESP2 is
+    refused there), decoded back to bytes."""
+    body = [_json_args(argv) for argv in argvs]
+    if kind == "pipeline":
+        response = _request(stash, "/pipeline", body, {"upstash-response-format": "resp2"})
+        if response.headers.get("content-type") != "application/octet-stream":
+            return Outcome(response.status_code, ErrorReply(f"(json) {response.text}"))
+        items: list[Reply] = []
+        data = response.content
+        while data:
+            item, data = parse_resp2(data)
+            items.append(item)
+        return Outcome(response.status_code, items)
+    response = _request(stash, "/multi-exec", body, {"upstash-encoding": "base64"})
+    data = response.json()
+    if isinstance(data, dict):
+        return Outcome(response.status_code, ErrorReply(str(data.get("error"))))
+    return Outcome(response.status_code, [_from_base64_item(item) for item in data])
+
+
+def _from_base64_item(item: dict[str, Any]) -> Reply:
+    if "error" in item:
+        return ErrorReply(item["error"])
+    return _from_base64(item["result"])
+
+
+def _from_base64(value: Any) -> Reply:
+    if isinstance(value, str):
+        return Status("OK") if value == "OK" else base64.b64decode(value)
+    if isinstance(value, list):
+        return [_from_base64(v) for v in value]
+    assert value is None or isinstance(value, int), value
+    return value  # type: ignore[no-any-return]
+
+
+def parse_resp2(data: bytes) -> tuple[Reply, bytes]:
+    """One RESP2 value from the front of ``data``; returns it and the rest."""
+    line, _, rest = data.partition(b"\r\n")
+    kind, body = line[:1], line[1:]
+    if kind == b"+":
+        return Status(body.decode()), rest
+    if kind == b"-":
+        return ErrorReply(body.decode("utf-8", "replace")), rest
+    if kind == b":":
+        return int(body), rest
+    if kind == b"$":
+        size = int(body)
+        if size < 0:
+            return None, rest
+        return rest[:size], rest[size + 2 :]
+    if kind == b"*":
+        count = int(body)
+        if count < 0:
+            return None, rest
+        items = []
+        for _ in range(count):
+            item, rest = parse_resp2(rest)
+            items.append(item)
+        return items, rest
+    raise ValueError(f"not RESP2: {data[:50]!r}")

@@ -1,0 +1,130 @@
+"""How the differential tests compare replies: every normalisation, written down once.
+
+A reply from the fake and one from Redis must be equal after these rules, and only these:
+
+1. **Unordered replies are sorted** (``UNORDERED``): Redis returns sets, hash fields and
+   KEYS in an order that depends on its encoding (listpack = insertion order, hashtable =
+   hash order); Upstash promises no order either. HGETALL-style flat pairs are sorted as
+   pairs (``UNORDERED_PAIRS``). SCAN-family cursors are never compared: the tests iterate
+   to the end on each side and compare the sorted union.
+2. **Time-derived integers are compared with a tolerance** (``TIME_TOLERANCE``): the two
+   backends run the same command a fraction of a millisecond apart, so PTTL may differ by a
+   few ms and TTL's rounding by one second. -1 and -2 must match exactly.
+3. **Redis 7.0 → 8.x formatting** (``redis70_to_current``): the Debian server is Redis 7.0,
+   Upstash follows 8.2. Only the Redis side is rewritten, and only where 7.0 is known to
+   differ: doubles (ZSCORE and friends) are printed with ``%.17g`` by 7.0 (``1.1`` is
+   ``"1.1000000000000001"``) and with the shortest round-trip form by 7.2+ (``"1.1"``). A bulk
+   string in a double-replying command is re-rendered with the engine's ``format_double``
+   only if it is exactly what ``%.17g`` makes of its value, so members that merely look
+   numeric stay as they are.
+4. **Random picks are compared by shape** (``SHAPE_ONLY``): the two servers' random
+   generators differ, so SRANDMEMBER/HRANDFIELD/ZRANDMEMBER/RANDOMKEY/SPOP are compared by
+   reply type and length; each machine also checks the picks are members.
+
+Upstash's own deviations from Redis are not here: they live in ``fakestash/deviations.py``,
+which the harness consults before anything is sent to Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from fakestash.engine.replies import ErrorReply, Reply, format_double
+
+#: Replies that are sets: compare the sorted items.
+UNORDERED = frozenset(
+    {"smembers", "sinter", "sunion", "sdiff", "keys", "hkeys", "hvals", "sdiffcard"}
+)
+#: Replies that are flat field/value lists of a hash: compare sorted pairs.
+UNORDERED_PAIRS = frozenset({"hgetall"})
+#: Integer replies derived from the clock: allowed difference (units of the reply).
+TIME_TOLERANCE = {"ttl": 1, "pttl": 50, "expiretime": 1, "pexpiretime": 50}
+#: Replies built from random picks: compare type and length only.
+SHAPE_ONLY = frozenset({"srandmember", "hrandfield", "zrandmember", "randomkey", "spop"})
+#: Commands whose bulk replies include doubles that Redis 7.0 prints with %.17g.
+DOUBLE_REPLIES = frozenset(
+    {
+        "zscore", "zmscore", "zincrby", "zadd", "zrange", "zrangebyscore", "zrangebylex",
+        "zrevrange", "zrevrangebyscore", "zrevrangebylex", "zpopmin", "zpopmax", "zmpop",
+        "zrandmember", "zunion", "zinter", "zdiff", "zscan", "zrank", "zrevrank",
+        "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro",
+    }
+)  # fmt: skip
+
+
+def command_name(argv: Sequence[bytes]) -> str:
+    return argv[0].decode("utf-8", "replace").lower() if argv else ""
+
+
+def normalise(argv: Sequence[bytes], reply: Reply) -> Reply:
+    """Rule 1 (order), applied to both sides."""
+    name = command_name(argv)
+    if not isinstance(reply, list):
+        return reply
+    if name in UNORDERED:
+        return sorted(reply, key=_sort_key)
+    if name in UNORDERED_PAIRS:
+        pairs = [reply[i : i + 2] for i in range(0, len(reply), 2)]
+        return [item for pair in sorted(pairs, key=_sort_key) for item in pair]
+    return reply
+
+
+def redis70_to_current(argv: Sequence[bytes], reply: Reply) -> Reply:
+    """Rule 3, applied to Redis' reply only: 7.0's %.17g doubles → 7.2+ rendering."""
+    if command_name(argv) not in DOUBLE_REPLIES:
+        return reply
+    return _reformat_doubles(reply)
+
+
+def _reformat_doubles(reply: Reply) -> Reply:
+    if isinstance(reply, list):
+        return [_reformat_doubles(item) for item in reply]
+    if isinstance(reply, bytes):
+        try:
+            value = float(reply)
+        except ValueError:
+            return reply
+        if reply == b"%.17g" % value:
+            return format_double(value)
+    return reply
+
+
+def equivalent(argv: Sequence[bytes], fake: Reply, real: Reply) -> bool:
+    """Rules 2 and 4 on top of plain equality (rules 1 and 3 are applied beforehand)."""
+    name = command_name(argv)
+    if name in SHAPE_ONLY:
+        return _shape(fake) == _shape(real)
+    tolerance = TIME_TOLERANCE.get(name)
+    if tolerance is not None and isinstance(fake, int) and isinstance(real, int):
+        if fake < 0 or real < 0:
+            return fake == real
+        return abs(fake - real) <= tolerance
+    return _same(fake, real)
+
+
+def _same(a: Reply, b: Reply) -> bool:
+    """Equality that tells a bulk string from a status and an int from a bool."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _shape(reply: Reply) -> object:
+    if isinstance(reply, list):
+        return ("list", len(reply), tuple(_shape(item) for item in reply))
+    if isinstance(reply, ErrorReply):
+        return ("error", reply.text)
+    return type(reply).__name__
+
+
+def _sort_key(item: object) -> tuple[int, object]:
+    if isinstance(item, list):
+        return (2, tuple(_sort_key(x) for x in item))
+    if isinstance(item, bytes):
+        return (1, item)
+    if item is None:
+        return (0, 0)
+    return (0, repr(item))
