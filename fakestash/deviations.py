@@ -56,7 +56,22 @@ def _upper(arg: bytes) -> bytes:
 
 
 def _copy_same_key(argv: Argv) -> bool:
-    return _name(argv) == "copy" and len(argv) >= 3 and argv[1] == argv[2]
+    return _name(argv) == "copy" and len(argv) >= 3 and argv[1] == argv[2] and not _other_db(argv)
+
+
+def _other_db(argv: Argv) -> bool:
+    """A ``DB n`` option (COPY) naming a database other than 0."""
+    upper = [_upper(a) for a in argv[3:]]
+    return any(
+        w == b"DB" and i + 1 < len(upper) and upper[i + 1] != b"0" for i, w in enumerate(upper)
+    )
+
+
+def _select_other_db(argv: Argv) -> bool:
+    name = _name(argv)
+    if name == "select":
+        return len(argv) == 2 and argv[1] != b"0"
+    return name == "copy" and _other_db(argv)
 
 
 # ---- UNLINK with no keys --------------------------------------------------------------------
@@ -247,11 +262,12 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation(
         id="select-only-zero",
-        commands=("select",),
-        upstash="One logical database: `SELECT n` with n ≠ 0 is an error.",
-        redis="16 databases by default: `SELECT 1` is OK.",
-        source="Upstash docs redis/overall/compatibility.mdx, commands/connection/select.mdx",
-        matches=lambda argv: _name(argv) == "select" and len(argv) == 2 and argv[1] != b"0",
+        commands=("select", "copy"),
+        upstash="One logical database: `SELECT n` and `COPY … DB n` with n ≠ 0 are errors.",
+        redis="16 databases by default: `SELECT 1` is OK; `COPY a b DB 1` copies.",
+        source="Upstash docs redis/overall/compatibility.mdx, commands/connection/select.mdx; "
+        "the COPY text is our choice (Redis' `ERR DB index is out of range`)",
+        matches=_select_other_db,
     ),
     Deviation(
         id="scan-withtype",

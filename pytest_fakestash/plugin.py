@@ -7,7 +7,7 @@ Fixtures
 Marker
     ``@pytest.mark.fakestash(seed=..., clock=..., url=..., token=..., readonly_token=...,
     limits=..., strict=...)``: keyword arguments mirror ``FakeStash(...)``; the closest
-    marker wins.
+    marker wins. ``clock="manual"`` gives each test its own ``ManualClock``.
 ini options
     ``fakestash_seed``, ``fakestash_url``, ``fakestash_token``, ``fakestash_readonly_token``,
     ``fakestash_clock`` (``system`` or ``manual``), ``fakestash_strict``.
@@ -63,7 +63,7 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
         "url": config.getini("fakestash_url"),
         "token": config.getini("fakestash_token"),
         "readonly_token": config.getini("fakestash_readonly_token"),
-        "clock": ManualClock() if clock_name == "manual" else None,
+        "clock": clock_name,
         "strict": str(config.getini("fakestash_strict")).strip().lower() in ("1", "true", "yes"),
     }
     if marker is not None:
@@ -77,7 +77,17 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
                 pytrace=False,
             )
         options.update(marker.kwargs)
+    options["clock"] = _clock(options["clock"])
     return options
+
+
+def _clock(value: Any) -> Any:
+    """``"manual"`` (a fresh ManualClock for each test), ``"system"``, or a clock object."""
+    if value == "manual":
+        return ManualClock()
+    if value == "system":
+        return None
+    return value
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ before running them); ``send`` skips the table to ask Redis directly.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
     from fakestash.clock import Clock
     from fakestash.engine.replies import Reply
     from fakestash.engine.table import Command
+
+
+def _no_client_setinfo() -> dict[str, Any]:
+    """Connection options that skip CLIENT SETINFO (unknown to Redis 7.0) on connect."""
+    parameters = inspect.signature(redis.connection.AbstractConnection.__init__).parameters
+    if "driver_info" in parameters:  # redis-py 7+
+        return {"driver_info": None}
+    return {"lib_name": None, "lib_version": None}
+
+
+_NO_CLIENT_SETINFO = _no_client_setinfo()
 
 
 class EngineReplyParser(_RESP2Parser):
@@ -91,8 +103,7 @@ class RealRedisDatabase(Database):
             protocol=2,
             decode_responses=False,
             parser_class=EngineReplyParser,
-            lib_name=None,
-            lib_version=None,
+            **_NO_CLIENT_SETINFO,
         )
         self.client = redis.Redis(connection_pool=self.pool)
         self._connection: Any = None

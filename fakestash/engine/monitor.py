@@ -97,6 +97,8 @@ def _shown(argv: Sequence[bytes]) -> bool:
     if not argv:
         return False
     cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
+    if cmd is not None and cmd.subcommands and len(argv) > 1:
+        cmd = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower(), cmd)
     return cmd is None or ADMIN not in cmd.flags
 
 

@@ -225,14 +225,15 @@ class SortedSet:
         hi = index.bisect_left((rng.max, BOTTOM) if rng.max_exclusive else (rng.max, TOP))
         return lo, max(lo, hi)
 
-    def lex_window(self, rng: LexRange, reverse: bool = False) -> tuple[int, int]:
+    def lex_window(self, rng: LexRange, reverse: bool = False, skip: int = 0) -> tuple[int, int]:
         """The half-open span of positions whose members fall in ``rng``.
 
         On a set with one score throughout (what lex ranges are for) this is two binary
         searches. With mixed scores Redis' answer depends on its walk, so this copies the
         walk: from the low end (or, for ``reverse``, the high end) to the first member
-        inside the bound, then on while members stay inside the other bound. A small
-        (listpack) set is walked one by one as Redis does; a big one by binary search.
+        inside one bound, past ``skip`` members (a LIMIT offset, skipped unchecked), then on
+        while members stay inside the other bound. A small (listpack) set is searched one by
+        one as Redis does; a big one by binary search (Redis' skiplist descent differs).
         """
         if rng.is_empty() or not self.scores:
             return 0, 0
@@ -246,15 +247,27 @@ class SortedSet:
         if not rng.above_min(index[-1][1]) or not rng.below_max(index[0][1]):
             return 0, 0
         if reverse:
-            hi = n - self._walk(rng.below_max, 0, from_top=True)
-            if hi == 0 or not rng.above_min(index[hi - 1][1]):
+            top = self._walk(rng.below_max, 0, from_top=True)
+            if top == n or not rng.above_min(index[n - 1 - top][1]):
                 return 0, 0
-            lo = n - self._walk(lambda m: not rng.above_min(m), n - hi, from_top=True)
-            return lo, hi
+            end = self._walk_on(lambda m: not rng.above_min(m), top, skip, from_top=True)
+            return n - end, n - top
         lo = self._walk(rng.above_min, 0)
         if lo == n or not rng.below_max(index[lo][1]):
             return 0, 0
-        return lo, self._walk(lambda m: not rng.below_max(m), lo)
+        return lo, self._walk_on(lambda m: not rng.below_max(m), lo, skip)
+
+    def _walk_on(
+        self, stop: Callable[[bytes], bool], start: int, skip: int, from_top: bool = False
+    ) -> int:
+        """Redis' range loop: skip ``skip`` members unchecked, then go on one by one until a
+        member fails; the position where it stopped (counted from that end)."""
+        index = self.index
+        n = len(index)
+        pos = start + skip if skip > 0 else start
+        while pos < n and not stop(index[n - 1 - pos if from_top else pos][1]):
+            pos += 1
+        return min(pos, n)
 
     def _walk(self, test: Callable[[bytes], bool], start: int, from_top: bool = False) -> int:
         """The first position ≥ ``start`` whose member passes ``test``, or ``len``.

@@ -743,3 +743,43 @@ def test_hashes_agree_with_a_dict_model(ops: list[tuple[str, Any]]) -> None:
         assert run(stash, "HKEYS", "h") == list(model)
         assert run(stash, "HVALS", "h") == list(model.values())
         assert (b"h" in stash.database.data) == bool(model)
+
+
+# ---- the keyspace and DUMP/RESTORE -------------------------------------------------------
+
+
+def test_a_hash_whose_last_field_expires_is_gone_from_the_keyspace(
+    stash: FakeStash, clock: ManualClock
+) -> None:
+    run(stash, "HSET", "h", "a", "1")
+    run(stash, "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+    assert str(run(stash, "TYPE", "h")) == "hash"
+    clock.advance(ms=11)
+    assert str(run(stash, "TYPE", "h")) == "none"
+    assert run(stash, "EXISTS", "h") == 0
+    assert run(stash, "DBSIZE") == 0
+    assert run(stash, "KEYS", "*") == []
+
+
+def test_dbsize_sweeps_hashes_it_has_not_looked_at(stash: FakeStash, clock: ManualClock) -> None:
+    run(stash, "HSET", "h", "a", "1")
+    run(stash, "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+    run(stash, "HSET", "k", "a", "1")
+    clock.advance(ms=11)
+    assert run(stash, "DBSIZE") == 1
+    assert run(stash, "KEYS", "*") == [b"k"]
+
+
+def test_dump_and_restore_round_trip(stash: FakeStash) -> None:
+    run(stash, "HSET", "h", "a", "1", "b", "-70000", "c", "x" * 100)
+    payload = run(stash, "DUMP", "h")
+    assert isinstance(payload, bytes) and payload[0] == 4  # RDB_TYPE_HASH
+    assert str(run(stash, "RESTORE", "h2", "0", payload)) == "OK"
+    assert run(stash, "HGETALL", "h2") == run(stash, "HGETALL", "h")
+
+
+def test_restore_reads_a_listpack_hash_from_redis(stash: FakeStash) -> None:
+    # DUMP of HSET h a 1 b hello on redis-server 7.0.15 (RDB_TYPE_HASH_LISTPACK)
+    payload = bytes.fromhex("101616000000040081610201018162028568656c6c6f06ff0a00e8c5fe99ee07955d")
+    assert str(run(stash, "RESTORE", "h", "0", payload)) == "OK"
+    assert run(stash, "HGETALL", "h") == flat("a", "1", "b", "hello")

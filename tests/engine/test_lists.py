@@ -491,3 +491,18 @@ def test_lists_agree_with_a_python_list(ops: list[tuple[str, Any]]) -> None:
         for i in (-1, 0, 1, len(model) - 1):
             expected = model[i] if model and -len(model) <= i < len(model) else None
             assert run(stash, "LINDEX", "l", i) == expected
+
+
+def test_dump_and_restore_round_trip(stash: FakeStash) -> None:
+    run(stash, "RPUSH", "l", "a", "12", "x" * 100)
+    payload = run(stash, "DUMP", "l")
+    assert isinstance(payload, bytes) and payload[0] == 1  # RDB_TYPE_LIST
+    assert str(run(stash, "RESTORE", "m", "0", payload)) == "OK"
+    assert run(stash, "LRANGE", "m", "0", "-1") == b("a", "12", "x" * 100)
+
+
+def test_restore_reads_a_quicklist_from_redis(stash: FakeStash) -> None:
+    # DUMP of RPUSH l a 1 hello on redis-server 7.0.15 (RDB_TYPE_LIST_QUICKLIST_2)
+    payload = bytes.fromhex("1201021313000000030081610201018568656c6c6f06ff0a00a21038a516cf7d51")
+    assert str(run(stash, "RESTORE", "l", "0", payload)) == "OK"
+    assert run(stash, "LRANGE", "l", "0", "-1") == b("a", "1", "hello")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+from fakestash.engine import rdb
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import Reply
@@ -138,6 +139,15 @@ class RedisSet:
         while len(picked) < count:
             picked[self.random_member(rng)] = None
         return list(picked)
+
+
+# DUMP/RESTORE: written as RDB_TYPE_SET (what every Redis since 1.0 loads), read in any
+# set encoding a real server emits (plain, intset, listpack).
+rdb.register_codec(
+    "set",
+    lambda value: rdb.encode_set(value),
+    lambda rdb_type, reader: RedisSet(reader.set_members(rdb_type)),
+)
 
 
 # ---- helpers shared with the sorted-set commands -----------------------------------------

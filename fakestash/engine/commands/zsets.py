@@ -15,6 +15,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from fakestash.engine import rdb
 from fakestash.engine.args import parse_float, parse_int
 from fakestash.engine.commands.sets import (
     RedisSet,
@@ -50,6 +51,17 @@ LONG_MAX = 2**63 - 1
 
 _INF_TEXT = re.compile(rb"[+-]?inf(inity)?", re.IGNORECASE)
 _SPACES = b" \t\n\v\f\r"
+
+
+# DUMP/RESTORE: written as RDB_TYPE_ZSET_2 (binary-double scores; Redis >= 4.0 loads it),
+# highest score first as Redis writes it; read in any sorted-set encoding a server emits.
+rdb.register_codec(
+    "zset",
+    lambda value: rdb.encode_zset((member, score) for score, member in reversed(value.index)),
+    lambda rdb_type, reader: SortedSet(
+        (score, member) for member, score in reader.zset_items(rdb_type)
+    ).compact(),
+)
 
 
 # ---- argument parsing ----------------------------------------------------------------------
@@ -369,7 +381,7 @@ class _RangeQuery:
             window = lambda z: z.score_window(score_range)  # noqa: E731
         else:
             lex_range = parse_lex_range(low, high)
-            window = lambda z: z.lex_window(lex_range, bool(self.reverse))  # noqa: E731
+            window = lambda z: z.lex_window(lex_range, bool(self.reverse), self.offset)  # noqa: E731
         zset = _read(db, args[0])
         if zset is None:
             return []

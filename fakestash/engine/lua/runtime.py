@@ -74,6 +74,7 @@ class LuaEngine:
                 b"sha1hex": _sha1hex,
                 b"log": self._log,
                 b"setresp": self._setresp,
+                b"set_repl": _set_repl,
                 b"acl_check": self._acl_check,
                 b"version": REDIS_VERSION.encode(),
                 b"version_num": REDIS_VERSION_NUM,
@@ -214,13 +215,27 @@ class LuaEngine:
     def _randomseed(self, seed: float) -> None:
         self.rand.seed(int(seed))
 
-    def _log(self, level: int, message: bytes) -> None:
-        text = message.decode("utf-8", "replace")
+    def _log(self, *args: Any) -> None:
+        """``redis.log(level, ...)``: to the ``fakestash.lua`` logger."""
+        if len(args) < 2:
+            raise LuaCallError(b"ERR redis.log() requires two arguments or more.")
+        level = _lua_tonumber(args[0])
+        if level is None:
+            raise LuaCallError(b"ERR First argument must be a number (log level).")
+        if not 0 <= int(level) <= 3:
+            raise LuaCallError(b"ERR Invalid debug level.")
+        parts = [_lua_tostring(arg) for arg in args[1:]]
+        text = " ".join(part for part in parts if part is not None)
         if self.run is not None:
             self.run.log_lines.append((int(level), text))
         log.log(_LOG_LEVELS[int(level)], "%s", text)
 
-    def _setresp(self, version: float) -> None:
+    def _setresp(self, *args: Any) -> None:
+        if len(args) != 1:
+            raise LuaCallError(b"ERR redis.setresp() requires one argument.")
+        version = _lua_tonumber(args[0])
+        if version is None or int(version) not in (2, 3):
+            raise LuaCallError(b"ERR RESP version must be 2 or 3.")
         self.to_lua.resp = int(version)
 
 
@@ -260,10 +275,43 @@ def _lookup(argv: list[bytes]) -> Any:
     return cmd
 
 
-def _sha1hex(data: Any) -> bytes:
-    if not isinstance(data, bytes):
-        data = b""
-    return hashlib.sha1(data).hexdigest().encode()
+def _sha1hex(*args: Any) -> bytes:
+    if len(args) != 1:
+        raise LuaCallError(b"ERR wrong number of arguments")
+    data = _lua_tostring(args[0]) or ""
+    return hashlib.sha1(data.encode("utf-8", "surrogateescape")).hexdigest().encode()
+
+
+def _set_repl(*args: Any) -> None:
+    if len(args) != 1:
+        raise LuaCallError(b"ERR redis.set_repl() requires two arguments.")
+    flags = _lua_tonumber(args[0])
+    if flags is None or int(flags) & ~3:
+        raise LuaCallError(
+            b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."
+        )
+
+
+def _lua_tonumber(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _lua_tostring(value: Any) -> str | None:
+    """``lua_tolstring``: strings and numbers; None for anything else."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "%.14g" % value
+    return None
 
 
 def sha1hex(body: bytes) -> str:

@@ -126,42 +126,9 @@ local function status_reply(...)
   return {ok = s}
 end
 
-local function sha1hex(...)
-  if select('#', ...) ~= 1 then raise('wrong number of arguments') end
-  local s = ...
-  if type(s) == 'number' then s = tostring(s) end
-  return py.sha1hex(s)
-end
-
-local function log(...)
-  local n = select('#', ...)
-  if n < 2 then raise('redis.log() requires two arguments or more.') end
-  local level = ...
-  if tonumber(level) == nil then raise('First argument must be a number (log level).') end
-  level = tonumber(level)
-  if level < 0 or level > 3 then raise('Invalid debug level.') end
-  local parts = {}
-  for i = 2, n do
-    local v = select(i, ...)
-    if type(v) == 'string' or type(v) == 'number' then parts[#parts + 1] = tostring(v) end
-  end
-  py.log(level, table.concat(parts, ' '))
-end
-
-local function setresp(...)
-  if select('#', ...) ~= 1 then raise('redis.setresp() requires one argument.') end
-  local v = tonumber((...))
-  if v ~= 2 and v ~= 3 then raise('RESP version must be 2 or 3.') end
-  py.setresp(v)
-end
-
-local function set_repl(...)
-  if select('#', ...) ~= 1 then raise('redis.set_repl() requires two arguments.') end
-  local v = tonumber((...)) or 0
-  if v < 0 or v > 3 or v % 1 ~= 0 then
-    raise('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.')
-  end
-end
+-- Python callables (C functions to Lua): their errors keep the script's line even when
+-- they are tail-called.
+local sha1hex, log, setresp, set_repl = py.sha1hex, py.log, py.setresp, py.set_repl
 
 local acl_check_cmd = py.acl_check
 

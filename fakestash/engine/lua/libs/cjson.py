@@ -111,7 +111,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
         if len(args) != 1:
             return False, b"bad argument #1 to 'encode' (expected 1 argument)"
         try:
-            return True, encoder.encode(args[0]).encode("utf-8", "surrogateescape")
+            return True, encoder.encode(args[0]).encode("latin-1")
         except _EncodeError as exc:
             return False, str(exc).encode()
 
