@@ -56,7 +56,18 @@ def _upper(arg: bytes) -> bytes:
 
 
 def _copy_same_key(argv: Argv) -> bool:
-    return _name(argv) == "copy" and len(argv) >= 3 and argv[1] == argv[2] and not _other_db(argv)
+    """``COPY k k`` with valid options (Redis checks the options before the keys)."""
+    if _name(argv) != "copy" or len(argv) < 3 or argv[1] != argv[2]:
+        return False
+    rest = [_upper(a) for a in argv[3:]]
+    while rest:
+        if rest[0] == b"REPLACE":
+            rest = rest[1:]
+        elif rest[0] == b"DB" and len(rest) > 1 and rest[1] == b"0":
+            rest = rest[2:]
+        else:
+            return False
+    return True
 
 
 def _other_db(argv: Argv) -> bool:
@@ -92,7 +103,18 @@ def _zrange_rank_limit(argv: Argv) -> bool:
     if _name(argv) != "zrange" or len(argv) < 7:
         return False
     options = _zrange_options(argv)
-    return b"LIMIT" in options and not options & {b"BYSCORE", b"BYLEX"}
+    if b"LIMIT" not in options or options & {b"BYSCORE", b"BYLEX"}:
+        return False
+    at = _limit_at(argv)  # Redis parses LIMIT's numbers first: bad ones are its own error
+    return at + 2 < len(argv) and all(_is_int(a) for a in argv[at + 1 : at + 3])
+
+
+def _is_int(arg: bytes) -> bool:
+    try:
+        int(arg)
+    except ValueError:
+        return False
+    return arg.strip() == arg
 
 
 def _limit_at(argv: Argv) -> int:

@@ -25,12 +25,12 @@ class MemberExpiry:
     """Value types whose members expire on their own (hash fields with TTLs).
 
     ``reapers[type](value, now_ms)`` drops expired members and returns True if any went;
-    the keyspace calls it on every lookup, and deletes a value left empty. ``in_use`` is set
-    once any member TTL exists in the process: only then do DBSIZE/KEYS/SCAN sweep values.
+    the keyspace calls it on every lookup, and deletes a value left empty. A database sets
+    ``member_expiry`` once any member TTL was set in it: only then do DBSIZE/KEYS/SCAN sweep
+    values.
     """
 
     reapers: dict[type, Callable[[Any, int], bool]] = {}
-    in_use = False
 
 
 def type_name(value: object) -> str:
@@ -64,6 +64,7 @@ class Database:
         self.expires: dict[bytes, int] = {}
         self.version = 0  # moved by every write: the Upstash-Sync-Token
         self.observers: list[CommandObserver] = []
+        self.member_expiry = False  # set once a member (hash field) TTL exists here
         self.now_ms = 0
         self._depth = 0
         #: Per-family state that is not a key (scripts, functions, pub/sub…), by family.
@@ -187,7 +188,7 @@ class Database:
         now = self.now_ms
         for key in [k for k, when in self.expires.items() if when < now]:
             self.delete(key)
-        if MemberExpiry.in_use:
+        if self.member_expiry:
             reapers = MemberExpiry.reapers
             for key, value in list(self.data.items()):
                 reap = reapers.get(type(value))

@@ -102,7 +102,6 @@ class HashValue:
         return True
 
     def set_expiry(self, field: bytes, when_ms: int) -> None:
-        MemberExpiry.in_use = True
         self._seq += 1
         self.ttls[field] = (when_ms, self._seq)
         if self._next_expiry is None or when_ms < self._next_expiry:

@@ -23,7 +23,9 @@ _OVERFLOW = 1 << 16384  # the first magnitude that no longer fits
 MAX_LONG_DOUBLE_CHARS = 5 * 1024  # Redis refuses longer inputs
 
 _DECIMAL = re.compile(rb"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
-_HEX = re.compile(rb"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*)|(?:\.[0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?")
+_HEX = re.compile(
+    rb"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*)|(?:\.[0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?"
+)
 _INF = re.compile(rb"[+-]?(?:inf|infinity)", re.IGNORECASE)
 
 
@@ -68,12 +70,12 @@ def parse_long_double(raw: bytes) -> LongDouble | None:
     return result
 
 
-def add(a: LongDouble, b: LongDouble) -> LongDouble | None:
+def add(a: LongDouble, b: LongDouble) -> Fraction | None:
     """``a + b`` in long double; None when the sum is NaN or infinite."""
     if isinstance(a, float) or isinstance(b, float):
         return None  # any infinity in the sum makes it inf or NaN
     total = round_to_long_double(a + b)
-    return None if isinstance(total, float) else total
+    return total if isinstance(total, Fraction) else None
 
 
 def format_long_double(value: Fraction) -> bytes:
@@ -114,7 +116,10 @@ def _decimal_fraction(match: re.Match[bytes]) -> Fraction | None:
     if magnitude > 4940 or magnitude < -4960:
         return None
     mantissa = _int(digits)
-    value = Fraction(mantissa * 10**exponent) if exponent >= 0 else Fraction(mantissa, 10**-exponent)
+    if exponent >= 0:
+        value = Fraction(mantissa * 10**exponent)
+    else:
+        value = Fraction(mantissa, 10**-exponent)
     return -value if sign == b"-" else value
 
 

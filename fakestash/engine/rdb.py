@@ -66,7 +66,12 @@ RDB_TYPE_STREAM_LISTPACKS_3 = 21
 
 #: The RDB types each value type is stored as, by TYPE name (what a decoder must accept).
 DEFAULT_RDB_TYPES: dict[str, tuple[int, ...]] = {
-    "list": (RDB_TYPE_LIST, RDB_TYPE_LIST_ZIPLIST, RDB_TYPE_LIST_QUICKLIST, RDB_TYPE_LIST_QUICKLIST_2),
+    "list": (
+        RDB_TYPE_LIST,
+        RDB_TYPE_LIST_ZIPLIST,
+        RDB_TYPE_LIST_QUICKLIST,
+        RDB_TYPE_LIST_QUICKLIST_2,
+    ),
     "set": (RDB_TYPE_SET, RDB_TYPE_SET_INTSET, RDB_TYPE_SET_LISTPACK),
     "zset": (RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK),
     "hash": (RDB_TYPE_HASH, RDB_TYPE_HASH_ZIPMAP, RDB_TYPE_HASH_ZIPLIST, RDB_TYPE_HASH_LISTPACK),
@@ -342,7 +347,8 @@ class Reader:
         if rdb_type == RDB_TYPE_LIST_ZIPLIST:
             return _as_bytes(parse_ziplist(self.string()))
         if rdb_type == RDB_TYPE_LIST_QUICKLIST:
-            return [item for _ in range(self.length()) for item in _as_bytes(parse_ziplist(self.string()))]
+            nodes = [parse_ziplist(self.string()) for _ in range(self.length())]
+            return [item for node in nodes for item in _as_bytes(node)]
         if rdb_type == RDB_TYPE_LIST_QUICKLIST_2:
             return self._quicklist2()
         raise RdbError(f"RDB type {rdb_type} is not a list")

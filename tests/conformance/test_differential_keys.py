@@ -23,7 +23,7 @@ EXPIRE_FLAGS = options(["NX"], ["XX"], ["GT"], ["LT"], ["FOO"])
 PATTERNS = st.sampled_from(["*", "k*", "k[12]", "k?", "x*", "*3", "k\\1", "[^k]*"])
 #: Short TTLs in ms: long enough that a command never lands on the deadline by accident
 #: (the harness keeps commands away from recorded deadlines anyway).
-SHORT_TTL_MS = st.integers(min_value=25, max_value=60)
+SHORT_TTL_MS = st.integers(min_value=15, max_value=30)
 
 
 class KeysMachine(DifferentialMachine):

@@ -317,7 +317,7 @@ def named(stash: FakeStash) -> FakeStash:
 def test_keys_glob_patterns(named: FakeStash, pattern: str, expected: set[bytes]) -> None:
     reply = run(named, "KEYS", pattern)
     assert isinstance(reply, list)
-    assert set(reply) == expected and len(reply) == len(expected)  # type: ignore[arg-type]
+    assert set(reply) == expected and len(reply) == len(expected)
 
 
 def test_keys_star_lists_everything(named: FakeStash) -> None:
@@ -356,7 +356,11 @@ def test_scan_cursor_is_a_bulk_string(stash: FakeStash) -> None:
 def test_scan_match_and_type(stash: FakeStash) -> None:
     run(stash, "MSET", "user:1", "a", "user:2", "b", "other", "c")
     put(stash, "user:set", Bag("set"))
-    assert sorted(_scan_all(stash, "MATCH", "user:*", "COUNT", "2")) == [b"user:1", b"user:2", b"user:set"]
+    assert sorted(_scan_all(stash, "MATCH", "user:*", "COUNT", "2")) == [
+        b"user:1",
+        b"user:2",
+        b"user:set",
+    ]
     assert _scan_all(stash, "TYPE", "set") == [b"user:set"]
     assert sorted(_scan_all(stash, "TYPE", "STRING", "MATCH", "user:*")) == [b"user:1", b"user:2"]
     assert _scan_all(stash, "TYPE", "nosuchtype") == []

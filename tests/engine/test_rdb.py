@@ -109,7 +109,14 @@ def test_verify_refuses_bad_crc_short_payloads_and_newer_versions() -> None:
 
 def test_reads_redis_compact_encodings() -> None:
     assert decode(REAL["x*100 (LZF)"]) == b"x" * 100
-    assert decode(REAL["list quicklist2"]) == [b"a", b"12", b"-5", b"70000", b"5000000000", b"hello"]
+    assert decode(REAL["list quicklist2"]) == [
+        b"a",
+        b"12",
+        b"-5",
+        b"70000",
+        b"5000000000",
+        b"hello",
+    ]
     assert sorted(decode(REAL["set intset"])) == [b"-3", b"1", b"100000"]
     assert decode(REAL["zset listpack"]) == [(b"c", -3.0), (b"a", 1.5), (b"b", 2.0)]
     assert decode(REAL["hash listpack"]) == [(b"f", b"v"), (b"n", b"123")]
@@ -124,7 +131,13 @@ def _ziplist(entries: list[bytes]) -> bytes:
         body += node
         prev = len(node)
     total = 10 + len(body) + 1
-    return total.to_bytes(4, "little") + (0).to_bytes(4, "little") + len(entries).to_bytes(2, "little") + body + b"\xff"
+    return (
+        total.to_bytes(4, "little")
+        + (0).to_bytes(4, "little")
+        + len(entries).to_bytes(2, "little")
+        + body
+        + b"\xff"
+    )
 
 
 def test_reads_ziplist_and_quicklist_v1() -> None:
@@ -139,7 +152,13 @@ def test_reads_ziplist_and_quicklist_v1() -> None:
 
 def test_reads_ziplist_integer_entries() -> None:
     entries = b"\x00\xfe\x05" + b"\x03\xc0\x2c\x01" + b"\x04\xf3"  # int8 5, int16 300, imm 2
-    blob = (10 + len(entries) + 1).to_bytes(4, "little") + b"\x00" * 4 + b"\x03\x00" + entries + b"\xff"
+    blob = (
+        (10 + len(entries) + 1).to_bytes(4, "little")
+        + b"\x00" * 4
+        + b"\x03\x00"
+        + entries
+        + b"\xff"
+    )
     assert rdb.parse_ziplist(blob) == [5, 300, 2]
 
 
@@ -242,7 +261,9 @@ def test_restoring_an_empty_collection_is_bad_data(stash: FakeStash, thing_codec
 
 
 def test_unregistered_types_do_not_restore(stash: FakeStash) -> None:
-    assert error(stash, "RESTORE", "k", "0", rdb.make_payload(249, b"\x00")) == "ERR Bad data format"
+    assert (
+        error(stash, "RESTORE", "k", "0", rdb.make_payload(249, b"\x00")) == "ERR Bad data format"
+    )
     stash.database.data[b"t"] = Thing([b"a"])
     assert error(stash, "DUMP", "t") == (
         "ERR DUMP of a 'fakestash-test-thing' value is not supported by fakestash"
@@ -340,8 +361,12 @@ def test_we_restore_real_redis_payloads(real_redis: Any) -> None:
     assert decode(real_redis.dump("l")) == real_redis.lrange("l", 0, -1)
     assert sorted(decode(real_redis.dump("si"))) == sorted(real_redis.smembers("si"))
     assert sorted(decode(real_redis.dump("sl"))) == sorted(real_redis.smembers("sl"))
-    assert sorted(decode(real_redis.dump("z"))) == sorted(real_redis.zrange("z", 0, -1, withscores=True))
-    assert sorted(decode(real_redis.dump("zb"))) == sorted(real_redis.zrange("zb", 0, -1, withscores=True))
+    assert sorted(decode(real_redis.dump("z"))) == sorted(
+        real_redis.zrange("z", 0, -1, withscores=True)
+    )
+    assert sorted(decode(real_redis.dump("zb"))) == sorted(
+        real_redis.zrange("zb", 0, -1, withscores=True)
+    )
     assert dict(decode(real_redis.dump("h"))) == real_redis.hgetall("h")
     assert dict(decode(real_redis.dump("hb"))) == real_redis.hgetall("hb")
 
@@ -349,6 +374,16 @@ def test_we_restore_real_redis_payloads(real_redis: Any) -> None:
 @pytest.mark.real_redis
 def test_our_string_dumps_equal_real_redis_dumps(real_redis: Any) -> None:
     real_redis.flushall()
-    for value in (b"hello", b"0", b"-1", b"127", b"128", b"32767", b"2147483647", b"2147483648", b"12345678901"):
+    for value in (
+        b"hello",
+        b"0",
+        b"-1",
+        b"127",
+        b"128",
+        b"32767",
+        b"2147483647",
+        b"2147483648",
+        b"12345678901",
+    ):
         real_redis.set("k", value)
         assert rdb.dump(value) == real_redis.dump("k")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupa import lua51
 
@@ -88,7 +88,7 @@ def function_store(db: Database) -> FunctionStore:
     store = db.extensions.get("functions")
     if store is None:
         store = db.extensions["functions"] = FunctionStore(seed=db.rng.getrandbits(32))
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 # ---- FUNCTION LOAD ---------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _string(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "%.14g" % value
+        return f"{value:.14g}"
     return None
 
 
@@ -114,9 +114,10 @@ class _Registrar:
         if len(args) == 1:
             name, callback, flags, description = self._named(args[0])
         elif len(args) == 2:
-            name = _string(args[0])
-            if name is None:
+            first = _string(args[0])
+            if first is None:
                 _fail("first argument to redis.register_function must be a string")
+            name = first
             if not self.engine.is_function(args[1]):
                 _fail("second argument to redis.register_function must be a function")
             callback, flags, description = args[1], frozenset(), None
@@ -146,7 +147,9 @@ class _Registrar:
             if key_text == "function_name":
                 name = _string(value)
                 if name is None:
-                    _fail("function_name argument given to redis.register_function must be a string")
+                    _fail(
+                        "function_name argument given to redis.register_function must be a string"
+                    )
             elif key_text == "description":
                 description = _string(value)
                 if description is None:
@@ -168,7 +171,10 @@ class _Registrar:
 
 def _flags(value: Any) -> frozenset[str]:
     if lua51.lua_type(value) != "table":
-        _fail("flags argument to redis.register_function must be a table representing function flags")
+        _fail(
+            "flags argument to redis.register_function must be a table representing "
+            "function flags"
+        )
     flags: set[str] = set()
     index = 1
     while value[index] is not None:
@@ -180,7 +186,7 @@ def _flags(value: Any) -> frozenset[str]:
     return frozenset(flags)
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     raise LuaCallError(b"ERR " + message.encode())
 
 

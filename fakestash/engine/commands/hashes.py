@@ -185,7 +185,7 @@ def hincrbyfloat(db: Database, args: list[bytes]) -> Reply:
             raise CommandError("ERR hash value is not a float")
         old = parsed
     new = longdouble.add(old, increment)
-    if new is None or isinstance(new, float):
+    if new is None:
         raise CommandError("ERR increment would produce NaN or Infinity")
     text = longdouble.format_long_double(new)
     db.get_or_create(args[0], HashValue).set(args[1], text, keep_ttl=True)
@@ -348,6 +348,7 @@ def _hexpire(db: Database, args: list[bytes], *, seconds: bool, relative: bool, 
     fields = _fields(args, at, NUMFIELDS_EXPIRE)
     if value is None:
         return [NO_FIELD] * len(fields)
+    db.member_expiry = True
     reply: list[Reply] = [_set_field_expiry(value, f, when, db.now_ms, cond) for f in fields]
     db.delete_if_empty(args[0], value)
     return reply
@@ -488,6 +489,7 @@ def hgetex(db: Database, args: list[bytes]) -> Reply:
         if item is None:
             continue
         if when is not None:
+            db.member_expiry = True
             _set_field_expiry(value, field, when, db.now_ms, b"")
         elif option == b"PERSIST":
             value.persist(field)
@@ -567,6 +569,7 @@ def hsetex(db: Database, args: list[bytes]) -> Reply:
     for field, item in zip(fields, pairs[1::2]):
         value.set(field, item, keep_ttl=bool(expiration))
         if when is not None:
+            db.member_expiry = True
             _set_field_expiry(value, field, when, db.now_ms, b"")
     if value:
         db.put(args[0], value, keep_ttl=True)

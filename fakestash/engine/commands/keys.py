@@ -3,7 +3,8 @@ KEYS SCAN RANDOMKEY, and DUMP/RESTORE (RDB payloads, see ``fakestash.engine.rdb`
 
 Texts and edge cases follow redis/src/db.c and expire.c, checked against a real Redis 7.0.
 Upstash's deviations (spec §8) are kept: UNLINK with no key answers 0, ``COPY k k``
-answers 0, and SCAN takes Upstash's WITHTYPE flag.
+answers 0, and SCAN takes Upstash's WITHTYPE flag. (The REST face refuses KEYS and SCAN to
+read-only tokens.)
 """
 
 from __future__ import annotations
@@ -265,17 +266,17 @@ def copy(db: Database, args: list[bytes]) -> Reply:
 # ---- listing -------------------------------------------------------------------------------
 
 
-@command("keys", 2, [READONLY], keys=(0, 0, 0))
+@command("keys", 2, [READONLY])
 def keys(db: Database, args: list[bytes]) -> Reply:
     """Every key matching a glob pattern."""
     pattern = args[0]
     if pattern == b"*":
         return list(db.keys())
     match = compile_glob(pattern).fullmatch
-    return [key for key in db.keys() if match(key) is not None]
+    return [key for key in db.keys() if match(key) is not None]  # noqa: SIM118 (not a dict)
 
 
-@command("scan", -2, [READONLY], keys=(0, 0, 0))
+@command("scan", -2, [READONLY])
 def scan(db: Database, args: list[bytes]) -> Reply:
     """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
     cursor = parse_cursor(args[0])
@@ -317,7 +318,7 @@ def scan(db: Database, args: list[bytes]) -> Reply:
     return [b"%d" % next_cursor, out]
 
 
-@command("randomkey", 1, [READONLY], keys=(0, 0, 0))
+@command("randomkey", 1, [READONLY])
 def randomkey(db: Database, args: list[bytes]) -> Reply:
     """A random key (from the server's seeded RNG), or nil if the database is empty."""
     live = list(db.keys())

@@ -68,7 +68,7 @@ def script_cache(db: Database) -> ScriptCache:
     cache = db.extensions.get("scripting")
     if cache is None:
         cache = db.extensions["scripting"] = ScriptCache(seed=db.rng.getrandbits(32))
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def eval_keys(argv: Sequence[bytes]) -> list[bytes]:

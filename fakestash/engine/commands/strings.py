@@ -8,6 +8,7 @@ runs: their plain forms take a short path with no option parsing.
 
 from __future__ import annotations
 
+import importlib
 from fractions import Fraction
 from typing import Any
 
@@ -503,14 +504,18 @@ def _lcs_walk(
 
 
 def digest(value: bytes) -> bytes:
-    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST)."""
+    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST).
+
+    XXH3 comes from the ``xxhash`` package (python-xxhash, bindings to the reference C
+    library); it is imported on first use so the rest of fakestash works without it.
+    """
     try:
-        import xxhash
+        xxhash = importlib.import_module("xxhash")
     except ImportError:  # pragma: no cover - depends on the environment
         raise CommandError(
             "ERR DIGEST needs the 'xxhash' package in fakestash (pip install xxhash)"
         ) from None
-    return xxhash.xxh3_64_hexdigest(value).encode()
+    return str(xxhash.xxh3_64_hexdigest(value)).encode()
 
 
 def digest_matches(value: bytes, given: bytes) -> bool:
@@ -544,4 +549,3 @@ def delex(db: Database, args: list[bytes]) -> Reply:
         return 0
     db.delete(key)
     return 1
-

@@ -80,7 +80,7 @@ class LuaEngine:
                 b"version_num": REDIS_VERSION_NUM,
             }
         )
-        libs = make_libs(self.lua, lambda: self._where())  # type: ignore[no-any-return]
+        libs = make_libs(self.lua, lambda: self._where())
         api = self.lua.execute(PRELUDE, py, libs)
         self._where = api[b"where"]
         self._compile = api[b"compile"]
@@ -310,7 +310,7 @@ def _lua_tostring(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "%.14g" % value
+        return f"{value:.14g}"
     return None
 
 

@@ -107,7 +107,6 @@ local function push_error(msg)
   return {err = (msg:gsub('[\r\n]+$', ''))}
 end
 
-local function raise(msg) error(push_error(msg), 0) end
 
 local function error_reply(...)
   local e = ...
@@ -182,6 +181,20 @@ local builtins = {
   'pairs', 'rawget', 'ipairs', '_VERSION', 'setfenv', 'error', 'newproxy',
 }
 for _, name in ipairs(builtins) do G[name] = G_real[name] end
+-- Python callables are userdata to Lua; scripts see them as the functions they are.
+local pyfunctions = {}
+local function mark(t)
+  for _, v in pairs(t) do
+    if type(v) == 'userdata' and v ~= libs.cjson.null then pyfunctions[v] = true end
+  end
+end
+mark(redis_api)
+for _, lib in pairs(libs) do mark(lib) end
+G.type = function(v)
+  local t = type(v)
+  if t == 'userdata' and pyfunctions[v] then return 'function' end
+  return t
+end
 G.pcall = redis_pcall
 G.loadstring = safe_loadstring
 G.load = safe_load

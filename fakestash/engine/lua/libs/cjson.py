@@ -30,7 +30,7 @@ class _EncodeError(Exception):
 def _number(value: float) -> str:
     if math.isnan(value) or math.isinf(value):
         raise _EncodeError("Cannot serialise number: must not be NaN or Inf")
-    return "%.14g" % value
+    return f"{value:.14g}"
 
 
 def _string(value: bytes) -> str:
@@ -104,7 +104,8 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
     null = lua.eval("(function() local u = newproxy(true); "
                     "getmetatable(u).__tostring = function() return 'userdata: (nil)' end; "
                     "return u end)()")
-    encoder = Encoder(lua.eval("function(n) return function(v) return rawequal(v, n) end end")(null))
+    is_null = lua.eval("function(n) return function(v) return rawequal(v, n) end end")(null)
+    encoder = Encoder(is_null)
     table_from = lua.table_from
 
     def encode(*args: Any) -> tuple[Any, ...]:
@@ -134,7 +135,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             return False, b"bad argument #1 to 'decode' (expected 1 argument)"
         data = args[0]
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            data = ("%.14g" % data).encode()
+            data = f"{data:.14g}".encode()
         if not isinstance(data, bytes):
             return False, b"bad argument #1 to 'decode' (string expected, got " + (
                 lua51.lua_type(data) or type(data).__name__.replace("NoneType", "nil")

@@ -113,7 +113,7 @@ class Decoder:
     def unpack(self, fmt: str, n: int) -> Any:
         return struct.unpack(fmt, self.take(n))[0]
 
-    def value(self) -> Any:  # noqa: C901 - a msgpack type switch
+    def value(self) -> Any:
         b = self.take(1)[0]
         if b <= 0x7F:
             return b

@@ -71,7 +71,9 @@ def pack(fmt: str, args: list[Any]) -> bytes:
             out += b"\0"
             continue
         if index >= len(args):
-            raise StructError(f"bad argument #{index + 2} to 'pack' (number expected, got no value)")
+            raise StructError(
+                f"bad argument #{index + 2} to 'pack' (number expected, got no value)"
+            )
         value = args[index]
         index += 1
         if opt in _SIZES or opt in "iI":
@@ -166,13 +168,11 @@ def _string(value: Any, index: int) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (b"%.14g" % value)
+        return f"{value:.14g}".encode()
     raise StructError(f"bad argument #{index} to 'pack' (string expected)")
 
 
 def functions(lua: LuaRuntime) -> dict[bytes, Any]:
-    table_from = lua.table_from
-
     def _fmt(value: Any, name: str) -> str:
         if not isinstance(value, bytes):
             raise StructError(f"bad argument #1 to '{name}' (string expected)")

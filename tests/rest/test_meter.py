@@ -1,0 +1,197 @@
+"""The usage meter: requests, billed commands and bytes per database, budgets in tests."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from fakestash import FakeStash
+from fakestash.meter import BudgetExceeded, Meter, Usage, billable
+
+SSE = {"Accept": "text/event-stream"}
+
+
+def test_a_single_command_is_one_request_and_one_command(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    response = client.post("/", json=["SET", "k", "v"])
+    meter = stash.meter
+    assert (meter.requests, meter.commands) == (1, 1)
+    assert meter.bytes_in == len(b'["SET","k","v"]') + len(b"/")
+    assert meter.bytes_out == len(response.content)
+
+
+def test_path_form_bytes_in_count_the_path(stash: FakeStash, client: httpx.Client) -> None:
+    client.get("/get/some-key")
+    assert stash.meter.bytes_in == len(b"/get/some-key")
+
+
+def test_each_pipeline_command_is_billed(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/pipeline", json=[["SET", "a", "1"], ["INCR", "a"], ["GET", "a"]])
+    assert (stash.meter.requests, stash.meter.commands) == (1, 3)
+
+
+def test_multi_exec_bills_its_commands_not_the_wrapper(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    client.post("/multi-exec", json=[["SET", "a", "1"], ["INCR", "a"]])
+    assert stash.meter.commands == 2
+    assert stash.meter.seen == [["SET", "a", "1"], ["INCR", "a"]]
+
+
+def test_failed_commands_are_still_billed(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["SET", "k", "v"])
+    client.post("/", json=["LPUSH", "k", "x"])  # WRONGTYPE
+    assert stash.meter.commands == 2
+
+
+def test_operational_commands_are_not_billed(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["PING"])
+    client.post("/", json=["INFO"])
+    client.post("/pipeline", json=[["COMMAND"], ["ping"], ["GET", "k"]])
+    assert (stash.meter.requests, stash.meter.commands) == (3, 1)
+
+
+def test_head_requests_bill_no_command(stash: FakeStash, client: httpx.Client) -> None:
+    client.head("/")
+    assert (stash.meter.requests, stash.meter.commands) == (1, 0)
+
+
+def test_reset_and_snapshots(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["SET", "k", "v"])
+    before = stash.meter.snapshot()
+    client.post("/", json=["GET", "k"])
+    spent = stash.meter.snapshot() - before
+    assert (spent.requests, spent.commands) == (1, 1)
+    stash.meter.reset()
+    assert stash.meter.snapshot() == Usage()
+    assert stash.meter.seen == []
+
+
+def test_each_database_has_its_own_meter(stash: FakeStash) -> None:
+    second = stash.add_database()
+    with httpx.Client(
+        transport=stash.transport(),
+        base_url=second.url,
+        headers={"Authorization": f"Bearer {second.token}"},
+    ) as other:
+        other.post("/", json=["SET", "k", "v"])
+    assert (second.meter.commands, stash.meter.commands) == (1, 0)
+
+
+# ---- budgets -------------------------------------------------------------------------------
+
+
+def test_assert_at_most_passes_within_budget(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/pipeline", json=[["GET", "a"], ["GET", "b"]])
+    stash.meter.assert_at_most(commands=2, requests=1)
+
+
+def test_assert_at_most_lists_the_commands_seen(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["GET", "user:1"])
+    client.post("/pipeline", json=[["SET", "user:1", "x"], ["EXPIRE", "user:1", "60"]])
+    with pytest.raises(BudgetExceeded) as info:
+        stash.meter.assert_at_most(commands=2)
+    assert str(info.value) == (
+        "over budget: commands 3 > 2\n"
+        "commands seen (3):\n"
+        "  1. GET user:1\n"
+        "  2. SET user:1 x\n"
+        "  3. EXPIRE user:1 60"
+    )
+
+
+def test_budget_failure_is_an_assertion_error(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["GET", "a"])
+    with pytest.raises(AssertionError, match="requests 1 > 0"):
+        stash.meter.assert_at_most(requests=0)
+
+
+def test_budget_block_counts_only_what_runs_inside(stash: FakeStash, client: httpx.Client) -> None:
+    client.post("/", json=["SET", "before", "1"])
+    with stash.meter.budget(commands=2) as block:
+        client.post("/pipeline", json=[["GET", "a"], ["GET", "b"]])
+    assert (block.usage.requests, block.usage.commands) == (1, 2)
+
+
+def test_budget_block_fails_listing_its_own_commands(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    client.post("/", json=["SET", "before", "1"])
+    with pytest.raises(BudgetExceeded) as info:
+        with stash.meter.budget(commands=1, bytes_out=10_000):
+            client.post("/", json=["GET", "a"])
+            client.post("/", json=["GET", "b"])
+    assert "commands 2 > 1" in str(info.value)
+    assert "before" not in str(info.value)
+    assert "1. GET a\n  2. GET b" in str(info.value)
+
+
+def test_budget_block_does_not_hide_an_exception(stash: FakeStash, client: httpx.Client) -> None:
+    with pytest.raises(KeyError):
+        with stash.meter.budget(commands=0):
+            client.post("/", json=["GET", "a"])
+            raise KeyError("the real failure")
+
+
+def test_budget_with_the_upstash_sdk(stash: FakeStash) -> None:
+    upstash_redis = pytest.importorskip("upstash_redis")
+    with stash:
+        redis = upstash_redis.Redis(url=stash.url, token=stash.token)
+        with stash.meter.budget(commands=3, requests=2):
+            redis.get("user:1")
+            pipe = redis.pipeline()
+            pipe.set("user:1", "x")
+            pipe.expire("user:1", 60)
+            pipe.exec()
+
+
+# ---- streams ----------------------------------------------------------------------------------
+
+
+def test_a_subscription_bills_subscribe_and_the_unsubscribe_on_close(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    with client.stream("POST", "/subscribe/chat", headers=SSE) as response:
+        next(response.iter_raw())
+        assert (stash.meter.requests, stash.meter.commands) == (1, 1)
+    assert stash.meter.commands == 2
+    assert stash.meter.seen == [["SUBSCRIBE", "chat"], ["UNSUBSCRIBE", "chat"]]
+    stash.close()
+
+
+def test_streamed_bytes_count_as_bytes_out(stash: FakeStash, client: httpx.Client) -> None:
+    with client.stream("POST", "/subscribe/chat", headers=SSE) as response:
+        raw = response.iter_raw()
+        first = next(raw)
+        stash.execute("PUBLISH", "chat", "hello")
+        second = next(raw)
+    assert stash.meter.bytes_out == len(first) + len(second)
+    stash.close()
+
+
+def test_messages_delivered_are_not_billed(stash: FakeStash, client: httpx.Client) -> None:
+    stash.subscribe("chat")
+    client.post("/publish/chat/hi")
+    assert stash.meter.commands == 1  # the PUBLISH only
+
+
+def test_a_server_side_end_bills_no_unsubscribe(stash: FakeStash, client: httpx.Client) -> None:
+    with client.stream("POST", "/psubscribe/a*", headers=SSE) as response:
+        stash.close()
+        list(response.iter_lines())
+    assert stash.meter.seen == [["PSUBSCRIBE", "a*"]]
+
+
+# ---- the pieces -------------------------------------------------------------------------------
+
+
+def test_billable_skips_operational_and_empty_rows() -> None:
+    rows = [[b"PING"], [], [b"Info", b"all"], [b"get", b"k"], [b"AUTH", b"x"], [b"quit"]]
+    assert billable(rows) == [[b"get", b"k"]]
+
+
+def test_meter_log_is_bounded() -> None:
+    meter = Meter()
+    meter.record_request(commands=1, bytes_in=0, bytes_out=0, argvs=[[b"GET", b"k"]] * 20_000)
+    assert len(meter.seen) == 10_000
