@@ -110,24 +110,30 @@ class Mailbox(Generic[T]):
         self._queue: deque[tuple[T, int]] = deque()
         self._queued_bytes = 0
         self._soft_since: int | None = None
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._sleepers = 0  # threads blocked in get_batch / wait_until
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     # ---- writer side -------------------------------------------------------------------
 
     def put(self, item: T, size: int) -> bool:
         """Queue ``item``; False if the box is closed, or closes now for overflowing."""
-        with self._cond:
+        with self._lock:
             if self.closed:
                 return False
             self._queue.append((item, size))
             self._queued_bytes += size
             if self.history is not None:
                 self.history.append(item)
-            if self._over_limit():
+            limit = self.limit
+            if (limit.hard is not None and self._queued_bytes > limit.hard) or (
+                limit.soft is not None and self._over_soft_limit()
+            ):
                 self._close(OVERFLOW, drop=True)
                 return False
-            self._wake()
+            if self._sleepers or self._waiters:
+                self._wake()
             return True
 
     def close(self, reason: str = CLOSED_BY_CLIENT, *, drop: bool = False) -> None:
@@ -144,11 +150,10 @@ class Mailbox(Generic[T]):
             self._queued_bytes = 0
         self._wake()
 
-    def _over_limit(self) -> bool:
-        limit, queued = self.limit, self._queued_bytes
-        if limit.hard is not None and queued > limit.hard:
-            return True
-        if limit.soft is None or queued <= limit.soft:
+    def _over_soft_limit(self) -> bool:
+        """Above the soft limit for longer than its seconds (database clock)."""
+        limit = self.limit
+        if limit.soft is None or self._queued_bytes <= limit.soft:
             self._soft_since = None
             return False
         now = self.clock.time_ms() if self.clock is not None else int(time.time() * 1000)
@@ -188,7 +193,11 @@ class Mailbox(Generic[T]):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError("no event within the timeout")
-                self._cond.wait(remaining)
+                self._sleepers += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._sleepers -= 1
             return self._take(limit)
 
     async def aget(self, timeout: float | None = None) -> T | None:
@@ -234,9 +243,12 @@ class Mailbox(Generic[T]):
         """Block until ``predicate()`` holds (checked on every put/close) or the timeout."""
         assert callable(predicate)
         with self._cond:
-            return self._cond.wait_for(lambda: bool(predicate()) or self.closed, timeout) and bool(
-                predicate()
-            )
+            self._sleepers += 1
+            try:
+                self._cond.wait_for(lambda: bool(predicate()) or self.closed, timeout)
+            finally:
+                self._sleepers -= 1
+            return bool(predicate())
 
     async def await_until(self, predicate: object, timeout: float) -> bool:
         """``wait_until`` for coroutines."""
@@ -412,16 +424,18 @@ class Broker:
         subs = self.channels.get(channel)
         if subs:
             message = Message("message", channel, data)
+            size = message.size
             for sub in list(subs):
                 receivers += 1
-                if not sub.mailbox.put(message, message.size):
+                if not sub.mailbox.put(message, size):
                     overflowed.append(sub)
         for pattern, subs in list(self.patterns.items()):
             if glob_match(pattern, channel):
                 message = Message("pmessage", channel, data, pattern=pattern)
+                size = message.size
                 for sub in list(subs):
                     receivers += 1
-                    if not sub.mailbox.put(message, message.size):
+                    if not sub.mailbox.put(message, size):
                         overflowed.append(sub)
         for sub in overflowed:
             self._forget(sub)
@@ -433,10 +447,11 @@ class Broker:
         if not subs:
             return 0
         message = Message("smessage", channel, data)
+        size = message.size
         receivers = 0
         for sub in list(subs):
             receivers += 1
-            if not sub.mailbox.put(message, message.size):
+            if not sub.mailbox.put(message, size):
                 self._forget(sub)
         return receivers
 

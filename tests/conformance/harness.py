@@ -65,6 +65,8 @@ class Differential:
     deviations_seen: dict[str, int] = field(default_factory=dict)
     unregistered: set[str] = field(default_factory=set)
     commands_sent: int = 0
+    #: The last commands sent (time, argv): shown with a mismatch, for timing-related ones.
+    history: list[tuple[float, list[bytes]]] = field(default_factory=list)
 
     @classmethod
     def connect(cls, host: str, port: int) -> Differential:
@@ -90,6 +92,7 @@ class Differential:
     def reset(self) -> None:
         """Empty both sides: keys, scripts (and functions, once that family exists)."""
         self.deadlines.clear()
+        self.history.clear()
         self.fake.flush()
         self.real.flush()
         self.redis.send([b"SCRIPT", b"FLUSH"])
@@ -119,6 +122,7 @@ class Differential:
             if delay > 0:
                 time.sleep(delay)
             self.deadlines.clear()
+            self._reap_redis()
 
     def _guard(self) -> None:
         now = time.time()
@@ -126,7 +130,24 @@ class Differential:
             if deadline - EXPIRY_GUARD <= now <= deadline + EXPIRY_GUARD:
                 time.sleep(deadline + EXPIRY_GUARD - now)
                 now = time.time()
-        self.deadlines = [d for d in self.deadlines if d + EXPIRY_GUARD > now]
+        live = [d for d in self.deadlines if d + EXPIRY_GUARD > now]
+        if len(live) < len(self.deadlines):
+            self._reap_redis()
+        self.deadlines = live
+
+    def _reap_redis(self) -> None:
+        """Make Redis drop keys whose TTL passed (a full SCAN expires what it meets).
+
+        Redis' DBSIZE counts expired keys until they are reclaimed; the engine counts live
+        keys only (DESIGN: an expired key is gone for every command). See normalise.py.
+        """
+        cursor = b"0"
+        while True:
+            reply = self.redis.send([b"SCAN", cursor, b"COUNT", b"1000"])
+            assert isinstance(reply, list) and isinstance(reply[0], bytes)
+            cursor = reply[0]
+            if cursor == b"0":
+                return
 
     # ---- one command ----------------------------------------------------------------
 
@@ -134,7 +155,7 @@ class Differential:
         """Run a command on both sides, compare, and return the fake's reply."""
         argv = [to_bytes(a) for a in args]
         self._guard()
-        self.commands_sent += 1
+        self._remember(argv)
         name = normalise.command_name(argv)
         if name not in TABLE:
             self.unregistered.add(name)
@@ -149,6 +170,11 @@ class Differential:
             real = post_command(self.real, argv)
         self.compare(argv, fake, real)
         return fake.reply
+
+    def _remember(self, argv: list[bytes]) -> None:
+        self.commands_sent += 1
+        self.history.append((time.time(), argv))
+        del self.history[:-12]
 
     def _deviating(self, deviation: Deviation, argv: list[bytes]) -> Outcome | None:
         if deviation.upstash_reply is not None:
@@ -168,11 +194,15 @@ class Differential:
             raise Mismatch(self.describe(argv, fake, real))
 
     def describe(self, argv: Sequence[bytes], fake: Outcome, real: Outcome) -> str:
-        shown = " ".join(json.dumps(a.decode("utf-8", "replace")) for a in argv)
+        start = self.history[0][0] if self.history else 0.0
+        recent = "".join(
+            f"\n    {1000 * (when - start):8.1f} ms  {_shown(past)}" for when, past in self.history
+        )
         return (
-            f"\n  command: {shown}"
+            f"\n  command: {_shown(argv)}"
             f"\n  fake:    {fake!r}"
             f"\n  redis:   {real!r}   (Redis {self.redis_version})"
+            f"\n  last commands sent (this machine run):{recent}"
         )
 
     # ---- batches ---------------------------------------------------------------------
@@ -216,6 +246,10 @@ class Differential:
         if fake != real:
             raise Mismatch(self.describe(argv, Outcome(0, fake), Outcome(0, real)))
         return fake
+
+
+def _shown(argv: Sequence[bytes]) -> str:
+    return " ".join(json.dumps(a.decode("utf-8", "replace")) for a in argv)
 
 
 def scan_all(stash: FakeStash, argv: list[bytes], pairs: bool) -> Reply:

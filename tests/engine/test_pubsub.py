@@ -228,8 +228,7 @@ def test_pubsub_errors(stash: FakeStash) -> None:
         "ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
     )
     assert error(stash, "PUBSUB", "SHARDCHANNELS", "a", "b") == (
-        "ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. "
-        "Try PUBSUB HELP."
+        "ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP."
     )
     assert error(stash, "PUBSUB", "foo") == "ERR unknown subcommand 'foo'. Try PUBSUB HELP."
 

@@ -105,6 +105,8 @@ def test_setresp_3_turns_nil_into_lua_nil(stash: FakeStash) -> None:
         ("return redis.call('set', 'k')", "ERR Wrong number of args calling Redis command from script"),
         ("return redis.call('eval', 'return 1', 0)", "ERR This Redis command is not allowed from script"),
         ("return redis.call('script', 'load', 'return 1')", "ERR This Redis command is not allowed from script"),
+        ("return redis.call('multi')", "ERR This Redis command is not allowed from script"),
+        ("return redis.call('subscribe', 'c')", "ERR This Redis command is not allowed from script"),
         ("return redis.call('set', 'n', true)", "ERR Lua redis lib command arguments must be strings or integers"),
         ("return redis.call()", "ERR Please specify at least one argument for this redis lib call"),
         ("error('oops')", "ERR user_script:1: oops"),

@@ -66,7 +66,7 @@ def test_srem_deletes_the_key_with_its_last_member(stash: FakeStash) -> None:
     run(stash, "SADD", "s", "a", "b")
     assert run(stash, "SREM", "s", "a", "zz") == 1
     assert run(stash, "SREM", "s", "b") == 1
-    assert "s".encode() not in stash.database.data
+    assert b"s" not in stash.database.data
     assert run(stash, "SREM", "s", "b") == 0
 
 
@@ -182,8 +182,7 @@ def test_srandmember_missing_and_errors(stash: FakeStash) -> None:
     assert error(stash, "SRANDMEMBER", "s", "x") == "ERR value is not an integer or out of range"
     assert error(stash, "SRANDMEMBER", "s", "1", "2") == "ERR syntax error"
     assert error(stash, "SRANDMEMBER", "s", "-9223372036854775808") == (
-        "ERR value is out of range, value must between "
-        "-9223372036854775807 and 9223372036854775807"
+        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
     )
 
 

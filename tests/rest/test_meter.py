@@ -118,20 +118,18 @@ def test_budget_block_fails_listing_its_own_commands(
     stash: FakeStash, client: httpx.Client
 ) -> None:
     client.post("/", json=["SET", "before", "1"])
-    with pytest.raises(BudgetExceeded) as info:
-        with stash.meter.budget(commands=1, bytes_out=10_000):
-            client.post("/", json=["GET", "a"])
-            client.post("/", json=["GET", "b"])
+    with pytest.raises(BudgetExceeded) as info, stash.meter.budget(commands=1, bytes_out=10_000):
+        client.post("/", json=["GET", "a"])
+        client.post("/", json=["GET", "b"])
     assert "commands 2 > 1" in str(info.value)
     assert "before" not in str(info.value)
     assert "1. GET a\n  2. GET b" in str(info.value)
 
 
 def test_budget_block_does_not_hide_an_exception(stash: FakeStash, client: httpx.Client) -> None:
-    with pytest.raises(KeyError):
-        with stash.meter.budget(commands=0):
-            client.post("/", json=["GET", "a"])
-            raise KeyError("the real failure")
+    with pytest.raises(KeyError), stash.meter.budget(commands=0):
+        client.post("/", json=["GET", "a"])
+        raise KeyError("the real failure")
 
 
 def test_budget_with_the_upstash_sdk(stash: FakeStash) -> None:

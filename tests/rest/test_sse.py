@@ -18,6 +18,8 @@ from fakestash import FakeStash
 from fakestash.engine.broker import OVERFLOW, BufferLimit
 from fakestash.engine.table import TABLE
 
+pytest_plugins = ["pytester"]
+
 SSE = {"Accept": "text/event-stream"}
 WAIT = 5.0
 
@@ -189,13 +191,19 @@ def test_read_only_token_may_subscribe_but_not_monitor_or_publish(
         assert events(response.iter_lines(), 2)[1] == "message,chat,x"
     refused = ro_client.post("/monitor", headers=SSE)
     assert refused.status_code == 400
-    assert refused.json()["error"].startswith("NOPERM this user has no permissions to run the 'monitor'")
-    assert ro_client.post("/publish/chat/x").json()["error"].startswith(
-        "NOPERM this user has no permissions to run the 'publish'"
+    assert refused.json()["error"].startswith(
+        "NOPERM this user has no permissions to run the 'monitor'"
+    )
+    assert (
+        ro_client.post("/publish/chat/x")
+        .json()["error"]
+        .startswith("NOPERM this user has no permissions to run the 'publish'")
     )
 
 
-@pytest.mark.parametrize("name", ["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "MONITOR", "SSUBSCRIBE"])
+@pytest.mark.parametrize(
+    "name", ["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "MONITOR", "SSUBSCRIBE"]
+)
 def test_subscribe_commands_in_a_body_are_not_allowed_in_rest(
     client: httpx.Client, name: str
 ) -> None:
@@ -218,7 +226,9 @@ def test_leaving_the_with_block_unsubscribes_at_once(client: httpx.Client) -> No
 def test_closing_from_another_thread_ends_a_blocked_reader(
     stash: FakeStash, client: httpx.Client
 ) -> None:
-    response = client.send(client.build_request("POST", "/subscribe/chat", headers=SSE), stream=True)
+    response = client.send(
+        client.build_request("POST", "/subscribe/chat", headers=SSE), stream=True
+    )
     read: list[str] = []
     done = threading.Event()
 
@@ -472,3 +482,45 @@ def test_collectors_and_streams_both_count_as_receivers(
     with client.stream("POST", "/subscribe/chat", headers=SSE):
         assert client.post("/publish/chat/hi").json() == {"result": 2}
     assert chat.texts == ["hi"]
+
+
+# ---- the pytest plugin's teardown ------------------------------------------------------------------
+
+INNER = """
+import threading
+
+import httpx
+
+state = {}
+
+
+def test_leaves_a_stream_open(fakestash):
+    fakestash.broker().idle_timeout = None  # only the teardown can end it
+    client = httpx.Client(
+        transport=fakestash.transport(),
+        base_url=fakestash.url,
+        headers={"Authorization": f"Bearer {fakestash.token}"},
+    )
+    done = threading.Event()
+
+    def reader():
+        with client.stream("POST", "/subscribe/chat", headers={"Accept": "text/event-stream"}) as r:
+            for _ in r.iter_lines():
+                pass
+        done.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    assert fakestash.broker().wait_for_subscribers(b"chat", timeout=5)
+    state["done"] = done
+
+
+def test_the_teardown_ended_it():
+    assert state["done"].wait(5)
+"""
+
+
+def test_plugin_teardown_closes_open_streams(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner=INNER)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)

@@ -228,3 +228,23 @@ def test_identifiers_are_independent(upstash_redis: Any, frozen: Any) -> None:
     assert limiter.limit("a").allowed
     assert limiter.limit("b").allowed
     assert not limiter.limit("a").allowed
+
+
+def test_block_until_ready_waits_on_frozen_time(
+    upstash_redis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import upstash_ratelimit.ratelimit as ratelimit_module
+
+    with freeze_time("2023-11-14 22:13:20") as frozen:
+        # The limiter sleeps with time.sleep: make its sleep move the frozen clock instead,
+        # by at least 1 ms: on frozen time the SDK's "now > deadline" check never passes when
+        # a wait ends exactly on the deadline, and it would then loop with zero sleeps.
+        def sleep(seconds: float) -> None:
+            frozen.tick(max(seconds, 0.001))
+
+        monkeypatch.setattr(ratelimit_module, "time", types.SimpleNamespace(sleep=sleep))
+        limiter = Ratelimit(upstash_redis, FixedWindow(max_requests=1, window=10))
+        assert limiter.limit("u").allowed
+        response = limiter.block_until_ready("u", timeout=30)
+        assert response.allowed and response.reset == START + 20
+        assert not limiter.block_until_ready("u", timeout=5).allowed

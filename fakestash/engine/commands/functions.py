@@ -24,7 +24,7 @@ from fakestash.engine.lua import LuaEngine, ScriptRun
 from fakestash.engine.lua.runtime import LuaCallError
 from fakestash.engine.lua.shebang import SCRIPT_FLAGS, parse_library_header
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import NOSCRIPT, READONLY, command, container
+from fakestash.engine.table import NOSCRIPT, READONLY, WRITE, command, container
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def _fail(message: str) -> NoReturn:
 container("function", (NOSCRIPT,))
 
 
-@command("function|load", -3, (NOSCRIPT,))
+@command("function|load", -3, (NOSCRIPT, WRITE))
 def function_load(db: Database, args: list[bytes]) -> Reply:
     """Load a library of functions; reply with its name."""
     replace = False
@@ -221,7 +221,7 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
     return header.name.encode()
 
 
-@command("function|delete", 3, (NOSCRIPT,))
+@command("function|delete", 3, (NOSCRIPT, WRITE))
 def function_delete(db: Database, args: list[bytes]) -> Reply:
     """Delete a library and its functions."""
     store = function_store(db)
@@ -230,7 +230,7 @@ def function_delete(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("function|flush", -2, (NOSCRIPT,))
+@command("function|flush", -2, (NOSCRIPT, WRITE))
 def function_flush(db: Database, args: list[bytes]) -> Reply:
     """Delete every library (SYNC and ASYNC are the same here)."""
     if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):

@@ -18,7 +18,7 @@ def publish(db: Database, args: list[bytes]) -> Reply:
     return broker_of(db).publish(args[0], args[1])
 
 
-@command("spublish", 3, [PUBSUB, FAST])
+@command("spublish", 3, [PUBSUB, FAST], keys=(1, 1, 1))  # Redis: a NOT_KEY key spec
 def spublish(db: Database, args: list[bytes]) -> Reply:
     """Post a message to a shard channel (SSUBSCRIBE receivers only)."""
     return broker_of(db).spublish(args[0], args[1])

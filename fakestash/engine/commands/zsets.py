@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
 
 from fakestash.engine import rdb
 from fakestash.engine.args import parse_float, parse_int
@@ -150,9 +150,14 @@ class _AddOptions:
         self.nx = self.xx = self.gt = self.lt = self.ch = False
         self.incr = incr
 
+    _FLAGS: ClassVar[dict[bytes, str]] = {
+        b"NX": "nx", b"XX": "xx", b"CH": "ch", b"INCR": "incr", b"GT": "gt", b"LT": "lt"
+    }  # fmt: skip
+
     def read(self, word: bytes) -> bool:
-        flag = {b"NX": "nx", b"XX": "xx", b"CH": "ch", b"INCR": "incr", b"GT": "gt", b"LT": "lt"}
-        name = flag.get(word.upper())
+        if len(word) > 4:
+            return False
+        name = self._FLAGS.get(word.upper())
         if name is None:
             return False
         setattr(self, name, True)
@@ -582,7 +587,7 @@ def zrandmember(db: Database, args: list[bytes]) -> Reply:
     if len(args) > 3 or (len(args) == 3 and args[2].upper() != b"WITHSCORES"):
         raise CommandError(SYNTAX)
     withscores = len(args) == 3
-    if withscores and not -LONG_MAX // 2 <= count <= LONG_MAX // 2:
+    if withscores and not -(LONG_MAX // 2) <= count <= LONG_MAX // 2:
         raise CommandError("ERR value is out of range")
     zset = _read(db, args[0])
     if zset is None or count == 0:

@@ -259,8 +259,12 @@ def _unwrap(exc: Any) -> tuple[bytes, bytes]:
 def _lookup(argv: list[bytes]) -> Any:
     name = argv[0].decode("utf-8", "replace").lower()
     cmd = TABLE.get(name)
-    if cmd is None or (cmd.handler is None and not cmd.subcommands):
+    if cmd is None:
         raise CommandError("ERR Unknown Redis command called from script")
+    if cmd.handler is None and not cmd.subcommands:
+        # Connection-level commands the REST face refuses (MULTI, WATCH, SUBSCRIBE, AUTH…):
+        # every one of them is NOSCRIPT in Redis.
+        raise CommandError("ERR This Redis command is not allowed from script")
     if cmd.subcommands:
         if len(argv) < 2:
             raise CommandError("ERR Wrong number of args calling Redis command from script")
