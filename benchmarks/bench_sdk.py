@@ -40,7 +40,9 @@ def constant_client(body: bytes) -> Redis:
     client = Redis("https://floor.upstash.io", "token")
     transport = httpx.MockTransport(
         lambda request: httpx.Response(
-            200, content=body, headers={"content-type": "application/json", "upstash-sync-token": "1"}
+            200,
+            content=body,
+            headers={"content-type": "application/json", "upstash-sync-token": "1"},
         )
     )
     client._http._client = httpx.Client(transport=transport, timeout=None)
@@ -69,8 +71,8 @@ def main() -> None:
         fake = cache.sync_client(stash.url, stash.token)
         fake.set("key", "value")
         cases = [
-            ("set", lambda c: (lambda: c.set("key", "value")), ok, 3000),
-            ("get", lambda c: (lambda: c.get("key")), value, 3000),
+            ("set", lambda c: lambda: c.set("key", "value"), ok, 3000),
+            ("get", lambda c: lambda: c.get("key"), value, 3000),
             (f"pipeline x{PIPELINE}", pipeline_call, many, 200),
         ]
         for name, make, body, number in cases:

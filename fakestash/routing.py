@@ -36,7 +36,9 @@ class _Router:
         self.original_sync: Any = None
         self.original_async: Any = None
 
-    def push(self, stashes: tuple[FakeStash, ...], strict: bool) -> tuple[dict[str, FakeStash], bool]:
+    def push(
+        self, stashes: tuple[FakeStash, ...], strict: bool
+    ) -> tuple[dict[str, FakeStash], bool]:
         layer = ({host: stash for stash in stashes for host in stash.hosts}, strict)
         with self.lock:
             if not self.layers:
@@ -72,7 +74,9 @@ class _Router:
         self.original_async = httpx.AsyncHTTPTransport.handle_async_request
         router = self
 
-        def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        def handle_request(
+            transport: httpx.HTTPTransport, request: httpx.Request
+        ) -> httpx.Response:
             stash = router.hosts.get(request.url.netloc.decode("ascii").lower())
             if stash is not None:
                 return stash.handle_request(request)
@@ -89,14 +93,16 @@ class _Router:
                 return blocked
             return await router.original_async(transport, request)  # type: ignore[no-any-return]
 
-        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
-        httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+        setattr(httpx.HTTPTransport, "handle_request", handle_request)  # noqa: B010
+        setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)  # noqa: B010
 
     def _uninstall(self) -> None:
-        httpx.HTTPTransport.handle_request = self.original_sync  # type: ignore[method-assign]
-        httpx.AsyncHTTPTransport.handle_async_request = self.original_async  # type: ignore[method-assign]
+        setattr(httpx.HTTPTransport, "handle_request", self.original_sync)  # noqa: B010
+        setattr(httpx.AsyncHTTPTransport, "handle_async_request", self.original_async)  # noqa: B010
 
-    def pass_through(self, transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    def pass_through(
+        self, transport: httpx.HTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
         blocked = self.blocked(request)
         if blocked is not None:
             return blocked

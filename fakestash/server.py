@@ -268,7 +268,7 @@ class FakeStash:
         self._route.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._route.__exit__(*exc)
         self.close()
 

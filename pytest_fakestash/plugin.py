@@ -37,7 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("fakestash_url", "URL the fake database answers", default=DEFAULT_URL)
     parser.addini("fakestash_token", "standard token", default=DEFAULT_TOKEN)
     parser.addini("fakestash_readonly_token", "read-only token", default=DEFAULT_READONLY_TOKEN)
-    parser.addini("fakestash_clock", "system (follows freezegun/time-machine) or manual", default="system")
+    parser.addini(
+        "fakestash_clock", "system (follows freezegun/time-machine) or manual", default="system"
+    )
     parser.addini(
         "fakestash_strict",
         "refuse *.upstash.io hosts no fake serves (true/false)",
@@ -57,7 +59,9 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
     """FakeStash(...) keyword arguments: ini defaults, overridden by the closest marker."""
     clock_name = str(config.getini("fakestash_clock")).strip().lower()
     if clock_name not in ("system", "manual"):
-        pytest.fail(f"fakestash_clock must be 'system' or 'manual', not {clock_name!r}", pytrace=False)
+        pytest.fail(
+            f"fakestash_clock must be 'system' or 'manual', not {clock_name!r}", pytrace=False
+        )
     options: dict[str, Any] = {
         "seed": int(config.getini("fakestash_seed")),
         "url": config.getini("fakestash_url"),
@@ -91,7 +95,9 @@ def _clock(value: Any) -> Any:
 
 
 @pytest.fixture
-def fakestash(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStash]:
+def fakestash(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeStash]:
     """A fresh fake Upstash server for this test, answering its URL for every httpx client,
     with ``UPSTASH_REDIS_REST_URL`` / ``UPSTASH_REDIS_REST_TOKEN`` set for ``from_env()``."""
     options = server_options(request.config, request.node.get_closest_marker("fakestash"))

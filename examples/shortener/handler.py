@@ -36,7 +36,9 @@ class Shortener:
     def __init__(self, redis: Redis, creations_per_minute: int = 5) -> None:
         self.redis = redis
         self.limiter = Ratelimit(
-            redis=redis, limiter=FixedWindow(max_requests=creations_per_minute, window=60), prefix="rl"
+            redis=redis,
+            limiter=FixedWindow(max_requests=creations_per_minute, window=60),
+            prefix="rl",
         )
 
     def create(self, url: str, client_ip: str) -> dict[str, Any]:
@@ -66,7 +68,11 @@ class Shortener:
 
 
 def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body),
+    }
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-
 from handler import LINK_TTL_SECONDS, handler
 
 
@@ -30,7 +29,11 @@ def test_a_new_link_redirects(fakestash: Any) -> None:
     created = post_link("https://example.com/a")
     assert created["statusCode"] == 201
     code = json.loads(created["body"])["code"]
-    assert get(f"/{code}") == {"statusCode": 302, "headers": {"Location": "https://example.com/a"}, "body": ""}
+    assert get(f"/{code}") == {
+        "statusCode": 302,
+        "headers": {"Location": "https://example.com/a"},
+        "body": "",
+    }
 
 
 def test_unknown_code_is_404(fakestash: Any) -> None:
@@ -79,5 +82,7 @@ def test_bad_url_is_refused_without_touching_redis(fakestash: Any) -> None:
 
 @pytest.mark.fakestash(seed=1)
 def test_ids_are_deterministic(fakestash: Any) -> None:
-    codes = [json.loads(post_link(f"https://e.com/{i}", ip=str(i))["body"])["code"] for i in range(3)]
+    codes = [
+        json.loads(post_link(f"https://e.com/{i}", ip=str(i))["body"])["code"] for i in range(3)
+    ]
     assert codes == ["1", "2", "3"]

@@ -39,7 +39,9 @@ def parse_float(raw: bytes, error: str = NOT_FLOAT, *, allow_nan: bool = False) 
     """Redis' ``string2d``: what strtod takes, whole, with no leading space and no NaN."""
     if _FLOAT.fullmatch(raw) is not None:
         value = float(raw)
-    elif _HEX_FLOAT.fullmatch(raw) is not None and any(c in b"0123456789abcdefABCDEF" for c in raw[2:]):
+    elif _HEX_FLOAT.fullmatch(raw) is not None and any(
+        c in b"0123456789abcdefABCDEF" for c in raw[2:]
+    ):
         try:
             value = float.fromhex(raw.decode())
         except ValueError:
@@ -51,14 +53,18 @@ def parse_float(raw: bytes, error: str = NOT_FLOAT, *, allow_nan: bool = False) 
     return value
 
 
-def parse_positive_int(raw: bytes, error: str = "ERR value is out of range, must be positive") -> int:
+def parse_positive_int(
+    raw: bytes, error: str = "ERR value is out of range, must be positive"
+) -> int:
     value = parse_int(raw)
     if value <= 0:
         raise CommandError(error)
     return value
 
 
-def parse_nonnegative(raw: bytes, error: str = "ERR value is out of range, must be positive") -> int:
+def parse_nonnegative(
+    raw: bytes, error: str = "ERR value is out of range, must be positive"
+) -> int:
     value = parse_int(raw)
     if value < 0:
         raise CommandError(error)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
-from fakestash.engine.table import TABLE, Command
 from fakestash.engine.replies import ErrorReply
+from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, WrongType
 
 if TYPE_CHECKING:
@@ -30,14 +30,15 @@ class MemberExpiry:
     values.
     """
 
-    reapers: dict[type, Callable[[Any, int], bool]] = {}
+    #: Filled at import by the families (code registration, like the command table).
+    reapers: ClassVar[dict[type, Callable[[Any, int], bool]]] = {}
 
 
-def type_name(value: object) -> str:
+def type_name(value: Any) -> str:
     """The TYPE of a stored value: ``bytes`` is a string, other values name their type."""
     if isinstance(value, bytes):
         return "string"
-    return str(getattr(value, "type_name"))
+    return str(value.type_name)
 
 
 class Database:

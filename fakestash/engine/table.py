@@ -7,7 +7,7 @@ and the generated coverage page all read this table; nothing else decides what a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from fakestash.errors import CommandError, RestRestricted, UnknownCommand, WrongArity
 
@@ -90,7 +90,7 @@ class CommandTable:
     def get(self, name: str) -> Command | None:
         return self._commands.get(name)
 
-    def __iter__(self) -> Iterable[Command]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Command]:
         return iter(sorted(self._commands.values(), key=lambda c: c.name))
 
     def __contains__(self, name: object) -> bool:
@@ -177,7 +177,9 @@ def command(
 
 def container(name: str, flags: Iterable[str] = (), *, group: str = "") -> None:
     """Register a command that only dispatches to ``name|sub`` entries (SCRIPT, CONFIG…)."""
-    TABLE.add(Command(name=name.lower(), arity=-2, flags=frozenset(flags), handler=None, group=group))
+    TABLE.add(
+        Command(name=name.lower(), arity=-2, flags=frozenset(flags), handler=None, group=group)
+    )
 
 
 def restricted(*names: str) -> None:

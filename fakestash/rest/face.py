@@ -43,7 +43,9 @@ async def handle_async_request(stash: FakeStash, request: httpx.Request) -> http
     return respond(stash, request, await request.aread(), streaming="async")
 
 
-def respond(stash: FakeStash, request: httpx.Request, body: bytes, streaming: str) -> httpx.Response:
+def respond(
+    stash: FakeStash, request: httpx.Request, body: bytes, streaming: str
+) -> httpx.Response:
     """Authenticate, parse, run and render one request."""
     if request.method not in ALLOWED_METHODS:
         return httpx.Response(405, content=b"")
@@ -92,7 +94,9 @@ def _dispatch(
         return httpx.Response(200, content=b"", headers=_headers(endpoint, JSON_TYPE))
     limit = endpoint.limits.max_request_size
     if limit is not None and call.body_size > limit:
-        return _json_response(400, error_body(texts.request_too_large(limit, call.body_size)), endpoint)
+        return _json_response(
+            400, error_body(texts.request_too_large(limit, call.body_size)), endpoint
+        )
     if call.kind == "stream":
         from fakestash.rest.sse import open_stream
 
@@ -200,9 +204,9 @@ def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[
         for key in cmd.keys(argv):
             if len(key) > limits.max_key_size:
                 raise CommandError(texts.key_too_large(limits.max_key_size, len(key)))
-    if limits.max_record_size is not None and cmd.is_write:
-        if any(len(arg) > limits.max_record_size for arg in argv):
-            raise CommandError(texts.RECORD_TOO_LARGE)
+    record_limit = limits.max_record_size
+    if record_limit is not None and cmd.is_write and max(map(len, argv)) > record_limit:
+        raise CommandError(texts.RECORD_TOO_LARGE)
 
 
 def _response_too_large(endpoint: Endpoint, size: int) -> str | None:

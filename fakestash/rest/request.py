@@ -37,7 +37,7 @@ class RestCall:
     body_size: int = 0
 
 
-def parse_call(method: str, raw_path: bytes, headers: Any, body: bytes) -> RestCall:
+def parse_call(method: str, raw_path: bytes, headers: dict[str, str], body: bytes) -> RestCall:
     """Turn method, raw path (with query), headers and body into a ``RestCall``."""
     path, _, query = raw_path.partition(b"?")
     pairs = _query_pairs(query)
@@ -87,7 +87,9 @@ def _unquote_plus(raw: bytes) -> bytes:
     return unquote_to_bytes(raw.replace(b"+", b" "))
 
 
-READ_HEADERS = frozenset({b"authorization", b"upstash-encoding", b"upstash-response-format", b"accept"})
+READ_HEADERS = frozenset(
+    {b"authorization", b"upstash-encoding", b"upstash-response-format", b"accept"}
+)
 
 
 def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -100,7 +102,7 @@ def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return found
 
 
-def request_token(raw_path: bytes, headers: Any) -> str | None:
+def request_token(raw_path: bytes, headers: dict[str, str]) -> str | None:
     """The token a request presents: ``?_token=`` wins over ``Authorization`` (with or
     without the ``Bearer`` prefix)."""
     query = raw_path.partition(b"?")[2]
@@ -115,7 +117,7 @@ def request_token(raw_path: bytes, headers: Any) -> str | None:
     return rest.strip() if scheme.lower() == "bearer" else auth.strip()
 
 
-def _read_format_headers(call: RestCall, headers: Any) -> None:
+def _read_format_headers(call: RestCall, headers: dict[str, str]) -> None:
     encoding = headers.get("upstash-encoding")
     call.base64 = encoding is not None and encoding.strip().lower() == "base64"
     fmt = headers.get("upstash-response-format")

@@ -26,7 +26,7 @@ from fakestash.engine.table import TABLE
 from tests.conformance import normalise
 
 #: A command that must not run within this many seconds of a short TTL's deadline.
-EXPIRY_GUARD = 0.006
+EXPIRY_GUARD = 0.02
 
 
 @dataclass
@@ -59,8 +59,10 @@ class Differential:
     fake: FakeStash
     real: FakeStash
     redis_version: str = ""
-    #: Deadlines (time.time()) of short TTLs the machines set: nothing runs close to them.
-    deadlines: list[float] = field(default_factory=list)
+    #: Short TTLs the machines set, as (earliest, latest) deadline (time.time()): the sides
+    #: set them a moment apart. No command runs close to one.
+    deadlines: list[tuple[float, float]] = field(default_factory=list)
+    _pending_ttl_ms: int | None = None
     #: Deviation ids met, and commands the fake does not know (both sides refuse them).
     deviations_seen: dict[str, int] = field(default_factory=dict)
     unregistered: set[str] = field(default_factory=set)
@@ -106,34 +108,41 @@ class Differential:
     def _quietly(stash: FakeStash, argv: list[bytes]) -> None:
         try:
             stash.database.execute(argv)
-        except Exception:  # noqa: BLE001 - best effort: the family may be half-written
+        except Exception:
             pass
 
     # ---- time ------------------------------------------------------------------------
 
     def expire_soon(self, ms: int) -> None:
-        """Note that a command about to run sets a TTL of ``ms`` milliseconds."""
-        self.deadlines.append(time.time() + ms / 1000)
+        """The next command sets a TTL of ``ms`` milliseconds: note its deadline window."""
+        self._pending_ttl_ms = ms
 
     def wait_for_expiry(self) -> None:
         """Sleep until every short TTL set so far has passed (plus the guard)."""
         if self.deadlines:
-            delay = max(self.deadlines) + EXPIRY_GUARD - time.time()
+            delay = max(hi for _, hi in self.deadlines) + EXPIRY_GUARD - time.time()
             if delay > 0:
                 time.sleep(delay)
             self.deadlines.clear()
             self._reap_redis()
 
     def _guard(self) -> None:
+        """Keep commands out of [earliest deadline - guard, latest deadline + guard]: the two
+        sides set and read a short TTL at slightly different moments."""
         now = time.time()
-        for deadline in self.deadlines:
-            if deadline - EXPIRY_GUARD <= now <= deadline + EXPIRY_GUARD:
-                time.sleep(deadline + EXPIRY_GUARD - now)
+        for lo, hi in sorted(self.deadlines):
+            if lo - EXPIRY_GUARD <= now <= hi + EXPIRY_GUARD:
+                time.sleep(hi + EXPIRY_GUARD - now)
                 now = time.time()
-        live = [d for d in self.deadlines if d + EXPIRY_GUARD > now]
+        live = [(lo, hi) for lo, hi in self.deadlines if hi + EXPIRY_GUARD > now]
         if len(live) < len(self.deadlines):
             self._reap_redis()
         self.deadlines = live
+
+    def _note_deadline(self, before: float, after: float) -> None:
+        ms, self._pending_ttl_ms = self._pending_ttl_ms, None
+        if ms is not None:
+            self.deadlines.append((before + ms / 1000, after + ms / 1000))
 
     def _reap_redis(self) -> None:
         """Make Redis drop keys whose TTL passed (a full SCAN expires what it meets).
@@ -160,14 +169,16 @@ class Differential:
         if name not in TABLE:
             self.unregistered.add(name)
         deviation = find(argv)
+        before = time.time()
         fake = post_command(self.fake, argv)
         if deviation is not None:
             self.deviations_seen[deviation.id] = self.deviations_seen.get(deviation.id, 0) + 1
             real = self._deviating(deviation, argv)
-            if real is None:
-                return fake.reply
         else:
             real = post_command(self.real, argv)
+        self._note_deadline(before, time.time())
+        if real is None:
+            return fake.reply
         self.compare(argv, fake, real)
         return fake.reply
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test, rule
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from fakestash.engine.table import TABLE
 from tests.conformance.harness import Differential

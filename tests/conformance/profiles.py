@@ -29,5 +29,5 @@ def machine_settings() -> settings:
     name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
     try:
         return settings.get_profile(name)
-    except Exception:  # noqa: BLE001 - an unknown name falls back to the CI profile
+    except Exception:
         return settings.get_profile("ci")

@@ -37,19 +37,22 @@ def test_fcall_passes_keys_and_args(loaded: FakeStash) -> None:
 def test_function_errors_name_the_function(loaded: FakeStash) -> None:
     assert error(loaded, "FCALL", "missing", 0) == (
         "ERR user_function:5: Script attempted to access nonexistent global variable 'foo' "
-        "script: missing, on @user_function:5.")
+        "script: missing, on @user_function:5."
+    )
 
 
 def test_no_writes_function_refuses_writes(loaded: FakeStash) -> None:
     assert error(loaded, "FCALL", "ro_set", 1, "a", "b") == (
-        "ERR Write commands are not allowed from read-only scripts. script: ro_set, on @user_function:4.")
+        "ERR Write commands are not allowed from read-only scripts. script: ro_set, on @user_function:4."
+    )
 
 
 def test_fcall_ro_runs_a_reading_function_without_no_writes_upstash(loaded: FakeStash) -> None:
     run(loaded, "SET", "k", "v")
     assert run(loaded, "FCALL_RO", "get", 1, "k") == b"v"
     assert error(loaded, "FCALL_RO", "set", 1, "k", "x") == (
-        "ERR Write commands are not allowed from read-only scripts. script: set, on @user_function:7.")
+        "ERR Write commands are not allowed from read-only scripts. script: set, on @user_function:7."
+    )
     assert run(loaded, "GET", "k") == b"v"
 
 
@@ -57,15 +60,24 @@ def test_fcall_errors(loaded: FakeStash) -> None:
     assert error(loaded, "FCALL", "nosuch", 0) == "ERR Function not found"
     assert error(loaded, "FCALL_RO", "nosuch", 0) == "ERR Function not found"
     assert error(loaded, "FCALL", "echo_key", "x") == "ERR Bad number of keys provided"
-    assert error(loaded, "FCALL", "echo_key", 5) == "ERR Number of keys can't be greater than number of args"
+    assert (
+        error(loaded, "FCALL", "echo_key", 5)
+        == "ERR Number of keys can't be greater than number of args"
+    )
     assert error(loaded, "FCALL", "echo_key", -1) == "ERR Number of keys can't be negative"
 
 
 def test_function_globals_have_no_keys_or_argv(stash: FakeStash) -> None:
-    run(stash, "FUNCTION", "LOAD", "#!lua name=g\nredis.register_function('f', function() return KEYS end)")
+    run(
+        stash,
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=g\nredis.register_function('f', function() return KEYS end)",
+    )
     assert error(stash, "FCALL", "f", 0) == (
         "ERR user_function:2: Script attempted to access nonexistent global variable 'KEYS' "
-        "script: f, on @user_function:2.")
+        "script: f, on @user_function:2."
+    )
 
 
 def test_library_helpers_and_runtime_globals(stash: FakeStash) -> None:
@@ -81,27 +93,45 @@ redis.register_function('rf', function() return redis.register_function end)
 
 def test_function_list_and_stats(loaded: FakeStash) -> None:
     listing = run(loaded, "FUNCTION", "LIST")
-    assert listing == [[
-        b"library_name", b"mylib", b"engine", b"LUA", b"functions", [
-            [b"name", b"echo_key", b"description", None, b"flags", []],
-            [b"name", b"get", b"description", None, b"flags", []],
-            [b"name", b"missing", b"description", None, b"flags", []],
-            [b"name", b"ro_set", b"description", b"desc", b"flags", [b"no-writes"]],
-            [b"name", b"set", b"description", None, b"flags", []],
-        ],
-    ]]
+    assert listing == [
+        [
+            b"library_name",
+            b"mylib",
+            b"engine",
+            b"LUA",
+            b"functions",
+            [
+                [b"name", b"echo_key", b"description", None, b"flags", []],
+                [b"name", b"get", b"description", None, b"flags", []],
+                [b"name", b"missing", b"description", None, b"flags", []],
+                [b"name", b"ro_set", b"description", b"desc", b"flags", [b"no-writes"]],
+                [b"name", b"set", b"description", None, b"flags", []],
+            ],
+        ]
+    ]
     with_code = run(loaded, "FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "my*")
     assert with_code[0][-2:] == [b"library_code", LIB.encode()]  # type: ignore[index]
     assert run(loaded, "FUNCTION", "LIST", "LIBRARYNAME", "other*") == []
     assert run(loaded, "FUNCTION", "STATS") == [
-        b"running_script", None, b"engines", [b"LUA", [b"libraries_count", 1, b"functions_count", 5]]]
+        b"running_script",
+        None,
+        b"engines",
+        [b"LUA", [b"libraries_count", 1, b"functions_count", 5]],
+    ]
 
 
 def test_function_list_argument_errors(stash: FakeStash) -> None:
-    assert error(stash, "FUNCTION", "LIST", "LIBRARYNAME") == "ERR library name argument was not given"
+    assert (
+        error(stash, "FUNCTION", "LIST", "LIBRARYNAME") == "ERR library name argument was not given"
+    )
     assert error(stash, "FUNCTION", "LIST", "bogus") == "ERR Unknown argument bogus"
-    assert error(stash, "FUNCTION", "LIST", "WITHCODE", "WITHCODE") == "ERR Unknown argument WITHCODE"
-    assert error(stash, "FUNCTION", "STATS", "x") == "ERR wrong number of arguments for 'function|stats' command"
+    assert (
+        error(stash, "FUNCTION", "LIST", "WITHCODE", "WITHCODE") == "ERR Unknown argument WITHCODE"
+    )
+    assert (
+        error(stash, "FUNCTION", "STATS", "x")
+        == "ERR wrong number of arguments for 'function|stats' command"
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,39 +140,71 @@ def test_function_list_argument_errors(stash: FakeStash) -> None:
         ("return 1", "ERR Missing library metadata"),
         ("#!lua\nreturn 1", "ERR Library name was not given"),
         ("#!lua name=lib2 foo=bar\nreturn 1", "ERR Invalid metadata value given: foo=bar"),
-        ("#!lua name=a name=b\nreturn 1", "ERR Invalid metadata value, name argument was given multiple times"),
+        (
+            "#!lua name=a name=b\nreturn 1",
+            "ERR Invalid metadata value, name argument was given multiple times",
+        ),
         ("#!python name=l1\nreturn 1", "ERR Engine 'python' not found"),
-        ("#!lua name=bad-name\nreturn 1",
-         "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"),
+        (
+            "#!lua name=bad-name\nreturn 1",
+            "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ),
         ("#!lua name=lib2\nreturn 1", "ERR No functions registered"),
-        ("#!lua name=lib2\nredis.register_function('x', function() return 1 end)\nreturn +",
-         "ERR Error compiling function: user_function:3: unexpected symbol near '+'"),
-        ("#!lua name=lib2\nredis.call('ping')",
-         "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'"),
-        ("#!lua name=lib2\nlocal x = string",
-         "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'string'"),
-        ("#!lua name=lib2\nfoo = 1", "ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table"),
-        ("#!lua name=l\nredis.register_function('a', 'notfn')",
-         "ERR Error registering functions: ERR second argument to redis.register_function must be a function"),
-        ("#!lua name=l\nredis.register_function('a')",
-         "ERR Error registering functions: ERR calling redis.register_function with a single argument is only "
-         "applicable to Lua table (representing named arguments)."),
-        ("#!lua name=l\nredis.register_function{function_name='a'}",
-         "ERR Error registering functions: ERR redis.register_function must get a callback argument"),
-        ("#!lua name=l\nredis.register_function{function_name='a', callback=function() end, bogus=1}",
-         "ERR Error registering functions: ERR unknown argument given to redis.register_function"),
-        ("#!lua name=l\nredis.register_function{function_name='a', callback=function() end, flags='no-writes'}",
-         "ERR Error registering functions: ERR flags argument to redis.register_function must be a table "
-         "representing function flags"),
-        ("#!lua name=l\nredis.register_function{function_name='a', callback=function() end, flags={'bogus'}}",
-         "ERR Error registering functions: ERR unknown flag given"),
-        ("#!lua name=l\nredis.register_function('a', function() end)\nredis.register_function('a', function() end)",
-         "ERR Error registering functions: ERR Function already exists in the library"),
-        ("#!lua name=l\nredis.register_function('bad name', function() end)",
-         "ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) "
-         "and must be at least one character long"),
-        ("#!lua name=l\nerror('boom')",
-         "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'error'"),
+        (
+            "#!lua name=lib2\nredis.register_function('x', function() return 1 end)\nreturn +",
+            "ERR Error compiling function: user_function:3: unexpected symbol near '+'",
+        ),
+        (
+            "#!lua name=lib2\nredis.call('ping')",
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'",
+        ),
+        (
+            "#!lua name=lib2\nlocal x = string",
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'string'",
+        ),
+        (
+            "#!lua name=lib2\nfoo = 1",
+            "ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table",
+        ),
+        (
+            "#!lua name=l\nredis.register_function('a', 'notfn')",
+            "ERR Error registering functions: ERR second argument to redis.register_function must be a function",
+        ),
+        (
+            "#!lua name=l\nredis.register_function('a')",
+            "ERR Error registering functions: ERR calling redis.register_function with a single argument is only "
+            "applicable to Lua table (representing named arguments).",
+        ),
+        (
+            "#!lua name=l\nredis.register_function{function_name='a'}",
+            "ERR Error registering functions: ERR redis.register_function must get a callback argument",
+        ),
+        (
+            "#!lua name=l\nredis.register_function{function_name='a', callback=function() end, bogus=1}",
+            "ERR Error registering functions: ERR unknown argument given to redis.register_function",
+        ),
+        (
+            "#!lua name=l\nredis.register_function{function_name='a', callback=function() end, flags='no-writes'}",
+            "ERR Error registering functions: ERR flags argument to redis.register_function must be a table "
+            "representing function flags",
+        ),
+        (
+            "#!lua name=l\nredis.register_function{function_name='a', callback=function() end, flags={'bogus'}}",
+            "ERR Error registering functions: ERR unknown flag given",
+        ),
+        (
+            "#!lua name=l\nredis.register_function('a', function() end)\nredis.register_function('a', function() end)",
+            "ERR Error registering functions: ERR Function already exists in the library",
+        ),
+        (
+            "#!lua name=l\nredis.register_function('bad name', function() end)",
+            "ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) "
+            "and must be at least one character long",
+        ),
+        (
+            "#!lua name=l\nerror('boom')",
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'error'",
+        ),
     ],
 )
 def test_function_load_errors(stash: FakeStash, code: str, text: str) -> None:
@@ -151,12 +213,16 @@ def test_function_load_errors(stash: FakeStash, code: str, text: str) -> None:
 
 
 def test_load_time_redis_api(stash: FakeStash) -> None:
-    code = ("#!lua name=t\nlocal v = redis.REDIS_VERSION; redis.log(redis.LOG_NOTICE, 'loading')\n"
-            "redis.register_function{function_name='a', callback=function() return 1 end, "
-            "flags={'NO-WRITES', 'allow-key-locking'}, description=1}")
+    code = (
+        "#!lua name=t\nlocal v = redis.REDIS_VERSION; redis.log(redis.LOG_NOTICE, 'loading')\n"
+        "redis.register_function{function_name='a', callback=function() return 1 end, "
+        "flags={'NO-WRITES', 'allow-key-locking'}, description=1}"
+    )
     assert run(stash, "FUNCTION", "LOAD", code) == b"t"
     functions = run(stash, "FUNCTION", "LIST")[0][5]  # type: ignore[index]
-    assert functions == [[b"name", b"a", b"description", b"1", b"flags", [b"no-writes", b"allow-key-locking"]]]
+    assert functions == [
+        [b"name", b"a", b"description", b"1", b"flags", [b"no-writes", b"allow-key-locking"]]
+    ]
 
 
 def test_existing_library_and_function_names(loaded: FakeStash) -> None:
@@ -167,7 +233,9 @@ def test_existing_library_and_function_names(loaded: FakeStash) -> None:
     assert run(loaded, "FUNCTION", "LOAD", "REPLACE", replacement) == b"mylib"
     assert run(loaded, "FCALL", "g1", 0) == 1
     assert error(loaded, "FCALL", "echo_key", 1, "a") == "ERR Function not found"
-    assert error(loaded, "FUNCTION", "LOAD", "BOGUS", replacement) == "ERR Unknown option given: BOGUS"
+    assert (
+        error(loaded, "FUNCTION", "LOAD", "BOGUS", replacement) == "ERR Unknown option given: BOGUS"
+    )
 
 
 def test_delete_flush_kill(loaded: FakeStash) -> None:
@@ -175,21 +243,29 @@ def test_delete_flush_kill(loaded: FakeStash) -> None:
     assert run(loaded, "FUNCTION", "DELETE", "mylib") == Status("OK")
     assert error(loaded, "FCALL", "get", 1, "k") == "ERR Function not found"
     run(loaded, "FUNCTION", "LOAD", LIB)
-    assert error(loaded, "FUNCTION", "FLUSH", "bogus") == "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+    assert (
+        error(loaded, "FUNCTION", "FLUSH", "bogus")
+        == "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+    )
     assert run(loaded, "FUNCTION", "FLUSH", "ASYNC") == Status("OK")
     assert run(loaded, "FUNCTION", "LIST") == []
     assert error(loaded, "FUNCTION", "KILL") == "NOTBUSY No scripts in execution right now."
 
 
 def test_key_locking_function_flag(stash: FakeStash) -> None:
-    code = ("#!lua name=kl\nredis.register_function{function_name='f', flags={'allow-key-locking'}, "
-            "callback=function(keys) return redis.call('get', 'other') end}")
+    code = (
+        "#!lua name=kl\nredis.register_function{function_name='f', flags={'allow-key-locking'}, "
+        "callback=function(keys) return redis.call('get', 'other') end}"
+    )
     run(stash, "FUNCTION", "LOAD", code)
     assert error(stash, "FCALL", "f", 1, "k") == (
         "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: other "
-        "script: f, on @user_function:2.")
+        "script: f, on @user_function:2."
+    )
 
 
 def test_functions_cannot_be_called_from_scripts(loaded: FakeStash) -> None:
     body = "return redis.call('fcall', 'get', 1, 'k')"
-    assert error(loaded, "EVAL", body, 0).startswith("ERR This Redis command is not allowed from script")
+    assert error(loaded, "EVAL", body, 0).startswith(
+        "ERR This Redis command is not allowed from script"
+    )

@@ -52,7 +52,9 @@ def script_error(body: str, message: str, line: int = 1) -> str:
         ("return redis.status_reply('FINE')", Status("FINE")),
     ],
 )
-def test_lua_values_convert_to_replies_as_redis_documents(stash: FakeStash, body: str, reply: object) -> None:
+def test_lua_values_convert_to_replies_as_redis_documents(
+    stash: FakeStash, body: str, reply: object
+) -> None:
     assert run(stash, "EVAL", body, 0) == reply
 
 
@@ -64,7 +66,12 @@ def test_top_level_error_table_is_the_error_reply_verbatim(stash: FakeStash) -> 
 
 
 def test_keys_and_argv_are_tables_of_strings(stash: FakeStash) -> None:
-    assert run(stash, "EVAL", "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", 1, "a", "b") == [b"a", b"b", 1, 1]
+    assert run(stash, "EVAL", "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", 1, "a", "b") == [
+        b"a",
+        b"b",
+        1,
+        1,
+    ]
     assert run(stash, "EVAL", "return ARGV[1] + 1", 0, 41) == 42
 
 
@@ -77,19 +84,32 @@ def test_replies_convert_to_lua_values(stash: FakeStash) -> None:
     assert run(stash, "EVAL", "return redis.call('get', 's')", 0) == b"abc"
     assert run(stash, "EVAL", "return type(redis.call('strlen', 's'))", 0) == b"number"
     assert run(stash, "EVAL", "return redis.call('set', 'k', 'v')['ok']", 0) == b"OK"
-    assert run(stash, "EVAL", "return redis.call('mget', 's', 'nokey', 's')", 0) == [b"abc", None, b"abc"]
+    assert run(stash, "EVAL", "return redis.call('mget', 's', 'nokey', 's')", 0) == [
+        b"abc",
+        None,
+        b"abc",
+    ]
 
 
 def test_numbers_sent_to_redis_call_use_17_significant_digits(stash: FakeStash) -> None:
-    for value, stored in [("3.7", b"3.7000000000000002"), ("0.1", b"0.10000000000000001"),
-                          ("1e20", b"1e+20"), ("-2.5", b"-2.5"), ("42", b"42")]:
+    for value, stored in [
+        ("3.7", b"3.7000000000000002"),
+        ("0.1", b"0.10000000000000001"),
+        ("1e20", b"1e+20"),
+        ("-2.5", b"-2.5"),
+        ("42", b"42"),
+    ]:
         run(stash, "EVAL", f"return redis.call('set', 'n', {value})", 0)
         assert run(stash, "GET", "n") == stored
 
 
 def test_setresp_3_turns_nil_into_lua_nil(stash: FakeStash) -> None:
-    assert run(stash, "EVAL", "redis.setresp(3); return type(redis.call('get', 'nokey'))", 0) == b"nil"
-    assert error(stash, "EVAL", "redis.setresp(4)", 0).startswith("ERR RESP version must be 2 or 3.")
+    assert (
+        run(stash, "EVAL", "redis.setresp(3); return type(redis.call('get', 'nokey'))", 0) == b"nil"
+    )
+    assert error(stash, "EVAL", "redis.setresp(4)", 0).startswith(
+        "ERR RESP version must be 2 or 3."
+    )
 
 
 # ---- errors ----------------------------------------------------------------------------
@@ -98,38 +118,69 @@ def test_setresp_3_turns_nil_into_lua_nil(stash: FakeStash) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("return foo", "ERR user_script:1: Script attempted to access nonexistent global variable 'foo'"),
+        (
+            "return foo",
+            "ERR user_script:1: Script attempted to access nonexistent global variable 'foo'",
+        ),
         ("foo = 1", "ERR user_script:1: Attempt to modify a readonly table"),
         ("string.foo = 1", "ERR user_script:1: Attempt to modify a readonly table"),
         ("return redis.call('nosuch')", "ERR Unknown Redis command called from script"),
-        ("return redis.call('set', 'k')", "ERR Wrong number of args calling Redis command from script"),
-        ("return redis.call('eval', 'return 1', 0)", "ERR This Redis command is not allowed from script"),
-        ("return redis.call('script', 'load', 'return 1')", "ERR This Redis command is not allowed from script"),
+        (
+            "return redis.call('set', 'k')",
+            "ERR Wrong number of args calling Redis command from script",
+        ),
+        (
+            "return redis.call('eval', 'return 1', 0)",
+            "ERR This Redis command is not allowed from script",
+        ),
+        (
+            "return redis.call('script', 'load', 'return 1')",
+            "ERR This Redis command is not allowed from script",
+        ),
         ("return redis.call('multi')", "ERR This Redis command is not allowed from script"),
-        ("return redis.call('subscribe', 'c')", "ERR This Redis command is not allowed from script"),
-        ("return redis.call('set', 'n', true)", "ERR Lua redis lib command arguments must be strings or integers"),
+        (
+            "return redis.call('subscribe', 'c')",
+            "ERR This Redis command is not allowed from script",
+        ),
+        (
+            "return redis.call('set', 'n', true)",
+            "ERR Lua redis lib command arguments must be strings or integers",
+        ),
         ("return redis.call()", "ERR Please specify at least one argument for this redis lib call"),
         ("error('oops')", "ERR user_script:1: oops"),
         ("error({err = 'tbl'})", "tbl"),
         ("error()", "ERR nil"),
         ("error(5)", "ERR user_script:1: 5"),
-        ("return string.rep()", "ERR user_script:1: bad argument #1 to 'rep' (string expected, got no value)"),
+        (
+            "return string.rep()",
+            "ERR user_script:1: bad argument #1 to 'rep' (string expected, got no value)",
+        ),
         ("return redis.sha1hex()", "ERR wrong number of arguments"),
         ("redis.log(10, 'hi')", "ERR Invalid debug level."),
         ("redis.log('x', 'hi')", "ERR First argument must be a number (log level)."),
         ("redis.log(1)", "ERR redis.log() requires two arguments or more."),
-        ("return cjson.decode('x')", "ERR user_script:1: Expected value but found invalid token at character 1"),
-        ("return bit.band('x')", "ERR user_script:1: bad argument #1 to 'band' (number expected, got string)"),
+        (
+            "return cjson.decode('x')",
+            "ERR user_script:1: Expected value but found invalid token at character 1",
+        ),
+        (
+            "return bit.band('x')",
+            "ERR user_script:1: bad argument #1 to 'band' (number expected, got string)",
+        ),
     ],
 )
-def test_errors_inside_scripts_have_redis_7_format(stash: FakeStash, body: str, message: str) -> None:
+def test_errors_inside_scripts_have_redis_7_format(
+    stash: FakeStash, body: str, message: str
+) -> None:
     assert error(stash, "EVAL", body, 0) == script_error(body, message)
 
 
 def test_command_errors_keep_their_code(stash: FakeStash) -> None:
     run(stash, "SET", "s", "abc")
     body = "return redis.call('incr', 's')"
-    assert error(stash, "EVAL", body, 0) == script_error(body, "ERR value is not an integer or out of range")
+    assert error(stash, "EVAL", body, 0) == script_error(
+        body, "ERR value is not an integer or out of range"
+    )
     run(stash, "RPUSH", "l", "x")
     body = "return redis.call('get', 'l')"
     assert error(stash, "EVAL", body, 0) == script_error(
@@ -139,18 +190,28 @@ def test_command_errors_keep_their_code(stash: FakeStash) -> None:
 
 def test_error_line_is_the_line_of_the_failing_call(stash: FakeStash) -> None:
     body = "local x = 1\nlocal y = 2\nreturn redis.call('nosuch')"
-    assert error(stash, "EVAL", body, 0) == script_error(body, "ERR Unknown Redis command called from script", 3)
+    assert error(stash, "EVAL", body, 0) == script_error(
+        body, "ERR Unknown Redis command called from script", 3
+    )
 
 
 def test_pcall_returns_error_tables_and_lua_pcall_returns_their_text(stash: FakeStash) -> None:
     run(stash, "SET", "s", "abc")
-    assert error(stash, "EVAL", "return redis.pcall('incr', 's')", 0) == "ERR value is not an integer or out of range"
-    assert run(stash, "EVAL", "return redis.pcall('incr', 's')['err']", 0) == b"ERR value is not an integer or out of range"
-    assert run(stash, "EVAL", "local ok, e = pcall(redis.call, 'incr', 's'); return {tostring(ok), e}", 0) == [
-        b"false", b"ERR value is not an integer or out of range"]
+    assert (
+        error(stash, "EVAL", "return redis.pcall('incr', 's')", 0)
+        == "ERR value is not an integer or out of range"
+    )
+    assert (
+        run(stash, "EVAL", "return redis.pcall('incr', 's')['err']", 0)
+        == b"ERR value is not an integer or out of range"
+    )
+    assert run(
+        stash, "EVAL", "local ok, e = pcall(redis.call, 'incr', 's'); return {tostring(ok), e}", 0
+    ) == [b"false", b"ERR value is not an integer or out of range"]
     assert run(stash, "EVAL", "local ok, e = pcall(error, 'abc'); return e", 0) == b"abc"
     assert run(stash, "EVAL", "local ok, e = pcall(cjson.decode, 'x'); return e", 0) == (
-        b"Expected value but found invalid token at character 1")
+        b"Expected value but found invalid token at character 1"
+    )
     assert run(stash, "EVAL", "return {pcall(function() return 7 end)}", 0) == [1, 7]
 
 
@@ -162,14 +223,19 @@ def test_a_script_that_fails_keeps_the_writes_it_made(stash: FakeStash) -> None:
 
 def test_compile_errors(stash: FakeStash) -> None:
     assert error(stash, "EVAL", "return 1 +", 0) == (
-        "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'")
+        "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'"
+    )
     assert error(stash, "SCRIPT", "LOAD", "return +") == (
-        "ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'")
+        "ERR Error compiling script (new function): user_script:1: unexpected symbol near '+'"
+    )
 
 
 def test_numkeys_errors(stash: FakeStash) -> None:
     assert error(stash, "EVAL", "return 1", -1) == "ERR Number of keys can't be negative"
-    assert error(stash, "EVAL", "return 1", 2, "a") == "ERR Number of keys can't be greater than number of args"
+    assert (
+        error(stash, "EVAL", "return 1", 2, "a")
+        == "ERR Number of keys can't be greater than number of args"
+    )
     assert error(stash, "EVAL", "return 1", "x") == "ERR value is not an integer or out of range"
     assert error(stash, "EVAL", "return 1") == "ERR wrong number of arguments for 'eval' command"
 
@@ -177,12 +243,15 @@ def test_numkeys_errors(stash: FakeStash) -> None:
 # ---- sandbox ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["os", "io", "loadfile", "dofile", "print", "require", "module",
-                                  "package", "debug", "python"])
+@pytest.mark.parametrize(
+    "name",
+    ["os", "io", "loadfile", "dofile", "print", "require", "module", "package", "debug", "python"],
+)
 def test_dangerous_globals_are_absent(stash: FakeStash, name: str) -> None:
     body = f"return {name}"
     assert error(stash, "EVAL", body, 0) == script_error(
-        body, f"ERR user_script:1: Script attempted to access nonexistent global variable '{name}'")
+        body, f"ERR user_script:1: Script attempted to access nonexistent global variable '{name}'"
+    )
 
 
 def test_loadstring_chunks_run_in_the_sandbox(stash: FakeStash) -> None:
@@ -208,16 +277,26 @@ def test_globals_do_not_leak_between_scripts(stash: FakeStash) -> None:
 
 
 def test_sha1hex_and_log(stash: FakeStash, caplog: pytest.LogCaptureFixture) -> None:
-    assert run(stash, "EVAL", "return redis.sha1hex('')", 0) == b"da39a3ee5e6b4b0d3255bfef95601890afd80709"
+    assert (
+        run(stash, "EVAL", "return redis.sha1hex('')", 0)
+        == b"da39a3ee5e6b4b0d3255bfef95601890afd80709"
+    )
     with caplog.at_level("WARNING", logger="fakestash.lua"):
-        assert run(stash, "EVAL", "redis.log(redis.LOG_WARNING, 'hello', 'there'); return 1", 0) == 1
+        assert (
+            run(stash, "EVAL", "redis.log(redis.LOG_WARNING, 'hello', 'there'); return 1", 0) == 1
+        )
     assert "hello there" in caplog.text
 
 
 def test_math_random_is_redis_lrand48(stash: FakeStash) -> None:
-    assert run(stash, "EVAL", "math.randomseed(0); return tostring(math.random())", 0) == b"0.17082803611217"
+    assert (
+        run(stash, "EVAL", "math.randomseed(0); return tostring(math.random())", 0)
+        == b"0.17082803611217"
+    )
     assert run(stash, "EVAL", "math.randomseed(1); return math.random(1000)", 0) == 42
-    assert run(stash, "EVAL", "math.randomseed(1); return {math.random(5, 6), math.random(3)}", 0)[0] in (5, 6)
+    assert run(stash, "EVAL", "math.randomseed(1); return {math.random(5, 6), math.random(3)}", 0)[
+        0
+    ] in (5, 6)
 
 
 def test_math_random_sequence_is_the_same_for_the_same_seed(clock: ManualClock) -> None:
@@ -241,9 +320,11 @@ def test_math_random_sequence_is_the_same_for_the_same_seed(clock: ManualClock) 
         ("return cjson.encode(123456789012345)", b"1.2345678901234e+14"),
         ("return cjson.encode('a/b\"\\n\\1')", b'"a\\/b\\"\\n\\u0001"'),
         ("return cjson.encode({a = cjson.null})", b'{"a":null}'),
-        ("local t = cjson.decode('{\"a\":[1,2.5,null,\"x\"],\"b\":true}'); "
-         "return {t.a[1], tostring(t.a[2]), tostring(t.a[3]), t.a[4], tostring(t.b)}",
-         [1, b"2.5", b"userdata: (nil)", b"x", b"true"]),
+        (
+            'local t = cjson.decode(\'{"a":[1,2.5,null,"x"],"b":true}\'); '
+            "return {t.a[1], tostring(t.a[2]), tostring(t.a[3]), t.a[4], tostring(t.b)}",
+            [1, b"2.5", b"userdata: (nil)", b"x", b"true"],
+        ),
         ("return bit.tohex(255)", b"000000ff"),
         ("return bit.tohex(255, -4)", b"00FF"),
         ("return bit.band(0xffffffff, 0xff)", 255),
@@ -270,15 +351,21 @@ def test_bundled_libraries(stash: FakeStash, body: str, reply: object) -> None:
 def test_cjson_refuses_sparse_arrays(stash: FakeStash) -> None:
     body = "return cjson.encode({[1] = 1, [20] = 3})"
     assert error(stash, "EVAL", body, 0) == script_error(
-        body, "ERR user_script:1: Cannot serialise table: excessively sparse array")
+        body, "ERR user_script:1: Cannot serialise table: excessively sparse array"
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=4), children, max_size=4),
-    max_leaves=10,
-))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(min_size=1, max_size=4), children, max_size=4)
+        ),
+        max_leaves=10,
+    )
+)
 def test_cjson_round_trips_json(value: object) -> None:
     import json
 
@@ -317,7 +404,9 @@ def test_eval_caches_the_script(stash: FakeStash) -> None:
 def test_evalsha_miss_is_noscript(stash: FakeStash) -> None:
     assert error(stash, "EVALSHA", "f" * 40, 0) == "NOSCRIPT No matching script. Please use EVAL."
     assert error(stash, "EVALSHA", "abc", 0) == "NOSCRIPT No matching script. Please use EVAL."
-    assert error(stash, "EVALSHA_RO", "f" * 40, 0) == "NOSCRIPT No matching script. Please use EVAL."
+    assert (
+        error(stash, "EVALSHA_RO", "f" * 40, 0) == "NOSCRIPT No matching script. Please use EVAL."
+    )
 
 
 def test_script_flush_empties_the_cache(stash: FakeStash) -> None:
@@ -325,7 +414,10 @@ def test_script_flush_empties_the_cache(stash: FakeStash) -> None:
     assert run(stash, "SCRIPT", "FLUSH") == Status("OK")
     assert run(stash, "SCRIPT", "FLUSH", "ASYNC") == Status("OK")
     assert run(stash, "SCRIPT", "EXISTS", digest) == [0]
-    assert error(stash, "SCRIPT", "FLUSH", "bogus") == "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+    assert (
+        error(stash, "SCRIPT", "FLUSH", "bogus")
+        == "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+    )
 
 
 def test_script_kill_is_notbusy(stash: FakeStash) -> None:
@@ -333,8 +425,13 @@ def test_script_kill_is_notbusy(stash: FakeStash) -> None:
 
 
 def test_script_subcommand_errors(stash: FakeStash) -> None:
-    assert error(stash, "SCRIPT", "LOAD") == "ERR wrong number of arguments for 'script|load' command"
-    assert error(stash, "SCRIPT", "EXISTS") == "ERR wrong number of arguments for 'script|exists' command"
+    assert (
+        error(stash, "SCRIPT", "LOAD") == "ERR wrong number of arguments for 'script|load' command"
+    )
+    assert (
+        error(stash, "SCRIPT", "EXISTS")
+        == "ERR wrong number of arguments for 'script|exists' command"
+    )
 
 
 # ---- shebang flags and read-only runs ---------------------------------------------------
@@ -344,33 +441,61 @@ def test_shebang_flags(stash: FakeStash) -> None:
     assert run(stash, "EVAL", "#!lua\nreturn 1", 0) == 1
     assert run(stash, "EVAL", "#!lua flags=\nreturn 1", 0) == 1
     assert run(stash, "EVAL", "#!lua  flags=no-writes,allow-oom\nreturn 1", 0) == 1
-    assert run(stash, "EVAL", "#!lua flags=allow-key-locking,no-writes\nreturn KEYS[1]", 1, "k") == b"k"
-    assert error(stash, "EVAL", "#!lua flags=bogus\nreturn 1", 0) == "ERR Unexpected flag in script shebang: bogus"
-    assert error(stash, "EVAL", "#!lua flags=NO-WRITES\nreturn 1", 0) == "ERR Unexpected flag in script shebang: NO-WRITES"
-    assert error(stash, "EVAL", "#!lua flags=no-writes,,allow-oom\nreturn 1", 0) == "ERR Unexpected flag in script shebang: "
-    assert error(stash, "EVAL", "#!lua name=x\nreturn 1", 0) == "ERR Unknown lua shebang option: name=x"
-    assert error(stash, "EVAL", "#!python\nreturn 1", 0) == "ERR Unexpected engine in script shebang: #!python"
+    assert (
+        run(stash, "EVAL", "#!lua flags=allow-key-locking,no-writes\nreturn KEYS[1]", 1, "k")
+        == b"k"
+    )
+    assert (
+        error(stash, "EVAL", "#!lua flags=bogus\nreturn 1", 0)
+        == "ERR Unexpected flag in script shebang: bogus"
+    )
+    assert (
+        error(stash, "EVAL", "#!lua flags=NO-WRITES\nreturn 1", 0)
+        == "ERR Unexpected flag in script shebang: NO-WRITES"
+    )
+    assert (
+        error(stash, "EVAL", "#!lua flags=no-writes,,allow-oom\nreturn 1", 0)
+        == "ERR Unexpected flag in script shebang: "
+    )
+    assert (
+        error(stash, "EVAL", "#!lua name=x\nreturn 1", 0)
+        == "ERR Unknown lua shebang option: name=x"
+    )
+    assert (
+        error(stash, "EVAL", "#!python\nreturn 1", 0)
+        == "ERR Unexpected engine in script shebang: #!python"
+    )
     assert error(stash, "EVAL", "#!lua", 0) == "ERR Invalid script shebang"
 
 
 def test_no_writes_scripts_and_eval_ro_refuse_writes(stash: FakeStash) -> None:
     body = "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'v')"
-    assert error(stash, "EVAL", body, 0) == script_error(body, "ERR Write commands are not allowed from read-only scripts.", 2)
+    assert error(stash, "EVAL", body, 0) == script_error(
+        body, "ERR Write commands are not allowed from read-only scripts.", 2
+    )
     body = "return redis.call('set', 'k', 'v')"
-    assert error(stash, "EVAL_RO", body, 0) == script_error(body, "ERR Write commands are not allowed from read-only scripts.")
+    assert error(stash, "EVAL_RO", body, 0) == script_error(
+        body, "ERR Write commands are not allowed from read-only scripts."
+    )
     assert run(stash, "EVAL_RO", "return redis.call('get', 'k')", 0) is None
     assert run(stash, "EXISTS", "k") == 0
 
 
 def test_eval_ro_refuses_a_shebang_script_without_no_writes(stash: FakeStash) -> None:
-    assert error(stash, "EVAL_RO", "#!lua\nreturn 1", 0) == "ERR Can not execute a script with write flag using *_ro command."
+    assert (
+        error(stash, "EVAL_RO", "#!lua\nreturn 1", 0)
+        == "ERR Can not execute a script with write flag using *_ro command."
+    )
     assert run(stash, "EVAL_RO", "#!lua flags=no-writes\nreturn 1", 0) == 1
 
 
 def test_key_locking_refuses_undeclared_keys(stash: FakeStash) -> None:
     body = "#!lua flags=allow-key-locking\nreturn redis.call('get', 'other')"
     assert error(stash, "EVAL", body, 1, "k") == script_error(
-        body, "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: other", 2)
+        body,
+        "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: other",
+        2,
+    )
     body = "#!lua flags=allow-key-locking\nreturn redis.call('mget', KEYS[1], KEYS[2])"
     assert run(stash, "EVAL", body, 2, "a", "b") == [None, None]
     assert run(stash, "EVAL", "return redis.call('get', 'other')", 1, "k") is None
@@ -381,7 +506,8 @@ def test_read_only_caller_cannot_write_from_a_script(stash: FakeStash) -> None:
     try:
         body = "return redis.call('set', 'k', 'v')"
         assert error(stash, "EVAL", body, 0) == script_error(
-            body, "ERR The user executing the script can't run this command or subcommand")
+            body, "ERR The user executing the script can't run this command or subcommand"
+        )
         assert run(stash, "EVAL", "return redis.acl_check_cmd('set', 'k', 'v')", 0) is None
         assert run(stash, "EVAL", "return redis.acl_check_cmd('get', 'k')", 0) == 1
     finally:
@@ -407,8 +533,16 @@ def test_time_inside_a_script_is_the_fake_clock(stash: FakeStash, clock: ManualC
     assert run(stash, "EVAL", "return redis.call('time')", 0) == [b"1700000005", b"250000"]
 
 
-def test_expiry_inside_a_script_follows_the_fake_clock(stash: FakeStash, clock: ManualClock) -> None:
-    run(stash, "EVAL", "redis.call('set', KEYS[1], 'v'); redis.call('pexpire', KEYS[1], 1000)", 1, "k")
+def test_expiry_inside_a_script_follows_the_fake_clock(
+    stash: FakeStash, clock: ManualClock
+) -> None:
+    run(
+        stash,
+        "EVAL",
+        "redis.call('set', KEYS[1], 'v'); redis.call('pexpire', KEYS[1], 1000)",
+        1,
+        "k",
+    )
     clock.advance(ms=999)
     assert run(stash, "EVAL", "return redis.call('get', KEYS[1])", 1, "k") == b"v"
     clock.advance(ms=2)
@@ -425,14 +559,18 @@ def test_the_clock_is_frozen_for_the_whole_script() -> None:
             return self.now
 
     stash = FakeStash(clock=Ticking())
-    body = "redis.call('set', 'k', 'v', 'PX', 1500); local a = redis.call('pttl', 'k'); " \
-           "local b = redis.call('get', 'k'); return {a, b}"
+    body = (
+        "redis.call('set', 'k', 'v', 'PX', 1500); local a = redis.call('pttl', 'k'); "
+        "local b = redis.call('get', 'k'); return {a, b}"
+    )
     assert run(stash, "EVAL", body, 0) == [1500, b"v"]
 
 
 def test_scripts_are_atomic_against_other_threads(stash: FakeStash) -> None:
-    body = "local v = tonumber(redis.call('get', KEYS[1]) or '0'); " \
-           "for i = 1, 50 do local x = i * 2 end; redis.call('set', KEYS[1], v + 1)"
+    body = (
+        "local v = tonumber(redis.call('get', KEYS[1]) or '0'); "
+        "for i = 1, 50 do local x = i * 2 end; redis.call('set', KEYS[1], v + 1)"
+    )
 
     def worker() -> None:
         for _ in range(50):

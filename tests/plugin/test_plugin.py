@@ -7,7 +7,9 @@ import pytest
 pytest_plugins = ["pytester"]
 
 
-def run_inner(pytester: pytest.Pytester, source: str, *args: str, ini: str = "") -> pytest.RunResult:
+def run_inner(
+    pytester: pytest.Pytester, source: str, *args: str, ini: str = ""
+) -> pytest.RunResult:
     pytester.makepyfile(test_inner=source)
     pytester.makeini(ini or "[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)

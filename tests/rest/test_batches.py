@@ -15,7 +15,9 @@ NOT_AVAILABLE = (
 
 
 def test_pipeline_keeps_going_after_an_error(client: httpx.Client) -> None:
-    response = client.post("/pipeline", json=[["SET", "k", "1"], ["INCR", "k"], ["NOTACMD"], ["GET", "k"]])
+    response = client.post(
+        "/pipeline", json=[["SET", "k", "1"], ["INCR", "k"], ["NOTACMD"], ["GET", "k"]]
+    )
     assert response.status_code == 200
     assert response.json() == [
         {"result": "OK"},
@@ -31,8 +33,14 @@ def test_pipeline_items_have_exactly_one_of_result_or_error(client: httpx.Client
 
 
 def test_pipeline_row_with_a_null_argument_fails_alone(client: httpx.Client) -> None:
-    items = client.post("/pipeline", content=b'[["SET","a","1"],["SET","b",null],["GET","a"]]').json()
-    assert items == [{"result": "OK"}, {"error": "ERR null args are not supported"}, {"result": "1"}]
+    items = client.post(
+        "/pipeline", content=b'[["SET","a","1"],["SET","b",null],["GET","a"]]'
+    ).json()
+    assert items == [
+        {"result": "OK"},
+        {"error": "ERR null args are not supported"},
+        {"result": "1"},
+    ]
 
 
 def test_pipeline_refuses_nested_transactions(client: httpx.Client) -> None:
@@ -58,7 +66,9 @@ def test_multi_exec_runs_everything_and_returns_items(client: httpx.Client) -> N
 
 
 def test_multi_exec_runtime_errors_are_items_and_do_not_stop_the_rest(client: httpx.Client) -> None:
-    items = client.post("/multi-exec", json=[["SET", "s", "x"], ["INCR", "s"], ["SET", "t", "y"]]).json()
+    items = client.post(
+        "/multi-exec", json=[["SET", "s", "x"], ["INCR", "s"], ["SET", "t", "y"]]
+    ).json()
     assert items == [
         {"result": "OK"},
         {"error": "ERR value is not an integer or out of range"},
@@ -66,27 +76,35 @@ def test_multi_exec_runtime_errors_are_items_and_do_not_stop_the_rest(client: ht
     ]
 
 
-def test_multi_exec_with_an_unknown_command_is_discarded_whole(client: httpx.Client, stash: FakeStash) -> None:
+def test_multi_exec_with_an_unknown_command_is_discarded_whole(
+    client: httpx.Client, stash: FakeStash
+) -> None:
     response = client.post("/multi-exec", json=[["SET", "a", "1"], ["NOTACMD"]])
     assert response.status_code == 400
     assert response.json() == {"error": NOT_AVAILABLE}
     assert stash.execute("EXISTS", "a") == 0
 
 
-def test_multi_exec_with_wrong_arity_is_discarded_whole(client: httpx.Client, stash: FakeStash) -> None:
+def test_multi_exec_with_wrong_arity_is_discarded_whole(
+    client: httpx.Client, stash: FakeStash
+) -> None:
     response = client.post("/multi-exec", json=[["SET", "a", "1"], ["GET"]])
     assert response.status_code == 400
     assert response.json() == {"error": "ERR wrong number of arguments for 'get' command"}
     assert stash.execute("EXISTS", "a") == 0
 
 
-def test_multi_exec_with_a_restricted_command_is_discarded_whole(client: httpx.Client, stash: FakeStash) -> None:
+def test_multi_exec_with_a_restricted_command_is_discarded_whole(
+    client: httpx.Client, stash: FakeStash
+) -> None:
     response = client.post("/multi-exec", json=[["SET", "a", "1"], ["EXEC"]])
     assert response.status_code == 400
     assert stash.execute("EXISTS", "a") == 0
 
 
-def test_multi_exec_with_a_readonly_token_write_is_discarded_whole(ro_client: httpx.Client, stash: FakeStash) -> None:
+def test_multi_exec_with_a_readonly_token_write_is_discarded_whole(
+    ro_client: httpx.Client, stash: FakeStash
+) -> None:
     response = ro_client.post("/multi-exec", json=[["GET", "a"], ["SET", "a", "1"]])
     assert response.status_code == 400
     assert response.json() == {
@@ -99,7 +117,11 @@ def test_multi_exec_is_atomic_against_other_threads(stash: FakeStash) -> None:
     seen: list[list[object]] = []
 
     def worker() -> None:
-        with httpx.Client(transport=stash.transport(), base_url=stash.url, headers={"Authorization": f"Bearer {stash.token}"}) as c:
+        with httpx.Client(
+            transport=stash.transport(),
+            base_url=stash.url,
+            headers={"Authorization": f"Bearer {stash.token}"},
+        ) as c:
             for _ in range(50):
                 items = c.post("/multi-exec", json=[["INCR", "n"], ["INCR", "n"]]).json()
                 seen.append([item["result"] for item in items])

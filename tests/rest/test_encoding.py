@@ -42,10 +42,15 @@ def test_base64_applies_to_pipelines_and_path_form(client: httpx.Client) -> None
     client.get("/set/k/v")
     assert client.get("/get/k", headers=B64).json() == {"result": "dg=="}
     items = client.post("/pipeline", json=[["GET", "k"], ["GET"]], headers=B64).json()
-    assert items == [{"result": "dg=="}, {"error": "ERR wrong number of arguments for 'get' command"}]
+    assert items == [
+        {"result": "dg=="},
+        {"error": "ERR wrong number of arguments for 'get' command"},
+    ]
 
 
-def test_invalid_utf8_is_replaced_in_json_mode_and_exact_in_base64(client: httpx.Client, stash: FakeStash) -> None:
+def test_invalid_utf8_is_replaced_in_json_mode_and_exact_in_base64(
+    client: httpx.Client, stash: FakeStash
+) -> None:
     stash.execute("SET", "bin", b"\xff\xfeA")
     assert client.post("/", json=["GET", "bin"]).json() == {"result": "\ufffd\ufffdA"}
     assert client.post("/", json=["GET", "bin"], headers=B64).json() == {"result": "//5B"}
@@ -93,4 +98,6 @@ def test_unknown_response_format_is_400(client: httpx.Client) -> None:
 
 
 def test_json_format_header_is_the_default(client: httpx.Client) -> None:
-    assert client.post("/", json=["PING"], headers={"Upstash-Response-Format": "json"}).json() == {"result": "PONG"}
+    assert client.post("/", json=["PING"], headers={"Upstash-Response-Format": "json"}).json() == {
+        "result": "PONG"
+    }

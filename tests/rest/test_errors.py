@@ -30,10 +30,14 @@ def test_unknown_path_is_taken_as_a_command(client: httpx.Client) -> None:
 
 
 def test_blocking_commands_are_not_available(client: httpx.Client) -> None:
-    assert client.post("/", json=["BLPOP", "q", "0"]).json() == {"error": NOT_AVAILABLE.format("BLPOP")}
+    assert client.post("/", json=["BLPOP", "q", "0"]).json() == {
+        "error": NOT_AVAILABLE.format("BLPOP")
+    }
 
 
-@pytest.mark.parametrize("name", ["MULTI", "EXEC", "WATCH", "SUBSCRIBE", "AUTH", "CLIENT", "MONITOR"])
+@pytest.mark.parametrize(
+    "name", ["MULTI", "EXEC", "WATCH", "SUBSCRIBE", "AUTH", "CLIENT", "MONITOR"]
+)
 def test_rest_restricted_commands(client: httpx.Client, name: str) -> None:
     response = client.post("/", json=[name, "x"])
     assert response.status_code == 400
@@ -43,7 +47,9 @@ def test_rest_restricted_commands(client: httpx.Client, name: str) -> None:
 
 
 def test_wrong_arity_text(client: httpx.Client) -> None:
-    assert client.post("/", json=["GET"]).json() == {"error": "ERR wrong number of arguments for 'get' command"}
+    assert client.post("/", json=["GET"]).json() == {
+        "error": "ERR wrong number of arguments for 'get' command"
+    }
 
 
 def test_a_failing_command_is_400(client: httpx.Client) -> None:
@@ -110,12 +116,16 @@ def test_wrong_token_is_401(stash: FakeStash) -> None:
 
 def test_token_without_bearer_prefix_is_accepted(stash: FakeStash) -> None:
     with httpx.Client(transport=stash.transport(), base_url=stash.url) as c:
-        assert c.post("/", json=["PING"], headers={"Authorization": stash.token}).json() == {"result": "PONG"}
+        assert c.post("/", json=["PING"], headers={"Authorization": stash.token}).json() == {
+            "result": "PONG"
+        }
 
 
 def test_query_token_wins_over_the_header(stash: FakeStash) -> None:
     with httpx.Client(transport=stash.transport(), base_url=stash.url) as c:
-        response = c.post(f"/?_token={stash.token}", json=["PING"], headers={"Authorization": "Bearer nope"})
+        response = c.post(
+            f"/?_token={stash.token}", json=["PING"], headers={"Authorization": "Bearer nope"}
+        )
     assert response.json() == {"result": "PONG"}
 
 
@@ -145,16 +155,26 @@ def test_readonly_token_cannot_scan_or_list_keys(ro_client: httpx.Client, argv: 
 
 def test_request_size_limit() -> None:
     stash = FakeStash(limits=Limits(max_request_size=100))
-    with httpx.Client(transport=stash.transport(), base_url=stash.url, headers={"Authorization": f"Bearer {stash.token}"}) as c:
+    with httpx.Client(
+        transport=stash.transport(),
+        base_url=stash.url,
+        headers={"Authorization": f"Bearer {stash.token}"},
+    ) as c:
         response = c.post("/", json=["SET", "k", "x" * 200])
     assert response.status_code == 400
-    assert response.json()["error"].startswith("ERR max request size exceeded. Limit: 100 bytes, Actual: ")
+    assert response.json()["error"].startswith(
+        "ERR max request size exceeded. Limit: 100 bytes, Actual: "
+    )
 
 
 def test_response_size_limit_applies_to_replies() -> None:
     stash = FakeStash(limits=Limits(max_request_size=100))
     stash.execute("SET", "k", "x" * 500)
-    with httpx.Client(transport=stash.transport(), base_url=stash.url, headers={"Authorization": f"Bearer {stash.token}"}) as c:
+    with httpx.Client(
+        transport=stash.transport(),
+        base_url=stash.url,
+        headers={"Authorization": f"Bearer {stash.token}"},
+    ) as c:
         response = c.post("/", json=["GET", "k"])
     assert response.status_code == 400
     assert response.json()["error"].startswith("ERR max request size exceeded. Limit: 100 bytes")
@@ -164,13 +184,21 @@ def test_key_size_limit(client: httpx.Client) -> None:
     key = "k" * (32 * 1024 + 1)
     response = client.post("/", json=["SET", key, "v"])
     assert response.status_code == 400
-    assert response.json() == {"error": "ERR max key size exceeded. Limit: 32768 bytes, Actual: 32769 bytes"}
+    assert response.json() == {
+        "error": "ERR max key size exceeded. Limit: 32768 bytes, Actual: 32769 bytes"
+    }
 
 
 def test_record_size_limit_refuses_large_values_but_not_reads() -> None:
     stash = FakeStash(limits=Limits(max_record_size=10))
-    with httpx.Client(transport=stash.transport(), base_url=stash.url, headers={"Authorization": f"Bearer {stash.token}"}) as c:
-        assert c.post("/", json=["SET", "k", "x" * 11]).json() == {"error": "ERR max single record size exceeded"}
+    with httpx.Client(
+        transport=stash.transport(),
+        base_url=stash.url,
+        headers={"Authorization": f"Bearer {stash.token}"},
+    ) as c:
+        assert c.post("/", json=["SET", "k", "x" * 11]).json() == {
+            "error": "ERR max single record size exceeded"
+        }
         assert c.post("/", json=["SET", "k", "x" * 10]).json() == {"result": "OK"}
         assert c.post("/", json=["GET", "k"]).json() == {"result": "x" * 10}
 

@@ -40,7 +40,9 @@ def test_binary_post_body_round_trips(client: httpx.Client, stash: FakeStash) ->
     assert stash.execute("GET", "blob") == blob
 
 
-def test_query_pairs_become_extra_arguments_in_url_order(client: httpx.Client, stash: FakeStash) -> None:
+def test_query_pairs_become_extra_arguments_in_url_order(
+    client: httpx.Client, stash: FakeStash
+) -> None:
     assert client.post("/set/session?EX=100", content="v").json() == {"result": "OK"}
     assert stash.execute("TTL", "session") == 100
 
@@ -109,9 +111,13 @@ def test_several_databases_each_with_their_own_url_and_tokens() -> None:
     stash = FakeStash()
     eu = stash.add_database(url="https://eu-1.upstash.io", token="eu-token")
     with httpx.Client(transport=stash.transport()) as c:
-        c.post(stash.url, json=["SET", "k", "us"], headers={"Authorization": f"Bearer {stash.token}"})
+        c.post(
+            stash.url, json=["SET", "k", "us"], headers={"Authorization": f"Bearer {stash.token}"}
+        )
         c.post(eu.url, json=["SET", "k", "eu"], headers={"Authorization": "Bearer eu-token"})
-        wrong = c.post(eu.url, json=["GET", "k"], headers={"Authorization": f"Bearer {stash.token}"})
+        wrong = c.post(
+            eu.url, json=["GET", "k"], headers={"Authorization": f"Bearer {stash.token}"}
+        )
     assert stash.execute("GET", "k") == b"us"
     assert stash.execute("GET", "k", db=1) == b"eu"
     assert wrong.status_code == 401

@@ -53,7 +53,9 @@ def test_fixed_window_allows_max_then_refuses_until_the_next_window(upstash_redi
         assert response.allowed and response.remaining == 2 and response.reset == START + 20
 
 
-def test_fixed_window_counter_expires_on_the_server(upstash_redis: Any, fakestash: FakeStash) -> None:
+def test_fixed_window_counter_expires_on_the_server(
+    upstash_redis: Any, fakestash: FakeStash
+) -> None:
     with time_machine.travel(START, tick=False) as traveller:
         limiter = Ratelimit(upstash_redis, FixedWindow(max_requests=1, window=10), prefix="p")
         assert limiter.limit("u").allowed
@@ -108,7 +110,9 @@ def test_sliding_window_weighs_the_previous_window(upstash_redis: Any) -> None:
         assert limiter.get_remaining("u") == 10
 
 
-def test_sliding_window_keys_expire_after_two_windows(upstash_redis: Any, fakestash: FakeStash) -> None:
+def test_sliding_window_keys_expire_after_two_windows(
+    upstash_redis: Any, fakestash: FakeStash
+) -> None:
     with freeze_time("2023-11-14 22:13:20") as frozen:
         limiter = Ratelimit(upstash_redis, SlidingWindow(max_requests=5, window=10), prefix="s")
         limiter.limit("u")
@@ -153,9 +157,13 @@ def test_token_bucket_refills_at_its_rate(upstash_redis: Any, fakestash: FakeSta
         assert limiter.get_reset("u") == START + 70  # no bucket: "now"
 
 
-def test_token_bucket_state_expires_when_full_again(upstash_redis: Any, fakestash: FakeStash) -> None:
+def test_token_bucket_state_expires_when_full_again(
+    upstash_redis: Any, fakestash: FakeStash
+) -> None:
     with freeze_time("2023-11-14 22:13:20") as frozen:
-        limiter = Ratelimit(upstash_redis, TokenBucket(max_tokens=4, refill_rate=2, interval=5), prefix="t")
+        limiter = Ratelimit(
+            upstash_redis, TokenBucket(max_tokens=4, refill_rate=2, interval=5), prefix="t"
+        )
         limiter.limit("u", rate=3)  # 1 left: ceil(3 / 2) = 2 intervals until full
         assert fakestash.execute("PTTL", "t:u") == 10_000
         frozen.tick(10.001)
@@ -170,7 +178,9 @@ def test_token_bucket_with_a_manual_clock(
     clock = fakestash.clock
     assert isinstance(clock, ManualClock)
     follow_clock(clock)
-    limiter = Ratelimit(upstash_redis, TokenBucket(max_tokens=2, refill_rate=2, interval=1, unit="h"))
+    limiter = Ratelimit(
+        upstash_redis, TokenBucket(max_tokens=2, refill_rate=2, interval=1, unit="h")
+    )
     assert limiter.get_remaining("u") == 2
     assert [limiter.limit("u").allowed for _ in range(3)] == [True, True, False]
     clock.advance(seconds=3600)
@@ -213,7 +223,9 @@ def test_async_limiters_decide_like_the_sync_ones(
     assert remaining == 1
 
 
-def test_concurrent_async_requests_never_exceed_the_limit(async_upstash_redis: Any, frozen: Any) -> None:
+def test_concurrent_async_requests_never_exceed_the_limit(
+    async_upstash_redis: Any, frozen: Any
+) -> None:
     limiter = AsyncRatelimit(async_upstash_redis, FixedWindow(max_requests=5, window=10))
 
     async def burst() -> list[bool]:

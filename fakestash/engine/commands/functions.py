@@ -172,8 +172,7 @@ class _Registrar:
 def _flags(value: Any) -> frozenset[str]:
     if lua51.lua_type(value) != "table":
         _fail(
-            "flags argument to redis.register_function must be a table representing "
-            "function flags"
+            "flags argument to redis.register_function must be a table representing function flags"
         )
     flags: set[str] = set()
     index = 1
@@ -279,14 +278,21 @@ def _describe(library: Library, with_code: bool) -> list[Reply]:
         flags: list[Reply] = [flag.encode() for flag in SCRIPT_FLAGS if flag in function.flags]
         functions.append(
             [
-                b"name", fname.encode(),
+                b"name",
+                fname.encode(),
                 b"description",
                 function.description.encode() if function.description is not None else None,
-                b"flags", flags,
+                b"flags",
+                flags,
             ]
         )
     entry: list[Reply] = [
-        b"library_name", library.name.encode(), b"engine", b"LUA", b"functions", functions,
+        b"library_name",
+        library.name.encode(),
+        b"engine",
+        b"LUA",
+        b"functions",
+        functions,
     ]
     if with_code:
         entry += [b"library_code", library.code]
@@ -299,8 +305,10 @@ def function_stats(db: Database, args: list[bytes]) -> Reply:
     libraries = function_store(db).libraries
     count = sum(len(library.functions) for library in libraries.values())
     return [
-        b"running_script", None,
-        b"engines", [b"LUA", [b"libraries_count", len(libraries), b"functions_count", count]],
+        b"running_script",
+        None,
+        b"engines",
+        [b"LUA", [b"libraries_count", len(libraries), b"functions_count", count]],
     ]
 
 

@@ -89,11 +89,7 @@ def info(db: Database, args: list[bytes]) -> Reply:
     """Server information as CRLF text; sections by name, ``default``/``all``/``everything``."""
     wanted = {a.lower().decode("utf-8", "replace") for a in args} or {"default"}
     everything = bool(wanted & {"default", "all", "everything"})
-    sections = [
-        text
-        for name, text in _info_sections(db)
-        if everything or name in wanted
-    ]
+    sections = [text for name, text in _info_sections(db) if everything or name in wanted]
     return "\r\n".join(sections).encode() + (b"\r\n" if sections else b"")
 
 

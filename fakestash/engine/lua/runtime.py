@@ -119,9 +119,7 @@ class LuaEngine:
     def run_eval(self, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun) -> Reply:
         return self._invoke(self._run_eval, fn, keys, argv, run)
 
-    def run_function(
-        self, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
-    ) -> Reply:
+    def run_function(self, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun) -> Reply:
         return self._invoke(self._run_function, fn, keys, argv, run)
 
     def _invoke(

@@ -30,9 +30,7 @@ def _num(value: Any, index: int, name: str) -> float:
             return float(value.strip())
         except ValueError:
             pass
-    raise _ArgError(
-        f"bad argument #{index} to '{name}' (number expected, got {_type_name(value)})"
-    )
+    raise _ArgError(f"bad argument #{index} to '{name}' (number expected, got {_type_name(value)})")
 
 
 def _bit(value: float) -> int:
@@ -53,8 +51,9 @@ def _op(name: str, fn: Callable[..., int], nargs: int | None) -> Callable[..., R
             count = len(args) if nargs is None else nargs
             if nargs is None and count == 0:
                 _num(None, 1, name)
-            values = [_bit(_num(args[i] if i < len(args) else None, i + 1, name))
-                      for i in range(count)]
+            values = [
+                _bit(_num(args[i] if i < len(args) else None, i + 1, name)) for i in range(count)
+            ]
             return True, _signed(fn(*values))
         except _ArgError as exc:
             return False, str(exc).encode()

@@ -18,8 +18,15 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 1000
 _ESCAPES = {
-    0x22: '\\"', 0x5C: "\\\\", 0x2F: "\\/", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n",
-    0x0D: "\\r", 0x09: "\\t", 0x7F: "\\u007f",
+    0x22: '\\"',
+    0x5C: "\\\\",
+    0x2F: "\\/",
+    0x08: "\\b",
+    0x0C: "\\f",
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+    0x7F: "\\u007f",
 }
 
 
@@ -101,9 +108,11 @@ def _array_length(items: list[tuple[Any, Any]]) -> int:
 
 
 def functions(lua: LuaRuntime) -> dict[bytes, Any]:
-    null = lua.eval("(function() local u = newproxy(true); "
-                    "getmetatable(u).__tostring = function() return 'userdata: (nil)' end; "
-                    "return u end)()")
+    null = lua.eval(
+        "(function() local u = newproxy(true); "
+        "getmetatable(u).__tostring = function() return 'userdata: (nil)' end; "
+        "return u end)()"
+    )
     is_null = lua.eval("function(n) return function(v) return rawequal(v, n) end end")(null)
     encoder = Encoder(is_null)
     table_from = lua.table_from
@@ -124,8 +133,9 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
         if isinstance(value, list):
             return table_from([to_lua(v) for v in value])
         if isinstance(value, dict):
-            return table_from({k.encode("utf-8", "surrogateescape"): to_lua(v)
-                               for k, v in value.items()})
+            return table_from(
+                {k.encode("utf-8", "surrogateescape"): to_lua(v) for k, v in value.items()}
+            )
         if isinstance(value, bool):
             return value
         return float(value) if isinstance(value, float) else value

@@ -79,13 +79,21 @@ def _encode(value: Any, level: int = 0) -> bytes:
         for k in keys
     ) and (max((int(k) for k in keys), default=0) == count)
     if is_array:
-        head = (bytes([0x90 | count]) if count < 16 else
-                b"\xdc" + struct.pack(">H", count) if count <= 0xFFFF else
-                b"\xdd" + struct.pack(">I", count))
+        head = (
+            bytes([0x90 | count])
+            if count < 16
+            else b"\xdc" + struct.pack(">H", count)
+            if count <= 0xFFFF
+            else b"\xdd" + struct.pack(">I", count)
+        )
         return head + b"".join(_encode(value[i], level + 1) for i in range(1, count + 1))
-    head = (bytes([0x80 | count]) if count < 16 else
-            b"\xde" + struct.pack(">H", count) if count <= 0xFFFF else
-            b"\xdf" + struct.pack(">I", count))
+    head = (
+        bytes([0x80 | count])
+        if count < 16
+        else b"\xde" + struct.pack(">H", count)
+        if count <= 0xFFFF
+        else b"\xdf" + struct.pack(">I", count)
+    )
     return head + b"".join(_encode(k, level + 1) + _encode(v, level + 1) for k, v in items)
 
 
@@ -128,14 +136,29 @@ class Decoder:
         simple: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}
         if b in simple:
             return simple[b]
-        ints = {0xCC: (">B", 1), 0xCD: (">H", 2), 0xCE: (">I", 4), 0xCF: (">Q", 8),
-                0xD0: (">b", 1), 0xD1: (">h", 2), 0xD2: (">i", 4), 0xD3: (">q", 8),
-                0xCA: (">f", 4), 0xCB: (">d", 8)}
+        ints = {
+            0xCC: (">B", 1),
+            0xCD: (">H", 2),
+            0xCE: (">I", 4),
+            0xCF: (">Q", 8),
+            0xD0: (">b", 1),
+            0xD1: (">h", 2),
+            0xD2: (">i", 4),
+            0xD3: (">q", 8),
+            0xCA: (">f", 4),
+            0xCB: (">d", 8),
+        }
         if b in ints:
             fmt, size = ints[b]
             return self.unpack(fmt, size)
-        lengths = {0xD9: (">B", 1), 0xDA: (">H", 2), 0xDB: (">I", 4),
-                   0xC4: (">B", 1), 0xC5: (">H", 2), 0xC6: (">I", 4)}
+        lengths = {
+            0xD9: (">B", 1),
+            0xDA: (">H", 2),
+            0xDB: (">I", 4),
+            0xC4: (">B", 1),
+            0xC5: (">H", 2),
+            0xC6: (">I", 4),
+        }
         if b in lengths:
             fmt, size = lengths[b]
             return self.take(self.unpack(fmt, size))
@@ -203,5 +226,9 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
         offset = int(args[2]) if len(args) > 2 and args[2] is not None else 0
         return unpack_full(args[0] if args else None, limit, offset)
 
-    return {b"pack": pack, b"unpack": unpack, b"unpack_one": unpack_one,
-            b"unpack_limit": unpack_limit}
+    return {
+        b"pack": pack,
+        b"unpack": unpack,
+        b"unpack_one": unpack_one,
+        b"unpack_limit": unpack_limit,
+    }
