@@ -15,6 +15,7 @@ request here; a test reads the counts, resets them, or asserts a budget::
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Iterable, Sequence
@@ -27,9 +28,9 @@ UNBILLED = frozenset({b"auth", b"info", b"ping", b"quit", b"command"})
 LOG_SIZE = 10_000
 
 
-def billable(argvs: Iterable[Sequence[bytes]]) -> list[list[bytes]]:
+def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
     """The commands of a request Upstash charges for (empty rows are not commands)."""
-    return [list(argv) for argv in argvs if argv and argv[0].lower() not in UNBILLED]
+    return [argv for argv in argvs if argv and argv[0].lower() not in UNBILLED]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Meter:
         self.commands = 0
         self.bytes_in = 0
         self.bytes_out = 0
-        self._log: list[tuple[int, list[bytes]]] = []  # (sequence number, argv)
+        self._log: deque[tuple[int, Sequence[bytes]]] = deque(maxlen=LOG_SIZE)  # (seq, argv)
         self._seq = 0
         self._lock = threading.Lock()
 
@@ -102,9 +103,7 @@ class Meter:
     def _remember(self, argvs: Iterable[Sequence[bytes]]) -> None:
         for argv in argvs:
             self._seq += 1
-            self._log.append((self._seq, list(argv)))
-        if len(self._log) > LOG_SIZE:
-            del self._log[: len(self._log) - LOG_SIZE]
+            self._log.append((self._seq, argv))  # a bounded deque: the oldest fall off
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -118,7 +117,7 @@ class Meter:
         with self._lock:
             return [_text(argv) for _, argv in self._log]
 
-    def _seen_since(self, seq: int) -> list[list[bytes]]:
+    def _seen_since(self, seq: int) -> list[Sequence[bytes]]:
         with self._lock:
             return [argv for number, argv in self._log if number > seq]
 
@@ -156,7 +155,7 @@ class Meter:
         """A context manager: what runs inside may cost at most this much."""
         return BudgetBlock(self, Budget(commands, requests, bytes_in, bytes_out))
 
-    def _log_copy(self) -> list[tuple[int, list[bytes]]]:
+    def _log_copy(self) -> list[tuple[int, Sequence[bytes]]]:
         with self._lock:
             return list(self._log)
 
@@ -205,7 +204,7 @@ class BudgetBlock:
             _check(self.usage, self.limit, self.meter._seen_since(self._seq))
 
 
-def _check(usage: Usage, budget: Budget, seen: list[list[bytes]]) -> None:
+def _check(usage: Usage, budget: Budget, seen: list[Sequence[bytes]]) -> None:
     over = [
         f"{name} {getattr(usage, name)} > {limit}"
         for name in ("commands", "requests", "bytes_in", "bytes_out")

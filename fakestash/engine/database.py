@@ -84,7 +84,9 @@ class Database:
         """Run an already looked-up command (arity checked)."""
         handler = cmd.handler
         assert handler is not None
-        args = list(argv[cmd.arg_start :])
+        args = argv[cmd.arg_start :]
+        if type(args) is not list:
+            args = list(args)
         with self.lock:
             if self._depth == 0:
                 self.now_ms = self.clock.time_ms()

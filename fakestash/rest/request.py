@@ -130,12 +130,15 @@ def _read_format_headers(call: RestCall, headers: dict[str, str]) -> None:
         raise RestError(400, texts.bad_response_format(fmt))
 
 
+# Numbers keep their JSON spelling: 1.50 arrives as "1.50", 10 as "10".
+_decode_json = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).decode
+
+
 def _load_json(body: bytes) -> Any:
     if not body.strip():
         raise RestError(400, texts.EMPTY_BODY)
     try:
-        # Numbers keep their JSON spelling: 1.50 arrives as "1.50", 10 as "10".
-        return json.loads(body, parse_float=str, parse_int=str, parse_constant=str)
+        return _decode_json(body.decode("utf-8"))
     except ValueError as exc:
         raise RestError(400, texts.bad_json(str(exc))) from None
 

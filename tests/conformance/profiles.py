@@ -17,10 +17,18 @@ _COMMON = dict(
 )
 
 settings.register_profile(
-    "ci", max_examples=60, stateful_step_count=40, database=None, **_COMMON  # type: ignore[arg-type]
+    "ci",
+    max_examples=60,
+    stateful_step_count=40,
+    database=None,
+    **_COMMON,  # type: ignore[arg-type]
 )
 settings.register_profile(
-    "deep", max_examples=1000, stateful_step_count=100, database=None, **_COMMON  # type: ignore[arg-type]
+    "deep",
+    max_examples=1000,
+    stateful_step_count=100,
+    database=None,
+    **_COMMON,  # type: ignore[arg-type]
 )
 
 

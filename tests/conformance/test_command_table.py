@@ -46,18 +46,16 @@ def _pairs(diff: Differential) -> list[tuple[Command, list[Any]]]:
 
 
 def _problems(cmd: Command, info: list[Any]) -> list[str]:
-    name, arity, flags, first, last, step, categories = info[:7]
+    _, arity, flags, first, last, step, categories = info[:7]
     flags = {_text(f) for f in flags}
     categories = {_text(c) for c in categories}
     problems = []
     changed = TABLE_CHANGED_SINCE_70.get(cmd.name, {})
     if cmd.arity != arity and find([cmd.name.encode()]) is None and "arity" not in changed:
         problems.append(f"arity {cmd.arity}, Redis {arity}")
-    if "movablekeys" not in flags and cmd.key_finder is None:
-        if (cmd.first_key, cmd.last_key, cmd.key_step) != (first, last, step):
-            problems.append(
-                f"keys {(cmd.first_key, cmd.last_key, cmd.key_step)}, Redis {(first, last, step)}"
-            )
+    ours = (cmd.first_key, cmd.last_key, cmd.key_step)
+    if "movablekeys" not in flags and cmd.key_finder is None and ours != (first, last, step):
+        problems.append(f"keys {ours}, Redis {(first, last, step)}")
     if (WRITE in cmd.flags) != ("write" in flags):
         problems.append(f"WRITE flag {WRITE in cmd.flags}, Redis flags {sorted(flags)}")
     # READONLY means "a read-only token may run it": Redis' @read, or its readonly flag

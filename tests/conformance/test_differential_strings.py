@@ -24,9 +24,7 @@ SET_OPTIONS = options(
 )  # fmt: skip
 GETEX_OPTIONS = options(["PERSIST"], ["EX", "1000"], ["PX", "900000"], ["EX", "0"], ["EX"])
 INCREMENTS = st.one_of(NUMBERS, st.integers(-(2**63), 2**63 - 1).map(str))
-FLOATS = st.one_of(
-    NUMBERS, st.floats(allow_nan=False, allow_infinity=False, width=64).map(repr)
-)
+FLOATS = st.one_of(NUMBERS, st.floats(allow_nan=False, allow_infinity=False, width=64).map(repr))
 RANGE_INT = st.one_of(SMALL_INTS, st.sampled_from(["-100", "100", "x", "9223372036854775807"]))
 
 

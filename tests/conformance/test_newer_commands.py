@@ -53,9 +53,13 @@ def test_hgetex_persist_removes_field_ttls(stash: FakeStash) -> None:
 # none (FNX: none may exist; FXX: all must exist).
 @require("hsetex", "httl")
 def test_hsetex_conditions_and_keepttl(stash: FakeStash) -> None:
-    assert run(stash, "HSETEX", "mykey", "EX", "60", "FIELDS", "2", "f1", "Hello", "f2", "World") == 1
+    assert (
+        run(stash, "HSETEX", "mykey", "EX", "60", "FIELDS", "2", "f1", "Hello", "f2", "World") == 1
+    )
     assert run(stash, "HTTL", "mykey", "FIELDS", "2", "f1", "f2") == [60, 60]
-    assert run(stash, "HSETEX", "mykey", "FNX", "EX", "60", "FIELDS", "2", "f1", "a", "f2", "b") == 0
+    assert (
+        run(stash, "HSETEX", "mykey", "FNX", "EX", "60", "FIELDS", "2", "f1", "a", "f2", "b") == 0
+    )
     assert run(stash, "HSETEX", "mykey", "FXX", "KEEPTTL", "FIELDS", "2", "f1", "x", "f2", "y") == 1
     assert run(stash, "HTTL", "mykey", "FIELDS", "2", "f1", "f2") == [60, 60]
     assert run(stash, "HMGET", "mykey", "f1", "f2") == [b"x", b"y"]
@@ -65,7 +69,10 @@ def test_hsetex_conditions_and_keepttl(stash: FakeStash) -> None:
 # 0 condition not met, 1 expiry set, 2 deleted (0 seconds / past time).
 @require("hexpire", "httl", "hpersist")
 def test_hexpire_reply_codes(stash: FakeStash, clock: ManualClock) -> None:
-    assert run(stash, "HEXPIRE", "no-key", "20", "NX", "FIELDS", "2", "field1", "field2") == [-2, -2]
+    assert run(stash, "HEXPIRE", "no-key", "20", "NX", "FIELDS", "2", "field1", "field2") == [
+        -2,
+        -2,
+    ]
     run(stash, "HSET", "mykey", "field1", "hello", "field2", "world")
     assert run(stash, "HEXPIRE", "mykey", "10", "FIELDS", "3", "field1", "field2", "field3") == [
         1,

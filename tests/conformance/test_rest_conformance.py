@@ -338,14 +338,20 @@ def test_open_empty_command(rest: Rest) -> None:
 def test_open_select_other_database(rest: Rest) -> None:
     """Q3: the text of SELECT 1."""
     response = rest.cmd("SELECT", 1)
-    assert (response.status_code, response.json()) == (400, {"error": "ERR DB index is out of range"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "ERR DB index is out of range"},
+    )
 
 
 @pytest.mark.open_question
 def test_open_invalid_response_format_header(rest: Rest) -> None:
     """Q3: the 400 text of an unknown Upstash-Response-Format."""
     response = rest.cmd("PING", headers={"Upstash-Response-Format": "xml"})
-    assert (response.status_code, response.json()) == (400, {"error": texts.bad_response_format("xml")})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": texts.bad_response_format("xml")},
+    )
 
 
 @pytest.mark.open_question
