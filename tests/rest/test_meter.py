@@ -17,7 +17,7 @@ def test_a_single_command_is_one_request_and_one_command(
     response = client.post("/", json=["SET", "k", "v"])
     meter = stash.meter
     assert (meter.requests, meter.commands) == (1, 1)
-    assert meter.bytes_in == len(b'["SET","k","v"]') + len(b"/")
+    assert meter.bytes_in == len(response.request.content) + len(b"/")
     assert meter.bytes_out == len(response.content)
 
 

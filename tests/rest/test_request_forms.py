@@ -121,3 +121,23 @@ def test_several_databases_each_with_their_own_url_and_tokens() -> None:
     assert stash.execute("GET", "k") == b"us"
     assert stash.execute("GET", "k", db=1) == b"eu"
     assert wrong.status_code == 401
+
+
+def test_responses_read_and_stream_like_any_httpx_response(client: httpx.Client) -> None:
+    client.post("/", json=["SET", "k", "v" * 1000])
+    response = client.post("/", json=["GET", "k"])
+    assert response.headers["content-length"] == str(len(response.content))
+    assert response.json() == {"result": "v" * 1000}
+    with client.stream("POST", "/", json=["GET", "k"]) as streamed:
+        assert b"".join(streamed.iter_bytes()) == response.content
+
+
+async def test_async_responses_read_and_stream(stash: FakeStash) -> None:
+    async with httpx.AsyncClient(
+        transport=stash.async_transport(),
+        base_url=stash.url,
+        headers={"Authorization": f"Bearer {stash.token}"},
+    ) as c:
+        assert (await c.post("/", json=["ECHO", "hi"])).json() == {"result": "hi"}
+        async with c.stream("POST", "/", json=["ECHO", "hi"]) as streamed:
+            assert b"".join([chunk async for chunk in streamed.aiter_bytes()]) == b'{"result":"hi"}'
