@@ -17,6 +17,8 @@ from fakestash.rest.render import (
     error_body,
     resp2_error,
     result_body,
+    to_base64_json,
+    to_json,
     to_resp2,
 )
 from fakestash.rest.request import (
@@ -131,16 +133,26 @@ def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Respons
 def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
     """Each row runs on its own; an error does not stop the rest. Always HTTP 200."""
     items: list[Reply | ErrorReply] = []
+    lookup, run = TABLE.lookup, endpoint.database.run
+    # A body below every argument-size limit cannot hold an argument above one.
+    check = readonly or not _small_enough(endpoint, call.body_size)
+    row_errors = call.row_errors
     for index, argv in enumerate(call.argvs):
-        row_error = call.row_errors.get(index)
-        if row_error is not None:
-            items.append(ErrorReply(row_error))
-            continue
         try:
-            items.append(run_command(endpoint, readonly, argv))
+            if row_errors and index in row_errors:
+                raise CommandError(row_errors[index])
+            cmd = lookup(argv)
+            if check:
+                _check_allowed(endpoint, readonly, cmd, argv)
+            items.append(run(cmd, argv))
         except CommandError as exc:
             items.append(ErrorReply(exc.text))
     return _batch_response(endpoint, call, items)
+
+
+def _small_enough(endpoint: Endpoint, size: int) -> bool:
+    smallest = endpoint.limits.smallest
+    return smallest is None or size <= smallest
 
 
 def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
@@ -168,8 +180,9 @@ def _batch_response(
 ) -> httpx.Response:
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
+    render = to_base64_json if call.base64 else to_json
     rendered = [
-        error_body(item.text) if isinstance(item, ErrorReply) else result_body(item, call.base64)
+        {"error": item.text} if type(item) is ErrorReply else {"result": render(item)}
         for item in items
     ]
     content = encode_json(rendered)

@@ -154,6 +154,11 @@ def _json_batch(body: bytes) -> tuple[list[list[bytes]], dict[int, str]]:
     data = _load_json(body)
     if not isinstance(data, list):
         raise RestError(400, texts.NOT_AN_ARRAY)
+    if all(type(row) is list for row in data):
+        try:
+            return [[item.encode() for item in row] for row in data], {}  # the common case
+        except (AttributeError, UnicodeEncodeError):
+            pass
     argvs: list[list[bytes]] = []
     errors: dict[int, str] = {}
     for index, row in enumerate(data):

@@ -48,8 +48,11 @@ class SetsMachine(DifferentialMachine):
     def spop_everything(self, key: str, extra: str | None) -> None:
         """SPOP picks at random: pop whole sets (or one-member sets) so both sides agree."""
         size = self.c("SCARD", key)
+        if not isinstance(size, int):  # WRONGTYPE: any SPOP form just fails the same way
+            self.c("SPOP", key, *([] if extra is None else [extra]))
+            return
         if extra is None:
-            if size == 1 or not isinstance(size, int):
+            if size <= 1:
                 self.c("SPOP", key)
             return
         count = extra if not extra.isdigit() or extra == "0" else str(int(extra) + size)

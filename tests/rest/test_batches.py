@@ -133,3 +133,9 @@ def test_multi_exec_is_atomic_against_other_threads(stash: FakeStash) -> None:
         t.join()
     assert all(second == first + 1 and first % 2 == 1 for first, second in seen)
     assert stash.execute("GET", "n") == b"400"
+
+
+def test_pipeline_rows_that_are_not_arrays_fail_alone(client: httpx.Client) -> None:
+    items = client.post("/pipeline", json=["GET", {"a": "b"}, ["PING"]]).json()
+    row_error = {"error": "ERR pipeline and multi-exec commands must be JSON arrays"}
+    assert items == [row_error, row_error, {"result": "PONG"}]
