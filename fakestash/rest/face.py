@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import httpx
 
@@ -181,7 +181,7 @@ def _batch_response(
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
     render = to_base64_json if call.base64 else to_json
-    rendered = [
+    rendered: list[dict[str, Any]] = [
         {"error": item.text} if type(item) is ErrorReply else {"result": render(item)}
         for item in items
     ]
@@ -191,7 +191,7 @@ def _batch_response(
     return make_response(200, content, JSON_TYPE, endpoint)
 
 
-def _within_limit(endpoint: Endpoint, body: dict[str, object]) -> dict[str, object]:
+def _within_limit(endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
     """A batch item whose reply alone exceeds the size limit becomes that error."""
     too_big = _response_too_large(endpoint, len(encode_json(body)))
     return error_body(too_big) if too_big is not None else body
