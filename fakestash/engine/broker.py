@@ -509,12 +509,4 @@ def _discard(registry: dict[bytes, dict[Subscriber, None]], name: bytes, sub: Su
 
 def broker_of(db: Database) -> Broker:
     """The database's broker, created on first use."""
-    broker = db.extensions.get("pubsub")
-    if broker is None:
-        with db.lock:
-            broker = db.extensions.get("pubsub")
-            if broker is None:
-                broker = Broker(db)
-                db.extensions["pubsub"] = broker
-    assert isinstance(broker, Broker)
-    return broker
+    return db.extension("pubsub", lambda: Broker(db))

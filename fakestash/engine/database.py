@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fakestash.engine.replies import Reply
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 #: Called before every command runs: (database, argv, source). ``source`` is the client
 #: address MONITOR shows (``0.0.0.0:0``) or ``lua`` for calls from a script.
@@ -122,6 +123,17 @@ class Database:
     def frozen_time(self) -> _FrozenTime:
         """Hold ``now_ms`` fixed for a block of commands (a script, a transaction)."""
         return _FrozenTime(self)
+
+    def extension(self, name: str, factory: Callable[[], E]) -> E:
+        """Per-family state that is not a key (a broker, a script cache…), made on first
+        use under the lock so two threads never make two."""
+        state = self.extensions.get(name)
+        if state is None:
+            with self.lock:
+                state = self.extensions.get(name)
+                if state is None:
+                    state = self.extensions[name] = factory()
+        return state
 
     # ---- keyspace --------------------------------------------------------------------
 

@@ -165,12 +165,4 @@ class MonitorFeed:
 
 def feed_of(db: Database) -> MonitorFeed:
     """The database's monitor feed, created on first use."""
-    feed = db.extensions.get("monitor")
-    if feed is None:
-        with db.lock:
-            feed = db.extensions.get("monitor")
-            if feed is None:
-                feed = MonitorFeed(db)
-                db.extensions["monitor"] = feed
-    assert isinstance(feed, MonitorFeed)
-    return feed
+    return db.extension("monitor", lambda: MonitorFeed(db))

@@ -85,10 +85,7 @@ class FunctionStore:
 
 
 def function_store(db: Database) -> FunctionStore:
-    store = db.extensions.get("functions")
-    if store is None:
-        store = db.extensions["functions"] = FunctionStore(seed=db.rng.getrandbits(32))
-    return store
+    return db.extension("functions", lambda: FunctionStore(seed=db.rng.getrandbits(32)))
 
 
 # ---- FUNCTION LOAD ---------------------------------------------------------------------

@@ -65,10 +65,7 @@ class ScriptCache:
 
 
 def script_cache(db: Database) -> ScriptCache:
-    cache = db.extensions.get("scripting")
-    if cache is None:
-        cache = db.extensions["scripting"] = ScriptCache(seed=db.rng.getrandbits(32))
-    return cache
+    return db.extension("scripting", lambda: ScriptCache(seed=db.rng.getrandbits(32)))
 
 
 def eval_keys(argv: Sequence[bytes]) -> list[bytes]:
