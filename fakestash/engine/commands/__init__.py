@@ -1,14 +1,19 @@
 """Every command family; importing this package fills the command table."""
 
 from fakestash.engine.commands import (  # noqa: F401
+    bitmaps,
     functions,
+    geo,
     hashes,
+    hyperloglog,
+    json,
     keys,
     lists,
     pubsub,
     scripting,
     server,
     sets,
+    streams,
     strings,
     zsets,
 )

@@ -1,0 +1,1 @@
+"""Bitmaps commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Geo commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Hyperloglog commands (placeholder until this family lands)."""

@@ -1,0 +1,1 @@
+"""Json commands (placeholder until this family lands)."""

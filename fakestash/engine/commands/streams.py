@@ -1,0 +1,1 @@
+"""Streams commands (placeholder until this family lands)."""
