@@ -248,6 +248,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
         redis="`ERR Can not execute a script with write flag using *_ro command.`",
         source="uprest upstream.patch; spec §8",
         confidence="observed",
+        # For a function that only reads, Upstash's FCALL_RO answers what FCALL does.
+        matches=lambda argv: _name(argv) == "fcall_ro",
+        redis_argv=lambda argv: [b"FCALL", *argv[1:]],
     ),
     Deviation(
         id="hexpireat-huge-timestamps",

@@ -68,6 +68,9 @@ class Database:
         self.observers: list[CommandObserver] = []
         self.member_expiry = False  # set once a member (hash field) TTL exists here
         self.now_ms = 0
+        #: ``argv[0]`` of the command running, as the client spelled it (a few Redis error
+        #: texts quote it, e.g. GEOSEARCH's).
+        self.command_name = b""
         self._depth = 0
         #: Per-family state that is not a key (scripts, functions, pub/sub…), by family.
         self.extensions: dict[str, Any] = {}
@@ -95,6 +98,7 @@ class Database:
                 for observer in self.observers:
                     observer(self, argv, source)
             self._depth += 1
+            self.command_name = argv[0]
             try:
                 return handler(self, args)
             finally:

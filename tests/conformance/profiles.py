@@ -14,6 +14,7 @@ _COMMON = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     report_multiple_bugs=False,
+    print_blob=True,
 )
 
 settings.register_profile(

@@ -58,9 +58,10 @@ def free_port() -> int:
 def start_redis(timeout: float = 10.0) -> RedisProcess:
     """Start a private redis-server; raise ``RedisUnavailable`` with the reason if it can't."""
     binary = os.environ.get(SERVER_ENV) or shutil.which("redis-server")
-    if binary is None:
+    if binary is None or not os.access(binary, os.X_OK):
         raise RedisUnavailable(
-            "redis-server is not installed (apt-get install redis-server), so the "
+            f"redis-server is not installed ({binary or 'not on PATH'}; apt-get install "
+            "redis-server), so the "
             f"differential tests against a real Redis cannot run; set {REQUIRE_ENV}=1 to "
             "make this an error"
         )
