@@ -359,7 +359,9 @@ def select(root: Json, path: Path) -> list[Match]:
     return list(_apply(root, root, path.selectors, ()))
 
 
-def _apply(root: Json, node: Json, selectors: tuple[Selector, ...], at: Concrete) -> Iterator[Match]:
+def _apply(
+    root: Json, node: Json, selectors: tuple[Selector, ...], at: Concrete
+) -> Iterator[Match]:
     if not selectors:
         yield node, at
         return

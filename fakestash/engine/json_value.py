@@ -106,7 +106,8 @@ def parse_json(raw: bytes) -> Json:
         column = end - (text.rfind("\n", 0, end) + 1) + 1
         raise CommandError(f"trailing characters at line {line} column {column}")
     _check_surrogates(value)
-    return value
+    result: Json = value
+    return result
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -197,7 +198,7 @@ def format_float(value: float) -> str:
     sign = "-" if value < 0 else ""
     n = len(digits)
     kk = n + exp  # the position of the decimal point
-    if 0 <= exp and kk <= 16:
+    if exp >= 0 and kk <= 16:
         return f"{sign}{digits}{'0' * exp}.0"
     if 0 < kk <= 16:
         return f"{sign}{digits[:kk]}.{digits[kk:]}"

@@ -156,6 +156,11 @@ class SortedSet:
         self.listpack = len(self) <= LISTPACK_MAX_ENTRIES and all(
             len(m) <= LISTPACK_MAX_VALUE for m in self.scores
         )
+        if self.listpack:
+            for member in [m for m, score in self.scores.items() if score == 0]:
+                self.index.remove((0.0, member))  # -0 becomes 0 in a listpack (see add)
+                self.scores[member] = 0.0
+                self.index.add((0.0, member))
         return self
 
     def score(self, member: bytes) -> float | None:
@@ -172,6 +177,10 @@ class SortedSet:
             len(member) > LISTPACK_MAX_VALUE or len(self.scores) >= LISTPACK_MAX_ENTRIES
         ):
             self.listpack = False
+        if score == 0 and self.listpack:
+            # A listpack stores the score "-0" as the integer 0 (lpStringToInt64 takes
+            # it), so a small sorted set reads -0 back as 0; a skiplist keeps -0.
+            score = 0.0
         self.scores[member] = score
         self.index.add((score, member))
         return old is None

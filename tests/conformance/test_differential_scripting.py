@@ -57,13 +57,26 @@ SCRIPTS = [
     "#!python\nreturn 1",
     "return 1 +",
 ]
+
+
+def _negative_zero(value: str) -> bool:
+    try:
+        return float(value) == 0 and value.lstrip().startswith("-")
+    except ValueError:
+        return False
+
+
+#: Script arguments. Not -0: lupa hands a Lua -0 to Python as the integer 0, so
+#: cjson.encode says 0 where Redis says -0 (a known limitation, docs/scripting.md).
+ARGS = VALUES.filter(lambda value: not _negative_zero(value))
+
 #: Scripts without a flag Redis does not know: safe for SCRIPT LOAD + EVALSHA.
 LOADABLE = [s for s in SCRIPTS if "allow-key-locking" not in s]
 
 
 class ScriptingMachine(DifferentialMachine):
     @rule(script=st.sampled_from(SCRIPTS), keys=st.lists(KEYS, min_size=1, max_size=2),
-          args=st.lists(VALUES, max_size=2), ro=st.booleans())  # fmt: skip
+          args=st.lists(ARGS, max_size=2), ro=st.booleans())  # fmt: skip
     def eval(self, script: str, keys: list[str], args: list[str], ro: bool) -> None:
         self.c("EVAL_RO" if ro else "EVAL", script, len(keys), *keys, *args)
 
@@ -72,7 +85,7 @@ class ScriptingMachine(DifferentialMachine):
         self.c("EVAL", "return 1", numkeys, *keys)
 
     @rule(script=st.sampled_from(LOADABLE), keys=st.lists(KEYS, min_size=1, max_size=1),
-          args=st.lists(VALUES, max_size=2), ro=st.booleans())  # fmt: skip
+          args=st.lists(ARGS, max_size=2), ro=st.booleans())  # fmt: skip
     def load_then_evalsha(self, script: str, keys: list[str], args: list[str], ro: bool) -> None:
         sha = self.c("SCRIPT", "LOAD", script)
         if isinstance(sha, bytes):

@@ -339,17 +339,15 @@ def _for_deleting(paths: list[Concrete]) -> list[Concrete]:
     """commands.rs ``prepare_paths_for_updating``: higher indexes first, and a path inside
     another matched path is dropped (its ancestor goes anyway)."""
     unique = list(dict.fromkeys(paths))
-    kept = [
-        p for p in unique if not any(len(q) < len(p) and p[: len(q)] == q for q in unique)
-    ]
+    kept = [p for p in unique if not any(len(q) < len(p) and p[: len(q)] == q for q in unique)]
     return sorted(kept, key=_delete_order)
 
 
 def _delete_order(path: Concrete) -> tuple[tuple[int, str, int], ...]:
     # Keys before indexes, keys by name, indexes high to low; longer paths first on ties.
-    return tuple(
-        (0, step, 0) if isinstance(step, str) else (1, "", -step) for step in path
-    ) + ((2, "", 0),)
+    return tuple((0, step, 0) if isinstance(step, str) else (1, "", -step) for step in path) + (
+        (2, "", 0),
+    )
 
 
 @command("json.mget", -3, [READONLY], keys=(1, -2, 1))
@@ -474,9 +472,7 @@ def json_strlen(db: Database, args: list[bytes]) -> Reply:
     path = _opt_path(args, 1)
     if not path.legacy:
         doc = _existing(db, args[0])
-        return [
-            len(v.encode()) if isinstance(v, str) else None for v, _ in _matches(doc, path)
-        ]
+        return [len(v.encode()) if isinstance(v, str) else None for v, _ in _matches(doc, path)]
     found = _doc(db, args[0])
     if found is None:
         return None
@@ -750,7 +746,12 @@ def json_strappend(db: Database, args: list[bytes]) -> Reply:
     return _legacy(doc, path, accept, append, _missing_or(path.fixed, "not a string"))
 
 
-def _num_op(db: Database, args: list[bytes], int_op: Callable[[int, int], int], float_op: Callable[[float, float], float]) -> Reply:
+def _num_op(
+    db: Database,
+    args: list[bytes],
+    int_op: Callable[[int, int], int],
+    float_op: Callable[[float, float], float],
+) -> Reply:
     path = _path(args[1])
     raw = args[2]
     doc = _existing(db, args[0])
@@ -841,4 +842,3 @@ def json_clear(db: Database, args: list[bytes]) -> Reply:
             _replace(doc, where, 0)
         cleared += 1
     return cleared
-
