@@ -455,15 +455,17 @@ def score_span(box: Bits) -> tuple[int, int]:
 # ---- Redis 7.0's arithmetic ------------------------------------------------------------------
 
 
+REDIS70_DIFFERENCES = (())
+
+
 @contextmanager
 def redis70() -> Iterator[None]:
     """Compute distances, box tests and distance replies as Redis 7.0 does (for comparing
     with a real 7.0 server); the 8.x forms come back afterwards."""
     module = globals()
-    saved = {name: module[name] for name in ("distance", "in_rectangle", "format_distance")}
-    module["distance"] = distance_70
-    module["in_rectangle"] = in_rectangle_70
-    module["format_distance"] = format_distance_70
+    saved = {name: module[name] for name in REDIS70_DIFFERENCES}
+    for name in REDIS70_DIFFERENCES:
+        module[name] = module[name + "_70"]
     try:
         yield
     finally:

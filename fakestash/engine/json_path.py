@@ -375,12 +375,12 @@ def _step(root: Json, node: Json, sel: Selector, at: Concrete) -> Iterator[Match
     if kind is Key:
         name = sel.name  # type: ignore[union-attr]
         if isinstance(node, dict) and name in node:
-            yield node[name], at + (name,)
+            yield node[name], (*at, name)
     elif kind is Index:
         if isinstance(node, list):
             i = _norm_index(sel.index, len(node))  # type: ignore[union-attr]
             if i is not None:
-                yield node[i], at + (i,)
+                yield node[i], (*at, i)
     elif kind is Wildcard:
         yield from _children(node, at)
     elif kind is Union_:
@@ -389,7 +389,7 @@ def _step(root: Json, node: Json, sel: Selector, at: Concrete) -> Iterator[Match
     elif kind is Slice:
         if isinstance(node, list):
             for i in range(len(node))[slice(sel.start, sel.end, sel.step)]:  # type: ignore[union-attr]
-                yield node[i], at + (i,)
+                yield node[i], (*at, i)
     elif kind is Filter:
         for child, where in _children(node, at):
             if _truthy(root, child, sel.expr):  # type: ignore[union-attr]
@@ -408,10 +408,10 @@ def _descend(root: Json, node: Json, sel: Selector, at: Concrete) -> Iterator[Ma
 def _children(node: Json, at: Concrete) -> Iterator[Match]:
     if isinstance(node, list):
         for i, item in enumerate(node):
-            yield item, at + (i,)
+            yield item, (*at, i)
     elif isinstance(node, dict):
         for key, item in node.items():
-            yield item, at + (key,)
+            yield item, (*at, key)
 
 
 def _norm_index(index: int, length: int) -> int | None:

@@ -132,17 +132,20 @@ def test_hrandfield_is_deterministic_per_seed(
 
 
 def test_hscan_returns_int_cursor_and_dict(redis: Any) -> None:
-    redis.hset("h", values={f"field:{i}": str(i) for i in range(30)})
+    redis.hset("h", values={f"field:{i}": str(i) for i in range(200)})
     redis.hset("h", "other", "x")
     seen: dict[str, str] = {}
     cursor = 0
+    pages = 0
     while True:
+        pages += 1
         cursor, page = redis.hscan("h", cursor, match="field:*", count=7)
         assert isinstance(cursor, int) and isinstance(page, dict)
         seen.update(page)
         if cursor == 0:
             break
-    assert seen == {f"field:{i}": str(i) for i in range(30)}
+    assert pages > 1  # past 128 members Redis pages by cursor
+    assert seen == {f"field:{i}": str(i) for i in range(200)}
     small = redis.hset("small", values={"a": "1", "b": "2"})
     assert small == 2
     assert redis.hscan("small", 0) == (0, {"a": "1", "b": "2"})
@@ -399,3 +402,66 @@ def test_async_hash_commands(aredis: Any) -> None:
         ["1"],
         1,
     ]
+
+
+def test_field_ttl_conditions_on_fields_without_a_ttl(redis: Any) -> None:
+    redis.hset("h", values={"a": "1", "b": "2", "c": "3", "d": "4"})
+    assert redis.hexpire("h", "a", 100, xx=True) == [0]
+    assert redis.hexpire("h", "a", 100, gt=True) == [0]
+    assert redis.hexpire("h", "a", 100, lt=True) == [1]
+    assert redis.hexpire("h", "b", 100, nx=True) == [1]
+    assert redis.hexpire("h", "b", 0, nx=True) == [0]
+    assert redis.hexpire("h", "c", 0, xx=True) == [0]
+    assert redis.httl("h", ["a", "b", "c", "d"]) == [100, 100, -1, -1]
+
+
+def test_writes_keep_or_drop_a_field_ttl_like_redis_8(redis: Any) -> None:
+    redis.hset("h", values={"n": "1", "f": "1.5", "s": "x"})
+    assert redis.hexpire("h", ["n", "f", "s"], 100) == [1, 1, 1]
+    assert redis.hincrby("h", "n", 1) == 2
+    assert redis.hincrbyfloat("h", "f", 1) == 2.5
+    assert redis.hset("h", "s", "y") == 0
+    assert redis.httl("h", ["n", "f", "s"]) == [100, 100, -1]
+    assert redis.hsetnx("h", "n", "z") is False
+    assert redis.httl("h", "n") == [100]
+
+
+def test_hgetex_and_hsetex_with_a_zero_ttl_delete_at_once(redis: Any) -> None:
+    redis.hset("h", values={"a": "1", "b": "2"})
+    assert redis.hgetex("h", "a", ex=0) == ["1"]
+    assert redis.hgetall("h") == {"b": "2"}
+    assert redis.hgetex("h", "b", px=0) == ["2"]
+    assert redis.exists("h") == 0
+    assert redis.hsetex("h", "a", "1", ex=0) == 1
+    assert redis.exists("h") == 0
+    with pytest.raises(UpstashError, match="ERR invalid expire time, must be >= 0"):
+        redis.hgetex("h", "a", ex=-1)
+    with pytest.raises(UpstashError, match="ERR invalid expire time, must be >= 0"):
+        redis.hsetex("h", "a", "1", px=-5)
+
+
+def test_hsetex_option_errors(redis: Any) -> None:
+    with pytest.raises(UpstashError, match="ERR Only one of FXX or FNX arguments can be specified"):
+        redis.execute(["HSETEX", "h", "FNX", "FXX", "FIELDS", "1", "a", "1"])
+    with pytest.raises(
+        UpstashError,
+        match="ERR Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified",
+    ):
+        redis.execute(["HSETEX", "h", "EX", "10", "KEEPTTL", "FIELDS", "1", "a", "1"])
+    with pytest.raises(UpstashError, match="ERR wrong number of arguments for 'hsetex' command"):
+        redis.execute(["HSETEX", "h", "FIELDS", "2", "a", "1"])
+    with pytest.raises(UpstashError, match="ERR invalid number of fields"):
+        redis.execute(["HSETEX", "h", "FIELDS", "0", "a", "1"])
+    with pytest.raises(UpstashError, match="ERR unknown argument: NOPE"):
+        redis.execute(["HSETEX", "h", "NOPE", "FIELDS", "1", "a", "1"])
+    assert redis.exists("h") == 0
+
+
+def test_hash_values_that_look_special(redis: Any) -> None:
+    redis.hset("h", values={"": "", "ok": "OK", "n": str(2**63 - 1), "neg": "-0"})
+    assert redis.hgetall("h") == {"": "", "ok": "OK", "n": str(2**63 - 1), "neg": "-0"}
+    assert redis.hget("h", "ok") == "OK"
+    assert redis.hincrby("h", "n", -(2**63 - 1)) == 0
+    assert redis.hincrby("h", "big", 2**62) == 2**62
+    assert redis.hstrlen("h", "") == 0
+

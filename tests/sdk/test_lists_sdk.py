@@ -242,3 +242,32 @@ def test_a_list_with_a_ttl_expires(redis: Any, fakestash: FakeStash) -> None:
     fakestash.clock.advance(seconds=5.001)
     assert redis.lrange("l", 0, -1) == []
     assert redis.lpushx("l", "x") == 0
+
+
+def test_huge_indexes_clamp_like_redis(redis: Any) -> None:
+    big, small = 2**63 - 1, -(2**63)
+    redis.rpush("l", "a", "b", "c")
+    assert redis.lrange("l", small, big) == ["a", "b", "c"]
+    assert redis.lindex("l", small) is None
+    assert redis.lpos("l", "c", count=big) == [2]
+    assert redis.lpop("l", big) == ["a", "b", "c"]
+    with pytest.raises(UpstashError, match="ERR value is not an integer or out of range"):
+        redis.lrange("l", 0, 2**63)
+
+
+def test_lpos_rank_minimum_is_refused_like_redis_7_2(redis: Any) -> None:
+    redis.rpush("l", "a")
+    with pytest.raises(
+        UpstashError,
+        match="ERR value is out of range, value must between "
+        "-9223372036854775807 and 9223372036854775807",
+    ):
+        redis.lpos("l", "a", rank=-(2**63))
+
+
+def test_empty_and_status_like_elements(redis: Any) -> None:
+    assert redis.rpush("l", "", "OK", "PONG") == 3
+    assert redis.lrange("l", 0, -1) == ["", "OK", "PONG"]
+    assert redis.lpos("l", "") == 0
+    assert redis.lrem("l", 0, "") == 1
+    assert redis.lpop("l") == "OK"

@@ -152,16 +152,19 @@ def test_random_replies_are_seeded(redis: Any, fakestash: FakeStash) -> None:
 
 
 def test_sscan_returns_int_cursor_and_list(redis: Any) -> None:
-    redis.sadd("s", *[f"m:{i}" for i in range(40)], "other")
+    redis.sadd("s", *[f"m:{i}" for i in range(200)], "other")
     seen: list[str] = []
     cursor = 0
+    pages = 0
     while True:
+        pages += 1
         cursor, page = redis.sscan("s", cursor, match="m:*", count=6)
         assert isinstance(cursor, int) and isinstance(page, list)
         seen.extend(page)
         if cursor == 0:
             break
-    assert sorted(seen) == sorted(f"m:{i}" for i in range(40))
+    assert pages > 1  # past 128 members Redis pages by cursor
+    assert sorted(seen) == sorted(f"m:{i}" for i in range(200))
     redis.sadd("small", "x", "y")
     cursor, page = redis.sscan("small")
     assert cursor == 0 and sorted(page) == ["x", "y"]
@@ -238,3 +241,21 @@ def test_async_set_commands(aredis: Any) -> None:
     result = asyncio.run(main())
     result[2][1] = sorted(result[2][1])
     assert result == [[True, False], (0, ["a"]), [True, ["a", "b"]], [True, ["a"]], 1]
+
+
+def test_integer_like_and_empty_members(redis: Any) -> None:
+    assert redis.sadd("s", "10", "2", "-1", "", "007") == 5
+    assert sorted(redis.smembers("s")) == ["", "-1", "007", "10", "2"]
+    assert redis.sismember("s", "7") is False
+    assert redis.sismember("s", "007") is True
+    assert redis.smismember("s", "", "2") == [True, True]
+    assert redis.srem("s", "") == 1
+    assert redis.scard("s") == 4
+
+
+def test_smove_to_a_key_of_another_type(redis: Any) -> None:
+    redis.sadd("s", "a")
+    redis.set("str", "x")
+    with pytest.raises(UpstashError, match=WRONGTYPE):
+        redis.smove("s", "str", "a")
+    assert redis.smembers("s") == ["a"]

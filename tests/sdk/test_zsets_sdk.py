@@ -362,17 +362,20 @@ def test_zintercard_through_execute(redis: Any) -> None:
 
 
 def test_zscan_returns_int_cursor_and_score_tuples(redis: Any) -> None:
-    seed(redis, "z", {f"m:{i}": i for i in range(40)} | {"other": 0.5})
+    seed(redis, "z", {f"m:{i}": i for i in range(200)} | {"other": 0.5})
     seen: dict[str, float] = {}
     cursor = 0
+    pages = 0
     while True:
+        pages += 1
         cursor, page = redis.zscan("z", cursor, match="m:*", count=7)
         assert isinstance(cursor, int)
         assert all(isinstance(m, str) and isinstance(s, float) for m, s in page)
         seen.update(page)
         if cursor == 0:
             break
-    assert seen == {f"m:{i}": float(i) for i in range(40)}
+    assert pages > 1  # past 128 members Redis pages by cursor
+    assert seen == {f"m:{i}": float(i) for i in range(200)}
     seed(redis, "small", {"x": 1.5, "y": 2})
     assert redis.zscan("small", 0) == (0, [("x", 1.5), ("y", 2.0)])
     assert redis.zscan("small", 0, match="y") == (0, [("y", 2.0)])
@@ -472,3 +475,40 @@ def test_a_sorted_set_with_a_ttl_expires(redis: Any, fakestash: FakeStash) -> No
     fakestash.clock.advance(seconds=1.001)
     assert redis.zcard("z") == 0
     assert redis.zrange("z", 0, -1, withscores=True) == []
+
+
+def test_ties_and_lex_ranges_order_bytewise(redis: Any) -> None:
+    assert redis.zadd("lex", {"z": 0, "é": 0, "a": 0, "B": 0, "ab": 0, "": 0}) == 6
+    assert redis.zrange("lex", 0, -1) == ["", "B", "a", "ab", "z", "é"]
+    assert redis.zrangebylex("lex", "[a", "+") == ["a", "ab", "z", "é"]
+    assert redis.zrangebylex("lex", "(a", "(z") == ["ab"]
+    assert redis.zlexcount("lex", "[\u00e9", "+") == 1
+    assert redis.zadd("ties", {"b": 1, "a": 1, "c": 0.5}) == 3
+    assert redis.zrange("ties", 0, -1, withscores=True) == [("c", 0.5), ("a", 1.0), ("b", 1.0)]
+    assert redis.zrevrange("ties", 0, -1) == ["b", "a", "c"]
+
+
+def test_integer_scores_beyond_2_53_are_doubles(redis: Any, fakestash: FakeStash) -> None:
+    assert redis.zadd("z", {"big": 2**53 + 1}) == 1
+    assert redis.zscore("z", "big") == float(2**53)
+    assert fakestash.execute("ZSCORE", "z", "big") == b"9007199254740992"
+
+
+def test_zrandmember_negative_count_with_scores_repeats(redis: Any) -> None:
+    seed(redis, "z", {"a": 1, "b": 2})
+    pairs = redis.zrandmember("z", -6, withscores=True)
+    assert len(pairs) == 6
+    assert all(pair in [("a", 1.0), ("b", 2.0)] for pair in pairs)
+
+
+def test_zrangebyscore_exclusive_and_infinite_bounds(redis: Any) -> None:
+    redis.execute(["ZADD", "z", "-inf", "lo", "0", "zero", "+inf", "hi"])
+    assert redis.zrangebyscore("z", "-inf", "+inf") == ["lo", "zero", "hi"]
+    assert redis.zrangebyscore("z", "(-inf", "(+inf") == ["zero"]
+    assert redis.zcount("z", "(0", "+inf") == 1
+    assert redis.zrevrangebyscore("z", "+inf", "-inf", withscores=True) == [
+        ("hi", math.inf),
+        ("zero", 0.0),
+        ("lo", -math.inf),
+    ]
+    assert redis.zremrangebyscore("z", "-inf", "(0") == 1

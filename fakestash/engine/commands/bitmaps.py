@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
+from fakestash.engine.args import parse_int
 from fakestash.engine.commands.strings import get_string
 from fakestash.engine.database import Database
 from fakestash.engine.replies import Reply
@@ -362,12 +362,12 @@ def _bitfield(db: Database, args: list[bytes], readonly_command: bool) -> Reply:
     key = args[0]
     ops = _parse_field_ops(args)
     writes = [op for op in ops if op.kind != b"GET"]
+    if writes and readonly_command:
+        raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
     current = get_string(db, key)
     if not writes:
         data = current or b""
         return [get_field(data, op.offset, op.bits, op.signed) for op in ops]
-    if readonly_command:
-        raise CommandError("ERR BITFIELD_RO only supports the GET subcommand")
     highest = max(op.offset + op.bits - 1 for op in writes)
     grown = _grown(current, highest)
     buffer = bytearray(grown)
@@ -399,5 +399,3 @@ def bitfield_ro(db: Database, args: list[bytes]) -> Reply:
     """Read-only BITFIELD: GET subcommands only."""
     return _bitfield(db, args, readonly_command=True)
 
-
-__all__ = ["INT64_MAX", "INT64_MIN", "get_field", "parse_offset", "set_field"]

@@ -345,7 +345,8 @@ def _for_deleting(paths: list[Concrete]) -> list[Concrete]:
 
 def _delete_order(path: Concrete) -> tuple[tuple[int, str, int], ...]:
     # Keys before indexes, keys by name, indexes high to low; longer paths first on ties.
-    return tuple((0, step, 0) if isinstance(step, str) else (1, "", -step) for step in path) + (
+    return (
+        *tuple((0, step, 0) if isinstance(step, str) else (1, "", -step) for step in path),
         (2, "", 0),
     )
 
@@ -383,7 +384,7 @@ def json_mset(db: Database, args: list[bytes]) -> Reply:
                 raise CommandError(AT_ROOT)
             plans = _plan(doc, path, None)
         actions.append((key, path, plans, parse_json(args[i + 2])))
-    for key, _path_, plans, value in actions:
+    for key, _, plans, value in actions:
         if plans is None:
             db.put(key, JsonValue(value), keep_ttl=db.lookup(key) is not None)
         else:
