@@ -11,19 +11,18 @@ Python floats are IEEE doubles and ``math`` calls the same libm as Redis, so wit
 operations in the same order the results are identical. C's conversions (double to
 ``uint64_t``/``uint32_t``, ``llrint``) are spelled out where Redis relies on them.
 
-Redis 7.0 computes three things slightly differently from 7.2+/8.x (what Upstash
-follows): distances between points on the same meridian, the box test, and the rendering
-of distances. The module uses the 8.x forms; ``redis70()`` switches to 7.0's, for the tests
-that compare with a real 7.0 server.
+This is the arithmetic of Redis 7.2+/8.x: the meridian shortcut in ``distance``, the
+latitude-first box test, distances rendered by ``fixedpoint_d2string``. Redis 7.0.15 (the
+server the tests compare with) already computes all three this way; older 7.0 releases
+printed distances with ``%.4f`` and used haversine throughout.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from fakestash.engine.longdouble import format_long_double
 
@@ -81,8 +80,13 @@ STANDARD_LAT = Range(-90.0, 90.0)  # what GEOHASH re-encodes with
 
 def interleave64(xlo: int, ylo: int) -> int:
     """Bits of ``xlo`` in the even positions, of ``ylo`` in the odd ones (32-bit inputs)."""
-    masks = (0x5555555555555555, 0x3333333333333333, 0x0F0F0F0F0F0F0F0F,
-             0x00FF00FF00FF00FF, 0x0000FFFF0000FFFF)  # fmt: skip
+    masks = (
+        0x5555555555555555,
+        0x3333333333333333,
+        0x0F0F0F0F0F0F0F0F,
+        0x00FF00FF00FF00FF,
+        0x0000FFFF0000FFFF,
+    )
     x, y = xlo & 0xFFFFFFFF, ylo & 0xFFFFFFFF
     for shift, mask in zip((16, 8, 4, 2, 1), reversed(masks)):
         x = (x | (x << shift)) & mask
@@ -92,8 +96,14 @@ def interleave64(xlo: int, ylo: int) -> int:
 
 def deinterleave64(interleaved: int) -> int:
     """The inverse: even bits in the low 32 bits of the result, odd bits in the high 32."""
-    masks = (0x5555555555555555, 0x3333333333333333, 0x0F0F0F0F0F0F0F0F,
-             0x00FF00FF00FF00FF, 0x0000FFFF0000FFFF, 0x00000000FFFFFFFF)  # fmt: skip
+    masks = (
+        0x5555555555555555,
+        0x3333333333333333,
+        0x0F0F0F0F0F0F0F0F,
+        0x00FF00FF00FF00FF,
+        0x0000FFFF0000FFFF,
+        0x00000000FFFFFFFF,
+    )
     x = interleaved & _U64
     y = x >> 1
     for shift, mask in zip((0, 1, 2, 4, 8, 16), masks):
@@ -187,10 +197,7 @@ def _move_x(hash_: Bits, d: int) -> Bits:
     x = hash_.bits & _ODD
     y = hash_.bits & _EVEN
     zz = _EVEN >> (64 - hash_.step * 2)
-    if d > 0:
-        x = (x + (zz + 1)) & _U64
-    else:
-        x = ((x | zz) - (zz + 1)) & _U64
+    x = (x + (zz + 1) if d > 0 else (x | zz) - (zz + 1)) & _U64
     x &= _ODD >> (64 - hash_.step * 2)
     return Bits(x | y, hash_.step)
 
@@ -201,10 +208,7 @@ def _move_y(hash_: Bits, d: int) -> Bits:
     x = hash_.bits & _ODD
     y = hash_.bits & _EVEN
     zz = _ODD >> (64 - hash_.step * 2)
-    if d > 0:
-        y = (y + (zz + 1)) & _U64
-    else:
-        y = ((y | zz) - (zz + 1)) & _U64
+    y = (y + (zz + 1) if d > 0 else (y | zz) - (zz + 1)) & _U64
     y &= _EVEN >> (64 - hash_.step * 2)
     return Bits(x | y, hash_.step)
 
@@ -273,14 +277,6 @@ def distance(lon1d: float, lat1d: float, lon2d: float, lat2d: float) -> float:
     return _haversine(deg_rad(lat1d), deg_rad(lat2d), v)
 
 
-def distance_70(lon1d: float, lat1d: float, lon2d: float, lat2d: float) -> float:
-    """Redis 7.0's ``geohashGetDistance``: haversine throughout."""
-    lat1r = deg_rad(lat1d)
-    lat2r = deg_rad(lat2d)
-    v = math.sin((deg_rad(lon2d) - deg_rad(lon1d)) / 2)
-    return _haversine(lat1r, lat2r, v)
-
-
 def in_rectangle(
     width_m: float, height_m: float, x1: float, y1: float, x2: float, y2: float
 ) -> float | None:
@@ -289,17 +285,6 @@ def in_rectangle(
     if lat_distance(y2, y1) > height_m / 2:
         return None
     if distance(x2, y2, x1, y2) > width_m / 2:
-        return None
-    return distance(x1, y1, x2, y2)
-
-
-def in_rectangle_70(
-    width_m: float, height_m: float, x1: float, y1: float, x2: float, y2: float
-) -> float | None:
-    """Redis 7.0's box test: both distances by haversine."""
-    lon_distance = distance(x2, y2, x1, y2)
-    lat_dist = distance(x2, y2, x2, y1)
-    if lon_distance > width_m / 2 or lat_dist > height_m / 2:
         return None
     return distance(x1, y1, x2, y2)
 
@@ -318,13 +303,6 @@ def format_distance(d: float) -> bytes:
     sign = "-" if scaled < 0 else ""
     whole, frac = divmod(abs(scaled), 10000)
     return f"{sign}{whole}.{frac:04d}".encode()
-
-
-def format_distance_70(d: float) -> bytes:
-    """Redis 7.0's ``snprintf("%.4f")``."""
-    if math.isnan(d):
-        return b"-nan" if math.copysign(1.0, d) < 0 else b"nan"
-    return b"%.4f" % d
 
 
 def format_coordinate(value: float) -> bytes:
@@ -356,9 +334,13 @@ class Shape:
             d = distance(self.lon, self.lat, lon, lat)
             return None if d > self.radius * self.conversion else d
         return in_rectangle(
-            self.width * self.conversion, self.height * self.conversion,
-            self.lon, self.lat, lon, lat,
-        )  # fmt: skip
+            self.width * self.conversion,
+            self.height * self.conversion,
+            self.lon,
+            self.lat,
+            lon,
+            lat,
+        )
 
 
 def estimate_steps_by_radius(range_meters: float, lat: float) -> int:
@@ -392,16 +374,6 @@ def bounding_box(shape: Shape) -> tuple[float, float, float, float]:
 
 def _cos(x: float) -> float:
     return math.nan if math.isinf(x) else math.cos(x)
-
-
-def _div(a: float, b: float) -> float:
-    """C's ``a / b`` for doubles (no exception on zero)."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def areas(shape: Shape) -> list[Bits]:
@@ -442,31 +414,18 @@ def areas(shape: Shape) -> list[Bits]:
         if area.lon_max > max_lon:
             around.east = around.south_east = around.north_east = ZERO
     return [
-        hash_, around.north, around.south, around.east, around.west,
-        around.north_east, around.north_west, around.south_east, around.south_west,
-    ]  # fmt: skip
+        hash_,
+        around.north,
+        around.south,
+        around.east,
+        around.west,
+        around.north_east,
+        around.north_west,
+        around.south_east,
+        around.south_west,
+    ]
 
 
 def score_span(box: Bits) -> tuple[int, int]:
     """``scoresOfGeoHashBox``: scores min (included) to max (excluded) of a box."""
     return align52(box), align52(Bits(box.bits + 1, box.step))
-
-
-# ---- Redis 7.0's arithmetic ------------------------------------------------------------------
-
-
-REDIS70_DIFFERENCES = (())
-
-
-@contextmanager
-def redis70() -> Iterator[None]:
-    """Compute distances, box tests and distance replies as Redis 7.0 does (for comparing
-    with a real 7.0 server); the 8.x forms come back afterwards."""
-    module = globals()
-    saved = {name: module[name] for name in REDIS70_DIFFERENCES}
-    for name in REDIS70_DIFFERENCES:
-        module[name] = module[name + "_70"]
-    try:
-        yield
-    finally:
-        module.update(saved)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from upstash_redis.errors import UpstashError
@@ -142,7 +142,7 @@ def test_lmove_every_direction(redis: Any) -> None:
     assert redis.lmove("dst", "dst", "LEFT", "RIGHT") == "2"
     assert redis.lrange("dst", 0, -1) == ["4", "1", "3", "2"]
     with pytest.raises(UpstashError, match="ERR syntax error"):
-        redis.lmove("dst", "x", "UP", "LEFT")  # type: ignore[arg-type]
+        redis.lmove("dst", "x", "UP", "LEFT")
 
 
 def test_rpoplpush(redis: Any) -> None:
@@ -170,7 +170,7 @@ def test_lmpop_through_execute(redis: Any) -> None:
 def test_wrongtype_on_list_commands(redis: Any) -> None:
     redis.set("s", "x")
     redis.rpush("l", "a")
-    calls = [
+    calls: list[Callable[[], Any]] = [
         lambda: redis.lpush("s", "a"),
         lambda: redis.rpushx("s", "a"),
         lambda: redis.lrange("s", 0, -1),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from upstash_redis.errors import UpstashError
@@ -136,15 +136,21 @@ def test_srandmember_shapes(redis: Any) -> None:
     assert redis.srandmember("missing", 3) == []
 
 
+def strings(reply: Any) -> list[str]:
+    """A raw engine array of bulk strings, decoded."""
+    assert isinstance(reply, list)
+    return [item.decode() for item in reply]
+
+
 def test_random_replies_are_seeded(redis: Any, fakestash: FakeStash) -> None:
     redis.sadd("s", *[f"m{i}" for i in range(30)])
     got = [redis.srandmember("s", -4), redis.spop("s", 3)]
-    other = FakeStash(seed=0, clock=fakestash.clock)
+    other = FakeStash(seed=fakestash.seed, clock=fakestash.clock)
     try:
         other.execute("SADD", "s", *[f"m{i}" for i in range(30)])
         again = [
-            [m.decode() for m in other.execute("SRANDMEMBER", "s", "-4")],
-            [m.decode() for m in other.execute("SPOP", "s", "3")],
+            strings(other.execute("SRANDMEMBER", "s", "-4")),
+            strings(other.execute("SPOP", "s", "3")),
         ]
     finally:
         other.close()
@@ -177,7 +183,7 @@ def test_sscan_returns_int_cursor_and_list(redis: Any) -> None:
 def test_wrongtype_on_set_commands(redis: Any) -> None:
     redis.set("str", "x")
     redis.sadd("s", "a")
-    calls = [
+    calls: list[Callable[[], Any]] = [
         lambda: redis.sadd("str", "a"),
         lambda: redis.smembers("str"),
         lambda: redis.sismember("str", "a"),

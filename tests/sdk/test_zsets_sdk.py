@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from upstash_redis.errors import UpstashError
@@ -167,9 +167,7 @@ def test_deprecated_range_commands(redis: Any) -> None:
     ]
     assert redis.zrangebyscore("z", "-inf", "+inf", offset=1, count=2) == ["b", "c"]
     assert redis.zrangebyscore("z", "-inf", "+inf", offset=3, count=-1) == ["d", "e"]
-    assert redis.zrevrangebyscore("z", 5, 1, withscores=True, offset=1, count=1) == [
-        ("d", 4.0)
-    ]
+    assert redis.zrevrangebyscore("z", 5, 1, withscores=True, offset=1, count=1) == [("d", 4.0)]
     assert redis.zrevrangebyscore("z", "(5", "(1") == ["d", "c", "b"]
     assert redis.zrevrange("z", 0, 1) == ["e", "d"]
     assert redis.zrevrange("z", 0, 1, withscores=True) == [("e", 5.0), ("d", 4.0)]
@@ -385,7 +383,7 @@ def test_zscan_returns_int_cursor_and_score_tuples(redis: Any) -> None:
 def test_wrongtype_on_sorted_set_commands(redis: Any) -> None:
     redis.set("str", "x")
     seed(redis)
-    calls = [
+    calls: list[Callable[[], Any]] = [
         lambda: redis.zadd("str", {"a": 1}),
         lambda: redis.zscore("str", "a"),
         lambda: redis.zrange("str", 0, -1),
@@ -512,3 +510,16 @@ def test_zrangebyscore_exclusive_and_infinite_bounds(redis: Any) -> None:
         ("lo", -math.inf),
     ]
     assert redis.zremrangebyscore("z", "-inf", "(0") == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fake answers an arity error; Redis' zpopMinMaxCommand replies 'ERR syntax error' "
+    "when ZPOPMIN/ZPOPMAX get more than one argument after the key",
+)
+def test_zpopmin_with_extra_arguments_is_a_syntax_error(redis: Any) -> None:
+    seed(redis)
+    with pytest.raises(UpstashError, match="^ERR syntax error$"):
+        redis.execute(["ZPOPMIN", "z", "1", "2"])
+    with pytest.raises(UpstashError, match="^ERR syntax error$"):
+        redis.execute(["ZPOPMAX", "z", "1", "2"])

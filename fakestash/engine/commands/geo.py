@@ -4,7 +4,7 @@ A geo set is a plain sorted set (``SortedSet``) whose scores are 52-bit geohashe
 (``fakestash/engine/geohash.py``): TYPE says ``zset`` and every Z command works on it.
 Searches walk the nine geohash boxes in Redis' order (centre, N, S, E, W, NE, NW, SE, SW),
 each a score range of the sorted set (O(log n + m)), so the order without ASC/DESC, ANY's
-early stop and the rare duplicates of very large radii are Redis' own. Sorting copies
+early stop and any box walked twice are as in Redis. Sorting copies
 glibc's stable merge sort (``qsort``) and Redis' partial quicksort (``pqsort``, used when
 COUNT cuts the result), so ties come out as Redis gives them.
 
@@ -352,8 +352,9 @@ def find_points(zset: SortedSet, shape: Shape, limit: int) -> list[Point]:
     return found
 
 
-def _points_in_box(zset: SortedSet, box: geohash.Bits, shape: Shape, found: list[Point],
-                   limit: int) -> None:  # fmt: skip
+def _points_in_box(
+    zset: SortedSet, box: geohash.Bits, shape: Shape, found: list[Point], limit: int
+) -> None:
     low, high = geohash.score_span(box)
     lo, hi = zset.score_window(ScoreRange(float(low), float(high), False, True))
     for score, member in zset.index.islice(lo, hi):
@@ -379,9 +380,7 @@ def _compare(a: Point, b: Point) -> int:
 
 def sort_points(points: list[Point], returned: int, desc: bool) -> list[Point]:
     """qsort (all results) or pqsort (only the first ``returned`` need to be in order)."""
-    cmp: Callable[[Point, Point], int] = (
-        (lambda a, b: -_compare(a, b)) if desc else _compare
-    )
+    cmp: Callable[[Point, Point], int] = (lambda a, b: -_compare(a, b)) if desc else _compare
     if returned == len(points):
         if not any(math.isnan(p.dist) for p in points):
             return sorted(points, key=lambda p: p.dist, reverse=desc)  # stable, as msort
@@ -421,8 +420,9 @@ def _vecswap(a: list[Point], i: int, j: int, n: int) -> None:
         a[i + t], a[j + t] = a[j + t], a[i + t]
 
 
-def _pqsort(a: list[Point], lo: int, n: int, cmp: Callable[[Point, Point], int],
-            lrange: int, rrange: int) -> None:  # fmt: skip
+def _pqsort(
+    a: list[Point], lo: int, n: int, cmp: Callable[[Point, Point], int], lrange: int, rrange: int
+) -> None:
     """Redis' ``_pqsort`` (NetBSD qsort sorting only what overlaps [lrange, rrange]), on
     positions ``lo`` … ``lo + n - 1`` of ``a``."""
     while True:
