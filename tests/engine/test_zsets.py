@@ -441,7 +441,7 @@ def test_zpopmin_and_zpopmax(z: FakeStash) -> None:
         (("ZPOPMIN", "z", "-1"), "ERR value is out of range, must be positive"),
         (("ZPOPMIN", "z", "x"), "ERR value is out of range, must be positive"),
         (("ZPOPMAX", "nokey", "-1"), "ERR value is out of range, must be positive"),
-        (("ZPOPMIN", "z", "1", "2"), "ERR wrong number of arguments for 'zpopmin' command"),
+        (("ZPOPMIN", "z", "1", "2"), "ERR syntax error"),
         (("ZPOPMIN", "str", "0"), WRONGTYPE),
     ],
 )

@@ -532,7 +532,7 @@ def _pop(db: Database, key: bytes, zset: SortedSet, count: int, from_max: bool) 
 
 def _zpop(db: Database, args: list[bytes], from_max: bool, name: str) -> Reply:
     if len(args) > 2:
-        raise WrongArity(name)
+        raise CommandError(SYNTAX)  # zpopMinMaxCommand: argc > 3 is a syntax error
     count = parse_positive(args[1]) if len(args) == 2 else 1
     found = _first_zset(db, args[:1])
     if found is None or count == 0:
