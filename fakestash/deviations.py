@@ -277,6 +277,25 @@ DEVIATIONS: tuple[Deviation, ...] = (
         confidence="observed",
     ),
     Deviation(
+        id="stream-blocking-reads",
+        commands=("xread", "xreadgroup"),
+        upstash="`XREAD`/`XREADGROUP` with `BLOCK` are not served over REST.",
+        redis="They block until data arrives or the timeout passes.",
+        source="Upstash docs redis compatibility page; spec §7",
+        fake_follows="upstash",
+        confidence="documented",
+    ),
+    Deviation(
+        id="xreadgroup-pel-limit",
+        commands=("xreadgroup",),
+        upstash="A `>` read that would take a consumer's pending list past 1000 entries is "
+        "cancelled: `ERR XReadGroup is cancelled. Pending Entries List limit per consumer is "
+        "about to be reached. Limit: 1000, …`.",
+        redis="No per-consumer limit.",
+        source="spec §6 (a live error text)",
+        confidence="observed",
+    ),
+    Deviation(
         id="command-empty",
         commands=("command",),
         upstash="`COMMAND` replies `[]`.",

@@ -192,9 +192,13 @@ def _oplen(op: int) -> int:
     return 2 if op > 255 else 1
 
 
-def decode_sparse(body: bytes) -> tuple[list[int], list[int]]:
-    """The opcodes of a sparse body and their first registers; Corrupted if they do not
-    cover exactly 16384 registers."""
+def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int], int]:
+    """The opcodes of a sparse body, their first registers and the registers they cover.
+
+    ``strict``: Corrupted unless they cover exactly 16384 registers (what merging,
+    counting and promoting demand). PFADD is lenient, as ``hllSparseSet`` is: it only
+    fails when the register it looks for is past the last opcode.
+    """
     ops: list[int] = []
     starts: list[int] = []
     i, n, first = 0, len(body), 0
@@ -210,11 +214,9 @@ def decode_sparse(body: bytes) -> tuple[list[int], list[int]]:
         ops.append(op)
         starts.append(first)
         first += _span(op)
-        if first > REGISTERS:
-            raise Corrupted()
-    if first != REGISTERS:
+    if strict and first != REGISTERS:
         raise Corrupted()
-    return ops, starts
+    return ops, starts, first
 
 
 def encode_sparse(ops: list[int]) -> bytes:
@@ -252,11 +254,13 @@ class Sketch:
         self.ops: list[int] = []
         self.starts: list[int] = []
         self.size = len(value)  # sdslen: header included
+        self.covered = REGISTERS  # registers the sparse opcodes describe
+        self.updated = 0  # registers add_all changed so far
         if value[4] == DENSE:
             self.dense = bytearray(value[HEADER:])
             self.dense.append(0)  # the sds terminator the register macros may touch
         else:
-            self.ops, self.starts = decode_sparse(value[HEADER:])
+            self.ops, self.starts, self.covered = decode_sparse(value[HEADER:], strict=False)
 
     def value(self) -> bytes:
         if self.dense is not None:
@@ -269,12 +273,14 @@ class Sketch:
         return bytes(sparse_to_raw(self.ops))
 
     def add_all(self, elements: Iterable[bytes]) -> int:
-        """PFADD's loop: how many elements changed a register."""
+        """PFADD's loop: how many elements changed a register. Corrupted (with the
+        elements before it applied, as Redis edits in place) for a broken sparse body."""
         updated = 0
         for element in elements:
             index, count = pattern(element)
             if self.set(index, count):
                 updated += 1
+            self.updated = updated
         return updated
 
     def set(self, index: int, count: int) -> bool:
@@ -284,6 +290,8 @@ class Sketch:
 
     def promote(self) -> None:
         """``hllSparseToDense``: same header (magic, cache), dense encoding."""
+        if self.covered != REGISTERS:
+            raise Corrupted()
         raw = sparse_to_raw(self.ops)
         self.dense = bytearray(raw_to_dense(bytes(raw)))
         self.dense.append(0)
@@ -300,6 +308,8 @@ class Sketch:
         if count > SPARSE_VAL_MAX_VALUE:
             return self._promote_and_set(index, count)
         ops, starts = self.ops, self.starts
+        if index >= self.covered:
+            raise Corrupted()  # the scan ran off the end of the opcodes
         p = bisect_right(starts, index) - 1
         op, first = ops[p], starts[p]
         span = _span(op)

@@ -41,8 +41,15 @@ def pfadd(db: Database, args: list[bytes]) -> Reply:
     key = args[0]
     value = _hll_value(db, key)
     created = value is None
+    if value is not None and len(args) == 1:
+        return 0
     sketch = _sketch(hll.empty() if value is None else value)
-    updated = sketch.add_all(args[1:]) + created
+    try:
+        updated = sketch.add_all(args[1:]) + created
+    except hll.Corrupted:
+        if sketch.updated:
+            db.put(key, sketch.value(), keep_ttl=True)
+        raise CommandError(hll.CORRUPTED) from None
     if updated:
         hll.invalidate(sketch.header)
         db.put(key, sketch.value(), keep_ttl=True)

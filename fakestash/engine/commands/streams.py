@@ -161,9 +161,7 @@ def _entry(stream: StreamValue, sid: StreamId) -> list[Reply]:
 
 
 def _no_group(key: bytes, group: bytes) -> CommandError:
-    return CommandError(
-        f"NOGROUP No such key '{_text(key)}' or consumer group '{_text(group)}'"
-    )
+    return CommandError(f"NOGROUP No such key '{_text(key)}' or consumer group '{_text(group)}'")
 
 
 def _text(raw: bytes) -> str:
@@ -220,8 +218,7 @@ def _parse_add_or_trim(args: list[bytes], xadd: bool) -> TrimArgs:
         if word in (b"MAXLEN", b"MINID") and more:
             if out.trims:
                 raise CommandError(
-                    "ERR syntax error, MAXLEN and MINID options at the same time are not "
-                    "compatible"
+                    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
                 )
             out.approx = False
             nxt = args[i + 1]
@@ -671,9 +668,7 @@ def xpending(db: Database, args: list[bytes]) -> Reply:
 def _pending_summary(group: Group) -> Reply:
     if not group.pel:
         return [0, None, None, None]
-    owners: list[Reply] = [
-        [c.name, b"%d" % len(c.pel)] for c in group.sorted_consumers() if c.pel
-    ]
+    owners: list[Reply] = [[c.name, b"%d" % len(c.pel)] for c in group.sorted_consumers() if c.pel]
     return [len(group.pel), format_id(group.pel.keys()[0]), format_id(group.pel.keys()[-1]), owners]
 
 
@@ -1019,8 +1014,7 @@ def xsetid(db: Database, args: list[bytes]) -> Reply:
             )
         if entries_added != -1 and len(stream) > entries_added:
             raise CommandError(
-                "ERR The entries_added specified in XSETID is smaller than the target stream "
-                "length"
+                "ERR The entries_added specified in XSETID is smaller than the target stream length"
             )
     stream.last_id = sid
     if entries_added != -1:
@@ -1152,10 +1146,12 @@ def xinfo_stream(db: Database, args: list[bytes]) -> Reply:
     if not full:
         first = _entry(stream, stream.ids[0]) if len(stream) else None
         last = _entry(stream, stream.ids[-1]) if len(stream) else None
-        return out + [b"groups", len(stream.groups), b"first-entry", first, b"last-entry", last]
-    entries = [_entry(stream, sid) for sid in stream.range(MIN_ID, MAX_ID, count)]
-    groups = [_full_group(stream, stream.groups[n], count) for n in sorted(stream.groups)]
-    return out + [b"entries", entries, b"groups", groups]
+        return [*out, b"groups", len(stream.groups), b"first-entry", first, b"last-entry", last]
+    entries: list[Reply] = [_entry(stream, sid) for sid in stream.range(MIN_ID, MAX_ID, count)]
+    groups: list[Reply] = [
+        _full_group(stream, stream.groups[n], count) for n in sorted(stream.groups)
+    ]
+    return [*out, b"entries", entries, b"groups", groups]
 
 
 def _full_group(stream: StreamValue, group: Group, count: int) -> Reply:
@@ -1232,4 +1228,3 @@ def xinfo_consumers(db: Database, args: list[bytes]) -> Reply:
             b"inactive", inactive,
         ])  # fmt: skip
     return out
-
