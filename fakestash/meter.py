@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from itertools import count
 from types import TracebackType
 from typing import Iterable, Sequence
 
@@ -100,10 +101,10 @@ class Meter:
         with self._lock:
             self.bytes_out += count
 
-    def _remember(self, argvs: Iterable[Sequence[bytes]]) -> None:
-        for argv in argvs:
-            self._seq += 1
-            self._log.append((self._seq, argv))  # a bounded deque: the oldest fall off
+    def _remember(self, argvs: Sequence[Sequence[bytes]]) -> None:
+        # (sequence number, argv) pairs into a bounded deque: the oldest fall off.
+        self._log.extend(zip(count(self._seq + 1), argvs))
+        self._seq += len(argvs)
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -85,26 +85,27 @@ class Database:
         return self.run(cmd, argv, source=source)
 
     def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Run an already looked-up command (arity checked)."""
+        """Run an already looked-up command (arity checked).
+
+        The time is read once per top-level command; inside a script or a transaction
+        (``frozen_time``) it stays where it was, as Redis 7 freezes it there.
+        """
         handler = cmd.handler
         assert handler is not None
         args = argv[cmd.arg_start :]
         if type(args) is not list:
             args = list(args)
         with self.lock:
-            if self._depth == 0:
+            if not self._depth:
                 self.now_ms = self.clock.time_ms()
             if self.observers:
                 for observer in self.observers:
                     observer(self, argv, source)
-            self._depth += 1
             self.command_name = argv[0]
-            try:
-                return handler(self, args)
-            finally:
-                self._depth -= 1
-                if cmd.is_write:
-                    self.version += 1
+            reply = handler(self, args)
+            if cmd.is_write:
+                self.version += 1
+            return reply
 
     def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
         """EXEC: run every queued command under the lock at one frozen time; a failing

@@ -192,8 +192,10 @@ def _oplen(op: int) -> int:
     return 2 if op > 255 else 1
 
 
-def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int], int]:
-    """The opcodes of a sparse body, their first registers and the registers they cover.
+def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int], int, bool]:
+    """The opcodes of a sparse body, their first registers, the registers they cover, and
+    whether the last opcode is an XZERO cut after its first byte (read, as C reads it,
+    with the string's terminating zero byte as its second byte).
 
     ``strict``: Corrupted unless they cover exactly 16384 registers (what merging,
     counting and promoting demand). PFADD is lenient, as ``hllSparseSet`` is: it only
@@ -202,12 +204,12 @@ def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int
     ops: list[int] = []
     starts: list[int] = []
     i, n, first = 0, len(body), 0
+    truncated = False
     while i < n:
         op = body[i]
         if op & 0xC0 == 0x40:
-            if i + 1 >= n:
-                raise Corrupted()
-            op = (op << 8) | body[i + 1]
+            truncated = i + 1 >= n
+            op = (op << 8) | (0 if truncated else body[i + 1])
             i += 2
         else:
             i += 1
@@ -216,10 +218,10 @@ def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int
         first += _span(op)
     if strict and first != REGISTERS:
         raise Corrupted()
-    return ops, starts, first
+    return ops, starts, first, truncated
 
 
-def encode_sparse(ops: list[int]) -> bytes:
+def encode_sparse(ops: list[int], truncated: bool = False) -> bytes:
     out = bytearray()
     for op in ops:
         if op > 255:
@@ -227,7 +229,7 @@ def encode_sparse(ops: list[int]) -> bytes:
             out.append(op & 0xFF)
         else:
             out.append(op)
-    return bytes(out)
+    return bytes(out[:-1] if truncated else out)
 
 
 def sparse_to_raw(ops: list[int]) -> bytearray:
@@ -256,16 +258,19 @@ class Sketch:
         self.size = len(value)  # sdslen: header included
         self.covered = REGISTERS  # registers the sparse opcodes describe
         self.updated = 0  # registers add_all changed so far
+        self.truncated = False  # the last opcode is an XZERO missing its second byte
         if value[4] == DENSE:
             self.dense = bytearray(value[HEADER:])
             self.dense.append(0)  # the sds terminator the register macros may touch
         else:
-            self.ops, self.starts, self.covered = decode_sparse(value[HEADER:], strict=False)
+            self.ops, self.starts, self.covered, self.truncated = decode_sparse(
+                value[HEADER:], strict=False
+            )
 
     def value(self) -> bytes:
         if self.dense is not None:
             return bytes(self.header) + bytes(self.dense[:-1])
-        return bytes(self.header) + encode_sparse(self.ops)
+        return bytes(self.header) + encode_sparse(self.ops, self.truncated)
 
     def raw(self) -> bytes:
         if self.dense is not None:
@@ -297,6 +302,7 @@ class Sketch:
         self.dense.append(0)
         self.header[4] = DENSE
         self.ops, self.starts = [], []
+        self.truncated = False
         self.size = DENSE_SIZE
 
     def set_raw_dense(self, raw: bytes) -> None:
@@ -311,6 +317,8 @@ class Sketch:
         if index >= self.covered:
             raise Corrupted()  # the scan ran off the end of the opcodes
         p = bisect_right(starts, index) - 1
+        if self.truncated and p == len(ops) - 1:
+            raise Corrupted()  # Redis would rewrite past the end of the string here
         op, first = ops[p], starts[p]
         span = _span(op)
         is_val = op < 256 and bool(op & 0x80)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import httpx
 
@@ -13,12 +13,11 @@ from fakestash.meter import billable
 from fakestash.rest import texts
 from fakestash.rest.acl import readonly_may_run
 from fakestash.rest.render import (
+    batch_item,
     encode_json,
     error_body,
     resp2_error,
     result_body,
-    to_base64_json,
-    to_json,
     to_resp2,
 )
 from fakestash.rest.request import (
@@ -180,21 +179,19 @@ def _batch_response(
 ) -> httpx.Response:
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
-    render = to_base64_json if call.base64 else to_json
-    rendered: list[dict[str, Any]] = [
-        {"error": item.text} if type(item) is ErrorReply else {"result": render(item)}
-        for item in items
-    ]
-    content = encode_json(rendered)
+    base64 = call.base64
+    rendered = [batch_item(item, base64) for item in items]
+    content = ("[" + ",".join(rendered) + "]").encode()
     if _response_too_large(endpoint, len(content)) is not None:
-        content = encode_json([_within_limit(endpoint, body) for body in rendered])
+        rendered = [_within_limit(endpoint, text) for text in rendered]
+        content = ("[" + ",".join(rendered) + "]").encode()
     return make_response(200, content, JSON_TYPE, endpoint)
 
 
-def _within_limit(endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
+def _within_limit(endpoint: Endpoint, item: str) -> str:
     """A batch item whose reply alone exceeds the size limit becomes that error."""
-    too_big = _response_too_large(endpoint, len(encode_json(body)))
-    return error_body(too_big) if too_big is not None else body
+    too_big = _response_too_large(endpoint, len(item))
+    return item if too_big is None else encode_json(error_body(too_big)).decode()
 
 
 # ---- running one command ------------------------------------------------------------------

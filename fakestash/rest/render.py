@@ -47,6 +47,24 @@ def encode_json(data: Any) -> bytes:
     return _dumps(data).encode()
 
 
+_OK_ITEM = '{"result":"OK"}'
+_NULL_ITEM = '{"result":null}'
+
+
+def batch_item(item: Reply | ErrorReply, base64: bool) -> str:
+    """One pipeline/transaction item as JSON text. The usual replies (OK, integers, nil,
+    errors) are written directly; anything else goes through the JSON encoder."""
+    if isinstance(item, Status) and item == "OK":
+        return _OK_ITEM  # OK stays OK in base64 mode too
+    if isinstance(item, int):
+        return '{"result":' + str(item) + "}"
+    if item is None:
+        return _NULL_ITEM
+    if isinstance(item, ErrorReply):
+        return '{"error":' + _dumps(item.text) + "}"
+    return _dumps({"result": to_base64_json(item) if base64 else to_json(item)})
+
+
 def to_resp2(reply: Reply) -> bytes:
     """A reply in the RESP2 wire format."""
     out: list[bytes] = []

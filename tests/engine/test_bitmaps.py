@@ -66,7 +66,9 @@ def test_getbit_reads_msb_first_and_zero_past_the_end(stash: FakeStash) -> None:
     assert run(stash, "GETBIT", "missing", "0") == 0
 
 
-@pytest.mark.parametrize("offset", ["-1", "x", "", "1.5", "+1", "4294967296", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "offset", ["-1", "x", "", "1.5", "+1", "4294967296", "99999999999999999999"]
+)
 def test_bad_offsets(stash: FakeStash, offset: str) -> None:
     assert error(stash, "SETBIT", "k", offset, "1") == BAD_OFFSET
     assert error(stash, "GETBIT", "k", offset) == BAD_OFFSET
@@ -294,7 +296,9 @@ def test_bitop_diff_pads_the_first_key(stash: FakeStash) -> None:
 
 def test_bitfield_docs_examples(stash: FakeStash) -> None:
     assert run(stash, "BITFIELD", "mykey", "INCRBY", "i5", "100", "1", "GET", "u4", "0") == [1, 0]
-    assert run(stash, "BITFIELD", "mystring", "SET", "i8", "#0", "100", "SET", "i8", "#1", "200") == [0, 0]
+    assert run(
+        stash, "BITFIELD", "mystring", "SET", "i8", "#0", "100", "SET", "i8", "#1", "200"
+    ) == [0, 0]
     assert run(stash, "GET", "mystring") == b"d\xc8"
     assert run(stash, "BITFIELD", "mystring", "GET", "i8", "#1", "GET", "u8", "#1") == [-56, 200]
     replies = []
@@ -513,7 +517,7 @@ def _random_command(rng: random.Random, keys: list[str]) -> list[str]:
     if kind == 4:
         op = rng.choice(["AND", "OR", "XOR", "NOT"])
         count = 1 if op == "NOT" else rng.randrange(1, 4)
-        return ["BITOP", op, rng.choice(keys), *[rng.choice(keys + ["z"]) for _ in range(count)]]
+        return ["BITOP", op, rng.choice(keys), *[rng.choice([*keys, "z"]) for _ in range(count)]]
     if kind in (5, 6):
         argv = [rng.choice(["BITFIELD", "BITFIELD", "BITFIELD_RO"]), key]
         for _ in range(rng.randrange(1, 4)):
@@ -533,6 +537,12 @@ def _random_command(rng: random.Random, keys: list[str]) -> list[str]:
     return ["DEL", key]
 
 
+def _redis_error_text(text: str) -> str:
+    """redis-py drops the ``ERR `` of an error (and keeps codes such as ``WRONGTYPE``)."""
+    code = text.split(" ", 1)[0]
+    return text if code.isalpha() and code.isupper() else "ERR " + text
+
+
 @pytest.mark.real_redis
 @pytest.mark.parametrize("seed", range(4))
 def test_random_bitmap_commands_match_real_redis(real_redis: Any, seed: int) -> None:
@@ -547,7 +557,7 @@ def test_random_bitmap_commands_match_real_redis(real_redis: Any, seed: int) -> 
         try:
             expected: Any = real_redis.execute_command(*argv)
         except redis.ResponseError as exc:
-            assert error(stash, *argv) == "ERR " + str(exc) if " " in str(exc) else str(exc)
+            assert error(stash, *argv) == _redis_error_text(str(exc)), argv
             continue
         got = run(stash, *argv)
         if argv[0] in ("SET",):

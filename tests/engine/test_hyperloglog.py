@@ -232,11 +232,26 @@ def test_pfadd_on_a_partial_sparse_body_works_until_it_runs_off_the_end(stash: F
     assert error(stash, "PFCOUNT", "h") == CORRUPTED
 
 
+def test_a_cut_trailing_xzero_is_kept_as_redis_keeps_it(stash: FakeStash) -> None:
+    # A stray XZERO first byte after XZERO:16384; Redis reads its second byte as the string
+    # terminator, and PFADD edits the opcodes before it in place.
+    run(stash, "SET", "h", HEADER_SPARSE_STALE + b"\x7f\xff\x40")
+    assert run(stash, "PFADD", "h", "") == 1
+    value = run(stash, "GET", "h")
+    assert isinstance(value, bytes) and value.endswith(b"\x40")
+    assert error(stash, "PFCOUNT", "h") == CORRUPTED
+    run(stash, "SET", "h", HEADER_SPARSE_STALE + b"\x7f\xfe\x40")  # 16383 + 1 registers
+    assert run(stash, "PFCOUNT", "h") == 0
+    assert run(stash, "PFCOUNT", "h", "h") == 0
+
+
 # ---- properties ---------------------------------------------------------------------------------------
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.binary(max_size=12), max_size=300), st.lists(st.binary(max_size=12), max_size=60))
+@given(
+    st.lists(st.binary(max_size=12), max_size=300), st.lists(st.binary(max_size=12), max_size=60)
+)
 def test_merge_equals_adding_everything(first: list[bytes], second: list[bytes]) -> None:
     stash = FakeStash(seed=0)
     run(stash, "PFADD", "a", *first)
@@ -261,7 +276,7 @@ def test_sparse_registers_agree_with_a_naive_register_model(elements: list[bytes
     value = run(stash, "GET", "h")
     assert isinstance(value, bytes)
     assert list(hll.raw_registers(value)) == model
-    ops, starts, covered = hll.decode_sparse(value[hll.HEADER :])
+    _ops, starts, covered, _cut = hll.decode_sparse(value[hll.HEADER :])
     assert covered == hll.REGISTERS and starts == sorted(starts)
 
 
@@ -329,14 +344,14 @@ def test_counts_and_bytes_match_real_redis(real_redis: Any, seed: int) -> None:
         if roll < 0.35:
             assert run(stash, "PFCOUNT", key) == real_redis.pfcount(key)
         elif roll < 0.6:
-            chosen = rng.sample(keys + ["missing"], rng.randrange(2, 5))
+            chosen = rng.sample([*keys, "missing"], rng.randrange(2, 5))
             assert run(stash, "PFCOUNT", *chosen) == real_redis.pfcount(*chosen)
         else:
-            dest = rng.choice(keys + ["dest"])
+            dest = rng.choice([*keys, "dest"])
             sources = rng.sample(keys, rng.randrange(0, 4))
             assert run(stash, "PFMERGE", dest, *sources) == Status("OK")
             real_redis.pfmerge(dest, *sources)
-        for name in keys + ["dest"]:
+        for name in [*keys, "dest"]:
             assert run(stash, "GET", name) == real_redis.get(name), name
 
 

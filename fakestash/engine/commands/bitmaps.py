@@ -398,4 +398,3 @@ def bitfield(db: Database, args: list[bytes]) -> Reply:
 def bitfield_ro(db: Database, args: list[bytes]) -> Reply:
     """Read-only BITFIELD: GET subcommands only."""
     return _bitfield(db, args, readonly_command=True)
-
