@@ -96,10 +96,27 @@ def main() -> None:
     for name, floor, ours in rows:
         print(f"{name:<14} {floor:>10.1f} {ours:>13.1f} {ours / floor:>7.2f}")
 
+    respx_ratio = _respx_reference(ok)
+    print(f"\nreference: respx answering a constant costs {respx_ratio:.2f}x the floor on set")
+
     per_test = best_per_call(lambda: _fresh_routed_server(), 2000)
     build_sdk = best_per_call(lambda: Redis("https://x.upstash.io", "t"), 20, repeat=3)
     print(f"\nfresh FakeStash + route enter/exit: {per_test:.1f} µs")
     print(f"building an upstash_redis.Redis:    {build_sdk / 1000:.1f} ms (the fixture reuses one)")
+
+
+def _respx_reference(body: bytes) -> float:
+    """The same SDK `set` with respx routing a constant response (respx's own cost)."""
+    import respx
+
+    floor_client = constant_client(body)
+    with respx.mock:
+        respx.post("https://respx.upstash.io").respond(content=body)
+        client = Redis("https://respx.upstash.io", "token")
+        floor, routed = paired(
+            lambda: floor_client.set("key", "value"), lambda: client.set("key", "value"), 2000
+        )
+    return routed / floor
 
 
 def _fresh_routed_server() -> None:
