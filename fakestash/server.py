@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, SystemClock
+from fakestash.engine.acl import DEFAULT, DEFAULT_RO, register_builtin_tokens, user_for_token
 from fakestash.engine.database import Database
 from fakestash.limits import DEFAULT_LIMITS, Limits
 from fakestash.meter import Meter
@@ -52,7 +53,25 @@ class Endpoint:
             return False
         if token == self.readonly_token:
             return True
-        return self.extra_tokens.get(token)
+        extra = self.extra_tokens.get(token)
+        if extra is not None:
+            return extra
+        user = user_for_token(self.database, token)  # made by ACL GENTOKEN/RESTTOKEN
+        return None if user is None else user == DEFAULT_RO
+
+    def user_of(self, token: str | None) -> str:
+        """The ACL user a (granted) token acts as: ``default`` for the standard token (and
+        read-write extra tokens), ``default_ro`` for read-only ones, else its ACL user."""
+        if token == self.token:
+            return DEFAULT
+        if token == self.readonly_token:
+            return DEFAULT_RO
+        if token is None:
+            return DEFAULT
+        extra = self.extra_tokens.get(token)
+        if extra is not None:
+            return DEFAULT_RO if extra else DEFAULT
+        return user_for_token(self.database, token) or DEFAULT
 
     def sync_token(self) -> str:
         """The ``Upstash-Sync-Token``: opaque to clients, moved by every write."""
@@ -124,6 +143,7 @@ class FakeStash:
         )
         if endpoint.host in self._by_host:
             raise ValueError(f"this FakeStash already serves {endpoint.host}")
+        register_builtin_tokens(endpoint.database, endpoint.token, endpoint.readonly_token)
         self.endpoints.append(endpoint)
         self._by_host[endpoint.host] = endpoint
         if len(self.endpoints) > 1:

@@ -16,6 +16,7 @@ DENIED_TO_READONLY = frozenset({"keys", "scan"})
 #: Not in @read, but harmless and needed by read-only clients.
 ALLOWED_TO_READONLY = frozenset(
     {"ping", "echo", "time", "info", "command", "select", "eval_ro", "evalsha_ro", "fcall_ro"}
+    | {"acl|whoami"}
 )
 
 

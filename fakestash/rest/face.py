@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import httpx
 
+from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
+from fakestash.engine.acl import acting_as, check_command, current_user
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
@@ -61,7 +63,8 @@ def respond(
         call = parse_call(request.method, raw_path, headers, body)
     except RestError as exc:
         return _json_response(exc.status, error_body(exc.text), endpoint)
-    response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+    with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
+        response = _dispatch(stash, endpoint, readonly, call, request, streaming)
     billed = _billed_commands(call)
     endpoint.meter.record_request(
         commands=len(billed),
@@ -134,7 +137,11 @@ def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Respo
     items: list[Reply | ErrorReply] = []
     lookup, run = TABLE.lookup, endpoint.database.run
     # A body below every argument-size limit cannot hold an argument above one.
-    check = readonly or not _small_enough(endpoint, call.body_size)
+    check = (
+        readonly
+        or current_user.get() not in BUILTIN_USERS
+        or not _small_enough(endpoint, call.body_size)
+    )
     row_errors = call.row_errors
     for index, argv in enumerate(call.argvs):
         try:
@@ -207,6 +214,8 @@ def run_command(endpoint: Endpoint, readonly: bool, argv: list[bytes]) -> Reply:
 def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[bytes]) -> None:
     if readonly and not readonly_may_run(cmd):
         raise NoPermission(cmd.name.split("|")[0])
+    if current_user.get() not in BUILTIN_USERS:  # a user made with ACL SETUSER
+        check_command(endpoint.database, cmd, argv)
     limits = endpoint.limits
     if limits.smallest is None or max(map(len, argv)) <= limits.smallest:
         return

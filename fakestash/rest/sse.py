@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator, Union
 
 import httpx
 
+from fakestash.engine.acl import check_stream
 from fakestash.engine.broker import Mailbox, Message, broker_of
 from fakestash.engine.monitor import MonitorEntry, MonitorFeed, feed_of
 from fakestash.errors import NoPermission, WrongArity
@@ -60,9 +61,13 @@ def open_stream(
             return _error(400, WrongArity("monitor").text, endpoint)
         if readonly:
             return _error(400, NoPermission("monitor").text, endpoint)
-        return _monitor(stash, endpoint, streaming)
-    if not args:
+    elif not args:
         return _error(400, WrongArity(kind).text, endpoint)
+    refused = check_stream(endpoint.database, kind, args)  # users made with ACL SETUSER
+    if refused is not None:
+        return _error(400, refused, endpoint)
+    if kind == "monitor":
+        return _monitor(stash, endpoint, streaming)
     return _subscribe(stash, endpoint, kind, args, streaming)
 
 

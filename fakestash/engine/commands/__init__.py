@@ -1,6 +1,7 @@
 """Every command family; importing this package fills the command table."""
 
 from fakestash.engine.commands import (  # noqa: F401
+    admin,
     bitmaps,
     functions,
     geo,

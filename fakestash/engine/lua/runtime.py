@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
+from fakestash.engine.acl import check_script_call
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
@@ -187,6 +188,7 @@ class LuaEngine:
             raise CommandError(
                 "ERR The user executing the script can't run this command or subcommand"
             )
+        check_script_call(run.db, cmd, argv)  # users made with ACL SETUSER
         if run.locked_keys is not None:
             for key in cmd.keys(argv):
                 if key not in run.locked_keys:
