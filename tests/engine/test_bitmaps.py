@@ -5,11 +5,7 @@ comparison with a real redis-server (skipped when none is on PATH)."""
 from __future__ import annotations
 
 import random
-import shutil
-import socket
-import subprocess
-import time
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -464,40 +460,6 @@ def test_bitfield_set_then_get_round_trips(value: bytes, offset: int, bits: int,
 # ---- a real redis-server ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def real_redis() -> Iterator[Any]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not on PATH")
-    redis = pytest.importorskip("redis")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.skip("redis-server did not start")
-        yield client
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _random_command(rng: random.Random, keys: list[str]) -> list[str]:

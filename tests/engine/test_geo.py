@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 import socket
-import subprocess
-import time
 from typing import Any, Iterator
 
 import pytest
@@ -24,6 +21,7 @@ from fakestash import CommandError, FakeStash
 from fakestash.engine import geohash
 from fakestash.engine.commands.geo import Point, sort_points
 from fakestash.engine.replies import Reply, Status
+from tests.conformance.redis_process import RedisProcess
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -611,44 +609,15 @@ class Resp:
         return None if n < 0 else [self._read() for _ in range(n)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def redis70() -> Iterator[Resp]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not on PATH")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def redis70(redis_server: RedisProcess) -> Iterator[Resp]:
+    if not redis_server.version.startswith("7.0."):
+        pytest.skip("the comparison is written for Redis 7.0")
+    client = Resp(redis_server.port)
     try:
-        for _ in range(100):
-            try:
-                client = Resp(port)
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.skip("redis-server did not start")
-        try:
-            version = client("INFO", "server")
-            assert isinstance(version, bytes)
-            if b"redis_version:7.0." not in version:
-                pytest.skip("the comparison is written for Redis 7.0")
-            yield client
-        finally:
-            client.close()
+        yield client
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        client.close()
 
 
 class Pair:
