@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from fakestash.engine.replies import Reply
 
 log = logging.getLogger("fakestash.lua")
+
+#: Seconds of wall-clock time a script may run before it is stopped with an error.
+SCRIPT_TIME_LIMIT = 5.0
 
 REDIS_VERSION = "7.2.4"
 REDIS_VERSION_NUM = 0x070204
@@ -64,6 +68,7 @@ class LuaEngine:
         )
         self.rand = Rand48(seed)
         self.run: ScriptRun | None = None
+        self._deadline = 0.0
         self.to_lua = ReplyToLua(self.lua)
         py = self.lua.table_from(
             {
@@ -77,6 +82,7 @@ class LuaEngine:
                 b"setresp": self._setresp,
                 b"set_repl": _set_repl,
                 b"acl_check": self._acl_check,
+                b"time_up": self._time_up,
                 b"version": REDIS_VERSION.encode(),
                 b"version_num": REDIS_VERSION_NUM,
             }
@@ -129,6 +135,7 @@ class LuaEngine:
         db = run.db
         with db.frozen_time():
             outer, self.run = self.run, run
+            self._deadline = time.monotonic() + SCRIPT_TIME_LIMIT
             self.to_lua.resp = 2
             try:
                 ok, result = runner(fn, self.table_from(keys), self.table_from(argv))
@@ -140,6 +147,9 @@ class LuaEngine:
             return convert.lua_to_reply(result)
         except ScriptErrorReply as exc:
             raise CommandError(exc.text) from None
+
+    def _time_up(self) -> bool:
+        return time.monotonic() > self._deadline
 
     # ---- the redis.* callbacks (never raise into Lua) -------------------------------------
 

@@ -239,17 +239,35 @@ local function compile(code, chunkname)
   return f
 end
 
+-- A script that runs past the time limit is stopped, so a runaway loop fails the test
+-- that ran it instead of holding the server lock for ever (Redis would answer BUSY to
+-- everyone else until SCRIPT KILL). Checked every 100,000 VM instructions.
+local sethook = dbg.sethook
+local function watchdog()
+  if py.time_up() then
+    error('Script killed: it ran longer than the script time limit '
+      .. '(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)', 2)
+  end
+end
+
+local function guarded(f)
+  sethook(watchdog, '', 100000)
+  local ok, res = xpcall(f, error_handler)
+  sethook()
+  return ok, res
+end
+
 local function run_eval(f, keys, argv)
   rawset(G, 'KEYS', keys)
   rawset(G, 'ARGV', argv)
-  local ok, res = xpcall(f, error_handler)
+  local ok, res = guarded(f)
   rawset(G, 'KEYS', nil)
   rawset(G, 'ARGV', nil)
   return ok, res
 end
 
 local function run_function(f, keys, argv)
-  return xpcall(function() return f(keys, argv) end, error_handler)
+  return guarded(function() return f(keys, argv) end)
 end
 
 -- Functions: library code runs with only a restricted 'redis' table.
