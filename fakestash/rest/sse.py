@@ -131,11 +131,9 @@ def _response(
 
 
 def _error(status: int, text: str, endpoint: Endpoint) -> httpx.Response:
-    return httpx.Response(
-        status,
-        content=encode_json(error_body(text)),
-        headers={"content-type": "application/json", "upstash-sync-token": endpoint.sync_token()},
-    )
+    from fakestash.rest.face import JSON_TYPE, make_response
+
+    return make_response(status, encode_json(error_body(text)), JSON_TYPE, endpoint)
 
 
 # ---- rendering ---------------------------------------------------------------------------
