@@ -18,13 +18,13 @@ Everything here is a thin layer over library calls (``FakeStash``, ``route``,
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from fakestash import FakeStash, ManualClock
-from fakestash.routing import route
-from fakestash.sdk import ClientCache
+if TYPE_CHECKING:  # imported in the fixtures: a test run that never asks for them pays nothing
+    from fakestash import FakeStash
+    from fakestash.sdk import ClientCache
 
 DEFAULT_URL = "https://fakestash.upstash.io"
 DEFAULT_TOKEN = "fakestash-token"
@@ -88,6 +88,8 @@ def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[st
 def _clock(value: Any) -> Any:
     """``"manual"`` (a fresh ManualClock for each test), ``"system"``, or a clock object."""
     if value == "manual":
+        from fakestash import ManualClock
+
         return ManualClock()
     if value == "system":
         return None
@@ -100,6 +102,9 @@ def fakestash(
 ) -> Iterator[FakeStash]:
     """A fresh fake Upstash server for this test, answering its URL for every httpx client,
     with ``UPSTASH_REDIS_REST_URL`` / ``UPSTASH_REDIS_REST_TOKEN`` set for ``from_env()``."""
+    from fakestash import FakeStash
+    from fakestash.routing import route
+
     options = server_options(request.config, request.node.get_closest_marker("fakestash"))
     strict = options.pop("strict")
     stash = FakeStash(**options)
@@ -113,6 +118,8 @@ def fakestash(
 @pytest.fixture(scope="session")
 def fakestash_clients() -> Iterator[ClientCache]:
     """SDK clients reused across tests (building one costs ~19 ms)."""
+    from fakestash.sdk import ClientCache
+
     cache = ClientCache()
     yield cache
     cache.close()

@@ -185,3 +185,17 @@ def test_{i}(upstash_redis):
     )
     result = run_inner(pytester, source, "-n", "2")
     result.assert_outcomes(passed=8)
+
+
+def test_loading_the_plugin_does_not_load_the_engine() -> None:
+    """Every pytest run in an environment with fakestash loads the plugin; runs that never
+    ask for its fixtures should not pay for importing the engine and Lua."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pytest_fakestash.plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith('fakestash')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
