@@ -125,6 +125,11 @@ class Database:
         for observer in self.observers:
             observer(self, argv, source)
 
+    @property
+    def in_block(self) -> bool:
+        """True inside a script or a transaction (a ``frozen_time`` block)."""
+        return self._depth > 0
+
     def frozen_time(self) -> _FrozenTime:
         """Hold ``now_ms`` fixed for a block of commands (a script, a transaction)."""
         return _FrozenTime(self)

@@ -12,6 +12,7 @@ from fakestash.engine.commands import (  # noqa: F401
     lists,
     pubsub,
     scripting,
+    search,
     server,
     sets,
     streams,
