@@ -26,7 +26,7 @@ from fakestash.engine.table import TABLE
 from tests.conformance import normalise
 
 #: A command that must not run within this many seconds of a short TTL's deadline.
-EXPIRY_GUARD = 0.02
+EXPIRY_GUARD = 0.05
 
 
 @dataclass

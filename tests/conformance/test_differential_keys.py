@@ -22,7 +22,7 @@ from tests.conformance.machine import (
 EXPIRE_FLAGS = options(["NX"], ["XX"], ["GT"], ["LT"], ["FOO"])
 PATTERNS = st.sampled_from(["*", "k*", "k[12]", "k?", "x*", "*3", "k\\1", "[^k]*"])
 #: Short TTLs in ms: longer than the harness' guard, which keeps commands away from them.
-SHORT_TTL_MS = st.integers(min_value=40, max_value=80)
+SHORT_TTL_MS = st.integers(min_value=100, max_value=160)
 
 
 class KeysMachine(DifferentialMachine):
