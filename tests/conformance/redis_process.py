@@ -90,7 +90,12 @@ def start_redis(timeout: float = 10.0) -> RedisProcess:
 
 
 def _wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float) -> str | None:
-    """The server's version once it answers, or None if it exited or never answered."""
+    """The server's version once it answers, or None if it exited or never answered.
+
+    The answer must come from *our* process (``process_id`` in INFO): two test workers can
+    draw the same free port, and then the loser would otherwise talk to the winner's server
+    (and flush its data) while its own server dies on the taken port.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -98,19 +103,24 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float) -> 
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
                 sock.sendall(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
-                data = _read_some(sock)
-            for line in data.split(b"\r\n"):
-                if line.startswith(b"redis_version:"):
-                    return line.split(b":", 1)[1].decode()
-        except OSError:
+                fields = _info_fields(_read_some(sock))
+            if fields.get(b"process_id") != str(process.pid).encode():
+                return None
+            return fields[b"redis_version"].decode()
+        except (OSError, KeyError):
             pass
         time.sleep(0.05)
     return None
 
 
+def _info_fields(data: bytes) -> dict[bytes, bytes]:
+    pairs = (line.split(b":", 1) for line in data.split(b"\r\n") if b":" in line)
+    return {key: value for key, value in pairs}
+
+
 def _read_some(sock: socket.socket) -> bytes:
     chunks = b""
-    while b"redis_version:" not in chunks or not chunks.endswith(b"\r\n"):
+    while b"process_id:" not in chunks or not chunks.endswith(b"\r\n"):
         chunk = sock.recv(65536)
         if not chunk:
             break
