@@ -9,10 +9,12 @@ blake2b, never Python's ``hash()``, so the order is the same in every process.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass, field
 from hashlib import blake2b
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 
-from fakestash.errors import CommandError
+from fakestash.engine.args import parse_int
+from fakestash.errors import SYNTAX, CommandError
 
 T = TypeVar("T")
 
@@ -46,3 +48,40 @@ def scan_page(
     if len(page) <= count:
         return 0, [item for _, _, item in page]
     return page[count][0], [item for _, _, item in page[:count]]
+
+
+@dataclass
+class ScanOptions:
+    """What follows the cursor of SCAN/HSCAN/SSCAN/ZSCAN."""
+
+    pattern: bytes | None = None  # None: every element (no MATCH, or MATCH *)
+    count: int = 10
+    values: dict[bytes, bytes] = field(default_factory=dict)  # extra options with a value
+    flags: set[bytes] = field(default_factory=set)  # extra options without one
+
+
+def parse_scan_options(
+    args: Sequence[bytes], *, valued: Sequence[bytes] = (), flags: Sequence[bytes] = ()
+) -> ScanOptions:
+    """MATCH and COUNT (< 1 is a syntax error), plus a family's own options: ``valued``
+    words take an argument (SCAN's TYPE), ``flags`` do not (NOVALUES, WITHTYPE)."""
+    options = ScanOptions()
+    i = 0
+    while i < len(args):
+        word, more = args[i].upper(), i + 1 < len(args)
+        if word == b"COUNT" and more:
+            options.count = parse_int(args[i + 1])
+            if options.count < 1:
+                raise CommandError(SYNTAX)
+        elif word == b"MATCH" and more:
+            options.pattern = None if args[i + 1] == b"*" else args[i + 1]
+        elif word in valued and more:
+            options.values[word] = args[i + 1]
+        elif word in flags:
+            options.flags.add(word)
+            i += 1
+            continue
+        else:
+            raise CommandError(SYNTAX)
+        i += 2
+    return options

@@ -17,7 +17,7 @@ from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.hash_value import HashValue
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError, WrongArity
 
@@ -251,7 +251,8 @@ def hscan(db: Database, args: list[bytes]) -> Reply:
     value = _hash(db, args[0])
     if value is None:
         return [b"0", []]
-    pattern, count, no_values = _scan_options(args[2:])
+    options = parse_scan_options(args[2:], flags=(b"NOVALUES",))
+    pattern, count, no_values = options.pattern, options.count, b"NOVALUES" in options.flags
     fields: Sequence[bytes]
     if value.is_listpack:  # Redis answers a listpack hash whole, whatever the cursor
         next_cursor, fields = 0, list(value.order())
@@ -261,30 +262,6 @@ def hscan(db: Database, args: list[bytes]) -> Reply:
         regex = compile_glob(pattern)
         fields = [f for f in fields if regex.fullmatch(f) is not None]
     return [str(next_cursor).encode(), _flatten(value, list(fields), not no_values)]
-
-
-def _scan_options(options: Sequence[bytes]) -> tuple[bytes | None, int, bool]:
-    pattern: bytes | None = None
-    count = 10
-    no_values = False
-    i = 0
-    while i < len(options):
-        word = options[i].upper()
-        more = len(options) - i - 1
-        if word == b"COUNT" and more:
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX)
-            i += 2
-        elif word == b"MATCH" and more:
-            pattern = None if options[i + 1] == b"*" else options[i + 1]
-            i += 2
-        elif word == b"NOVALUES":
-            no_values = True
-            i += 1
-        else:
-            raise CommandError(SYNTAX)
-    return pattern, count, no_values
 
 
 # ---- field expiration --------------------------------------------------------------------

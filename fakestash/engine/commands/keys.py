@@ -16,7 +16,7 @@ from fakestash.engine.args import INT64_MAX, parse_int
 from fakestash.engine.database import Database, type_name
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, Reply, Status
-from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
 
@@ -280,26 +280,11 @@ def keys(db: Database, args: list[bytes]) -> Reply:
 def scan(db: Database, args: list[bytes]) -> Reply:
     """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
     cursor = parse_cursor(args[0])
-    count, pattern, wanted, with_type = 10, None, None, False
-    i = 1
-    while i < len(args):
-        word, more = args[i].upper(), i + 1 < len(args)
-        if word == b"COUNT" and more:
-            count = parse_int(args[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX)
-            i += 2
-        elif word == b"MATCH" and more:
-            pattern = None if args[i + 1] == b"*" else args[i + 1]
-            i += 2
-        elif word == b"TYPE" and more:
-            wanted = args[i + 1].decode("utf-8", "replace").lower()
-            i += 2
-        elif word == b"WITHTYPE":
-            with_type = True  # Upstash's extension: keys come paired with their types
-            i += 1
-        else:
-            raise CommandError(SYNTAX)
+    options = parse_scan_options(args[1:], valued=(b"TYPE",), flags=(b"WITHTYPE",))
+    count, pattern = options.count, options.pattern
+    raw_type = options.values.get(b"TYPE")
+    wanted = raw_type.decode("utf-8", "replace").lower() if raw_type is not None else None
+    with_type = b"WITHTYPE" in options.flags  # Upstash's extension: keys paired with types
     next_cursor, page = scan_page(db.keys(), cursor, count, key=lambda k: k)
     match = compile_glob(pattern).fullmatch if pattern is not None else None
     out: list[Reply] = []

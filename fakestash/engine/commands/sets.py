@@ -21,7 +21,7 @@ from fakestash.engine import rdb
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import Reply
-from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
@@ -151,25 +151,6 @@ rdb.register_codec(
 
 
 # ---- helpers shared with the sorted-set commands -----------------------------------------
-
-
-def parse_scan_options(args: Sequence[bytes]) -> tuple[bytes | None, int]:
-    """MATCH pattern and COUNT n of SSCAN/ZSCAN/HSCAN (COUNT < 1 is a syntax error)."""
-    pattern: bytes | None = None
-    count = 10
-    i = 0
-    while i < len(args):
-        word = args[i].upper()
-        if word == b"COUNT" and i + 1 < len(args):
-            count = parse_int(args[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX)
-        elif word == b"MATCH" and i + 1 < len(args):
-            pattern = args[i + 1]
-        else:
-            raise CommandError(SYNTAX)
-        i += 2
-    return pattern, count
 
 
 def matches(pattern: bytes | None, member: bytes) -> bool:
@@ -367,7 +348,8 @@ def sscan(db: Database, args: list[bytes]) -> Reply:
     value = _read(db, args[0])
     if value is None:
         return [b"0", []]
-    pattern, count = parse_scan_options(args[2:])
+    options = parse_scan_options(args[2:])
+    pattern, count = options.pattern, options.count
     if value.encoding != "hashtable":  # small encodings reply whole, as Redis does
         return [b"0", [m for m in value if matches(pattern, m)]]
     next_cursor, page = scan_page(value, cursor, count, key=lambda m: m)

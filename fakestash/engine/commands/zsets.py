@@ -25,10 +25,9 @@ from fakestash.engine.commands.sets import (
     parse_numkeys,
     parse_positive,
     parse_random_count,
-    parse_scan_options,
 )
 from fakestash.engine.replies import Reply, format_double
-from fakestash.engine.scan import parse_cursor, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
 from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import NOT_FLOAT, SYNTAX, CommandError, WrongArity, WrongType
@@ -614,7 +613,8 @@ def zscan(db: Database, args: list[bytes]) -> Reply:
     zset = _read(db, args[0])
     if zset is None:
         return [b"0", []]
-    pattern, count = parse_scan_options(args[2:])
+    options = parse_scan_options(args[2:])
+    pattern, count = options.pattern, options.count
     if zset.listpack:  # a small sorted set replies whole, in order, as Redis does
         return [b"0", flat([e for e in zset if matches(pattern, e[1])], True)]
     next_cursor, page = scan_page(zset.scores, cursor, count, key=lambda m: m)
