@@ -94,6 +94,9 @@ class FakeStash:
     Status('OK')
 
     URLs and tokens are generated when not given; pass your app's own to serve them.
+    ``clock`` is a clock object, ``"system"`` (the default: follows freezegun and
+    time-machine) or ``"manual"`` (a ``ManualClock``); ``faults`` are rules from
+    ``fakestash.faults`` applied from the first request (see ``stash.faults``).
     """
 
     def __init__(

@@ -25,7 +25,7 @@ EXPECTED = 10 * 2 * 2 + 4 + 50
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    pytest.importorskip("pytest_httpx")
+    pytest.importorskip("pytest_httpx", minversion="0.33")  # should_mock=
     pytester.makepyfile(test_coexistence_suite=SUITE.read_text())
     pytester.makeini(INI)
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)

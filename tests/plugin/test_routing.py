@@ -14,6 +14,8 @@ import respx
 from fakestash import FakeStash
 from fakestash.routing import route, routed_hosts, tidy
 
+pytest_plugins = ["pytester"]
+
 PRISTINE_SYNC = httpx.Client._send_single_request
 PRISTINE_ASYNC = httpx.AsyncClient._send_single_request
 OTHER = "https://api.example.com/x"
@@ -256,3 +258,30 @@ def test_strict_mode_lets_respx_answer_its_own_upstash_routes(using: str) -> Non
         assert httpx.post("https://prod-db.upstash.io", json=["GET", "k"]).json() == {
             "result": "mocked prod"
         }
+
+
+def test_a_dispatcher_kept_by_monkeypatch_is_gone_before_the_next_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test wraps ``_send_single_request`` with monkeypatch after the fixture routed the
+    fake: the fixture's teardown cannot remove the dispatcher (it is wrapped), pytest's
+    monkeypatch puts it back later; the plugin removes it after the test."""
+    pytester.makepyfile(
+        test_inner="""
+import httpx
+
+PRISTINE = httpx.Client._send_single_request
+
+def test_wraps_after_the_fixture(fakestash, monkeypatch):
+    inner = httpx.Client._send_single_request
+    monkeypatch.setattr(httpx.Client, "_send_single_request", lambda c, r: inner(c, r))
+    response = httpx.post(fakestash.url, json=["PING"], headers={"Authorization": f"Bearer {fakestash.token}"})
+    assert response.json() == {"result": "PONG"}
+
+def test_next():
+    assert httpx.Client._send_single_request is PRISTINE
+"""
+    )
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)

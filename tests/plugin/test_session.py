@@ -112,13 +112,17 @@ def test_refused_with_a_clear_error():
     assert "no fake database serves prod-db.upstash.io" in response.json()["error"]
 """
     )
-    pytester.makeini("[pytest]\nfakestash_guard = true\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfakestash_guard = true\n"
+    )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
 def test_bad_flag_values_are_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x="def test_x(): pass")
-    pytester.makeini("[pytest]\nfakestash_guard = maybe\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfakestash_guard = maybe\n"
+    )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert "fakestash_guard must be true or false, not 'maybe'" in result.stderr.str()
