@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -172,14 +173,23 @@ def _make_async(router: _Router, wrapped: Callable[..., Any]) -> Callable[..., A
     return _mark(_send_single_request, wrapped)
 
 
+#: Every dispatcher made in this process, by identity (a foreign wrapper made with
+#: ``functools.wraps`` copies our attributes, so an attribute cannot tell ours apart).
+_OURS: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+
 def _mark(function: Callable[..., Any], wrapped: Callable[..., Any]) -> Callable[..., Any]:
     function._fakestash_wraps = wrapped  # type: ignore[attr-defined]
     function.__qualname__ = f"fakestash.routing.{_METHOD}"
+    _OURS.add(function)
     return function
 
 
 def _is_ours(function: Any) -> bool:
-    return hasattr(function, "_fakestash_wraps")
+    try:
+        return function in _OURS
+    except TypeError:  # not weak-referenceable: not a function of ours
+        return False
 
 
 _TARGETS = ((httpx.Client, _make_sync), (httpx.AsyncClient, _make_async))

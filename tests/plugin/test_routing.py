@@ -285,3 +285,23 @@ def test_next():
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+def test_a_foreign_wrapper_made_with_functools_wraps_is_not_taken_for_ours() -> None:
+    import functools
+
+    stash = FakeStash()
+    with route(stash):
+        ours = httpx.Client._send_single_request
+
+        @functools.wraps(ours)
+        def theirs(client: Any, request: httpx.Request) -> httpx.Response:
+            response: httpx.Response = ours(client, request)
+            response.headers["x-foreign"] = "seen"
+            return response
+
+        httpx.Client._send_single_request = theirs  # type: ignore[method-assign]
+    assert httpx.Client._send_single_request is theirs  # left in place, not "restored"
+    with httpx.Client(transport=httpx.MockTransport(other_host)) as client:
+        assert client.get(OTHER).headers["x-foreign"] == "seen"
+    httpx.Client._send_single_request = ours  # type: ignore[method-assign]

@@ -126,3 +126,17 @@ def test_bad_flag_values_are_a_usage_error(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert "fakestash_guard must be true or false, not 'maybe'" in result.stderr.str()
+
+
+def test_the_guard_does_not_load_the_engine() -> None:
+    """fakestash_guard routes for the whole run: it loads the routing, not the engine and
+    Lua (~0.4 s), so a run that never asks for a fake does not pay for them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fakestash.routing; "
+        "print(sorted(m for m in sys.modules if m.startswith('fakestash.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['fakestash.clock', 'fakestash.routing', 'fakestash.transport']"
