@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
+from urllib.parse import unquote
 
 import httpx
 
@@ -11,6 +12,7 @@ from fakestash.engine.acl import acting_as, check_command, current_user
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
+from fakestash.faults import FaultRecord, FaultRequest, TransportFault
 from fakestash.meter import billable
 from fakestash.rest import texts
 from fakestash.rest.acl import readonly_may_run
@@ -63,14 +65,70 @@ def respond(
         call = parse_call(request.method, raw_path, headers, body)
     except RestError as exc:
         return _json_response(exc.status, error_body(exc.text), endpoint)
+    fault = _pick_fault(stash, endpoint, call, request) if stash.faults.active else None
+    if fault is not None:
+        refused = _fault_before(stash, endpoint, call, fault)
+        if refused is not None:
+            return refused
+    cut = fault.fault.events if fault is not None and fault.fault.kind == "cut_stream" else None
     with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-        response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+        response = _dispatch(stash, endpoint, readonly, call, request, streaming, cut)
     billed = _billed_commands(call)
     endpoint.meter.record_request(
         commands=len(billed),
         argvs=billed,
         bytes_in=call.body_size,
         bytes_out=len(response.content) if call.kind != "stream" else 0,
+    )
+    if fault is not None and fault.fault.kind == "read_timeout":
+        raise TransportFault(fault.fault, endpoint.host)  # it ran; the answer is lost
+    return response
+
+
+# ---- injected faults (fakestash/faults.py decides; here is where they happen) --------------
+
+
+def _pick_fault(
+    stash: FakeStash, endpoint: Endpoint, call: RestCall, request: httpx.Request
+) -> FaultRecord | None:
+    if call.kind == "head":
+        return None
+    if call.kind == "stream":
+        names: tuple[str, ...] = (call.stream.upper(),)
+    else:
+        names = tuple(argv[0].decode("utf-8", "replace").upper() for argv in call.argvs if argv)
+    path = unquote(request.url.raw_path.partition(b"?")[0].decode("ascii", "replace"))
+    query = FaultRequest(
+        db=stash.endpoints.index(endpoint),
+        host=endpoint.host,
+        path=path,
+        commands=names,
+        stream=call.kind == "stream",
+    )
+    return stash.faults.pick(query)
+
+
+def _fault_before(
+    stash: FakeStash, endpoint: Endpoint, call: RestCall, record: FaultRecord
+) -> httpx.Response | None:
+    """Apply what happens before the request runs: an error answer (returned), a lost
+    connection (raised), latency (the clock moves). None: the request goes on."""
+    fault = record.fault
+    endpoint.meter.record_fault(str(record))
+    if fault.kind == "latency":
+        stash.faults.advance(fault)
+        return None
+    if fault.kind == "connect_error" or (fault.kind == "read_timeout" and call.kind == "stream"):
+        raise TransportFault(fault, endpoint.host)
+    if fault.kind != "http":
+        return None
+    if fault.body is not None:
+        response = make_response(fault.status, fault.body, b"text/html", endpoint)
+    else:
+        response = _json_response(fault.status, error_body(fault.error or ""), endpoint)
+    # Answered but refused: a request, not a billed command.
+    endpoint.meter.record_request(
+        commands=0, bytes_in=call.body_size, bytes_out=len(response.content)
     )
     return response
 
@@ -93,6 +151,7 @@ def _dispatch(
     call: RestCall,
     request: httpx.Request,
     streaming: str,
+    cut: int | None = None,
 ) -> httpx.Response:
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
@@ -104,7 +163,7 @@ def _dispatch(
     if call.kind == "stream":
         from fakestash.rest.sse import open_stream
 
-        return open_stream(stash, endpoint, readonly, call, request, streaming)
+        return open_stream(stash, endpoint, readonly, call, request, streaming, cut)
     if call.resp2 and call.base64:
         return _json_response(400, error_body(texts.RESP2_WITH_BASE64), endpoint)
     if call.kind == "command":
