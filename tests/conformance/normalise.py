@@ -49,7 +49,8 @@ UNORDERED = frozenset(
 #: Replies that are flat field/value lists of a hash: compare sorted pairs.
 UNORDERED_PAIRS = frozenset({"hgetall"})
 #: Integer replies derived from the clock: allowed difference (units of the reply).
-TIME_TOLERANCE = {"ttl": 1, "pttl": 50, "expiretime": 1, "pexpiretime": 50}
+TIME_TOLERANCE = {"ttl": 1, "pttl": 50, "expiretime": 1, "pexpiretime": 50,
+                  "httl": 1, "hpttl": 50, "hexpiretime": 1, "hpexpiretime": 50}  # fmt: skip
 #: Replies built from random picks: compare type and length only.
 SHAPE_ONLY = frozenset({"srandmember", "hrandfield", "zrandmember", "randomkey", "spop"})
 #: Commands whose bulk replies include doubles that Redis 7.0 prints with %.17g.
@@ -106,7 +107,16 @@ def equivalent(argv: Sequence[bytes], fake: Reply, real: Reply) -> bool:
     if name in SHAPE_ONLY:
         return _shape(fake) == _shape(real)
     tolerance = TIME_TOLERANCE.get(name)
-    if tolerance is not None and isinstance(fake, int) and isinstance(real, int):
+    if tolerance is not None:
+        return _close(fake, real, tolerance)
+    return _same(fake, real)
+
+
+def _close(fake: Reply, real: Reply, tolerance: int) -> bool:
+    """Times within ``tolerance`` (one by one in an array: HTTL); negatives exactly."""
+    if isinstance(fake, list) and isinstance(real, list) and len(fake) == len(real):
+        return all(_close(a, b, tolerance) for a, b in zip(fake, real))
+    if isinstance(fake, int) and isinstance(real, int):
         if fake < 0 or real < 0:
             return fake == real
         return abs(fake - real) <= tolerance
