@@ -497,6 +497,17 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         "rule 3 (redis70_to_current)",
     ),
     VersionChoice(
+        id="geo-coordinates",
+        commands=("geopos", "georadius", "georadiusbymember", "geosearch", "…"),
+        since="8.2",
+        now="Coordinates are doubles in their shortest form: `13.361389338970184`, "
+        "`2.682209014892578e-6`.",
+        before="\"Human\" long doubles, `%.17Lf` trimmed: `13.36138933897018433`, "
+        "`0.00000268220901489`.",
+        source="observed: redis-server 7.0.15 vs 8.2.3 (the release between that changed it is "
+        "not pinned); compared after tests/conformance/normalise.py rule 3",
+    ),
+    VersionChoice(
         id="xclaim-creates-consumer",
         commands=("xclaim", "xautoclaim"),
         since="7.2",
