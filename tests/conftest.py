@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
 
 from fakestash import FakeStash, ManualClock
-from tests.conformance.redis_process import RedisProcess, RedisUnavailable, required, start_redis
+from tests.conformance.redis_process import (
+    ORACLES,
+    RedisProcess,
+    RedisUnavailable,
+    rejson_module,
+    required,
+    start_redis,
+)
 
 
 @pytest.fixture
@@ -46,3 +54,50 @@ def real_redis(redis_server: RedisProcess) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@dataclass
+class Oracle:
+    """A real server to check against: its name, version and a redis-py client (bytes)."""
+
+    name: str
+    server: RedisProcess
+    client: Any
+    #: RedisJSON is loaded (``rejson.so`` was found).
+    json: bool
+
+    @property
+    def major(self) -> int:
+        return self.server.major
+
+    def require_json(self) -> None:
+        if not self.json:
+            try:
+                rejson_module()
+            except RedisUnavailable as exc:
+                if required():
+                    pytest.fail(str(exc))
+                pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module", params=ORACLES)
+def oracle(request: pytest.FixtureRequest) -> Iterator[Oracle]:
+    """Each oracle in turn (Redis 7.0, Redis 8.2), with RedisJSON loaded when installed; a
+    private server for this test module. Skips a missing one (fails if FAKESTASH_REQUIRE_REDIS)."""
+    redis = pytest.importorskip("redis")
+    try:
+        modules = [rejson_module()]
+    except RedisUnavailable:
+        modules = []
+    try:
+        server = start_redis(oracle=request.param, modules=modules)
+    except RedisUnavailable as exc:
+        if required():
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    client = redis.Redis(host=server.host, port=server.port)
+    try:
+        yield Oracle(request.param, server, client, bool(modules))
+    finally:
+        client.close()
+        server.stop()

@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fakestash import server as _server  # noqa: E402,F401  (fills the command table)
-from fakestash.deviations import DEVIATIONS, for_command  # noqa: E402
+from fakestash.deviations import DEVIATIONS, VERSION_CHOICES, for_command  # noqa: E402
 from fakestash.engine.table import REST_RESTRICTED, TABLE, Command  # noqa: E402
 from fakestash.upstash_commands import BY_NAME, UPSTASH_COMMANDS, UpstashCommand  # noqa: E402
 
@@ -126,7 +126,26 @@ def render() -> str:
             f"- fakestash follows: **{d.fake_follows}**; evidence: {d.confidence} — {d.source}",
             "",
         ]
+    lines += _version_choices()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _version_choices() -> list[str]:
+    """Where Redis 7.0 and the 8.x line differ, and which fakestash follows."""
+    lines = [
+        "## Redis 7.0 and 8.x: which behaviour fakestash follows",
+        "",
+        "Choices between Redis releases (not Upstash deviations): fakestash follows Redis 8.2, "
+        "the line Upstash serves. The differential suite compares these against Redis 8.2 and "
+        "skips them against Redis 7.0.",
+        "",
+        "| Choice | Commands | Since | fakestash (Redis ≥ since) | Before | Source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in VERSION_CHOICES:
+        commands = ", ".join(f"`{display(name)}`" for name in c.commands)
+        lines.append(f"| {c.id} | {commands} | {c.since} | {c.now} | {c.before} | {c.source} |")
+    return [*lines, ""]
 
 
 def main(argv: list[str]) -> int:

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import NamedTuple
 
-from fakestash.engine.longdouble import format_long_double
+from fakestash.engine.replies import format_double
 
 GEO_STEP_MAX = 26
 GEO_LAT_MIN = -85.05112878
@@ -306,8 +305,12 @@ def format_distance(d: float) -> bytes:
 
 
 def format_coordinate(value: float) -> bytes:
-    """``addReplyHumanLongDouble``: ``%.17Lf`` with trailing zeros removed."""
-    return format_long_double(Fraction(value))
+    """A coordinate as Redis 8.2 replies with it: a double in its shortest round-trip form
+    (``13.361389338970184``, ``2.682209014892578e-6``), like any double reply. Redis 7.x
+    used ``addReplyHumanLongDouble`` (``%.17Lf`` trimmed: ``13.36138933897018433``);
+    observed on redis-server 7.0.15 and 8.2.3 (``geo-coordinates`` in
+    ``fakestash.deviations.VERSION_CHOICES``)."""
+    return format_double(value)
 
 
 # ---- search areas ----------------------------------------------------------------------------

@@ -131,11 +131,22 @@ MemberExpiry.reapers[HashValue] = HashValue.reap
 
 def _decode_hash(rdb_type: int, reader: rdb.Reader) -> HashValue:
     value = HashValue()
-    for field, item in reader.hash_items(rdb_type):
+    timed = []
+    for field, item, when in reader.hash_items_with_ttls(rdb_type):
         value.set(field, item)
+        if when is not None:
+            timed.append((field, when))
+    for field, when in reversed(timed):  # equal times: the later set goes first
+        value.set_expiry(field, when)
     return value
 
 
-# DUMP writes RDB_TYPE_HASH (field/value pairs), which every Redis >= 7.0 reads. Field TTLs
-# are not written: RDB 7.0 has no way to carry them (7.4's HASH_METADATA needs RDB 12).
-rdb.register_codec("hash", lambda value: rdb.encode_hash(value.items()), _decode_hash)
+def _encode_hash(value: HashValue) -> tuple[int, bytes]:
+    if not value.ttls:
+        return rdb.encode_hash(value.items())
+    return rdb.encode_hash_metadata((f, v, value.expiry(f)) for f, v in value.items())
+
+
+# DUMP writes RDB_TYPE_HASH (field/value pairs, which every Redis >= 7.0 reads), or, once a
+# field has a TTL, RDB_TYPE_HASH_METADATA at RDB version 12 (Redis 7.4+): fakestash/engine/rdb.py.
+rdb.register_codec("hash", _encode_hash, _decode_hash)

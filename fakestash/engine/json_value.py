@@ -265,3 +265,7 @@ def _write_formatted(
 
 def to_bytes(text: str) -> bytes:
     return text.encode("utf-8")
+
+
+# DUMP/RESTORE: RedisJSON's module value encoding (registers the codec; it needs the above).
+from fakestash.engine import rdb_module as _rdb_module  # noqa: E402, F401

@@ -5,8 +5,11 @@ bytes LE>``, the CRC (Redis' crc64, the Jones polynomial, reflected) covering ev
 before it (redis/src/cluster.c ``createDumpPayload`` / ``verifyDumpPayload``).
 
 We *write* the simple encodings every Redis reads (RDB_TYPE_STRING, _LIST, _SET, _ZSET_2,
-_HASH) and *read* those plus the compact ones real servers emit (ziplist, listpack, intset,
-zipmap, quicklist 1 and 2), so a payload DUMPed by a real Redis restores here.
+_HASH), and for the rest the encoding the oldest Redis that has the type reads: streams as
+RDB_TYPE_STREAM_LISTPACKS_2 (``rdb_stream.py``), JSON as RedisJSON's module value
+(``rdb_module.py``), hashes with field TTLs as RDB_TYPE_HASH_METADATA (Redis 7.4, RDB 12). We
+*read* those plus the compact ones real servers emit (ziplist, listpack, intset, zipmap,
+quicklist 1 and 2: ``rdb_compact.py``), so a payload DUMPed by a real Redis restores here.
 
 Strings are built in. Each collection family registers its own type::
 
@@ -31,7 +34,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from fakestash.engine.args import is_int
+from fakestash.engine.rdb_compact import (
+    RdbError,
+    build_listpack,
+    lzf_decompress,
+    parse_intset,
+    parse_listpack,
+    parse_ziplist,
+    parse_zipmap,
+)
 from fakestash.errors import CommandError
+
+__all__ = ["RdbError", "Reader", "build_listpack", "dump", "load", "make_payload", "verify"]
 
 # The version we write. Redis refuses a payload whose version is above its own RDB_VERSION
 # (verifyDumpPayload). Redis 7.0, the real server our CI restores into, is at 10 (7.2 is
@@ -63,6 +77,15 @@ RDB_TYPE_LIST_QUICKLIST_2 = 18
 RDB_TYPE_STREAM_LISTPACKS_2 = 19
 RDB_TYPE_SET_LISTPACK = 20
 RDB_TYPE_STREAM_LISTPACKS_3 = 21
+# 22 and 23 are the Redis 7.4 release candidates' field-TTL hashes (…_PRE_GA): not read.
+RDB_TYPE_HASH_METADATA = 24
+RDB_TYPE_HASH_LISTPACK_EX = 25
+RDB_TYPE_MODULE_2 = 7
+
+#: The RDB version that introduced a type: a payload of that type is stamped with it (at
+#: least), so no server that cannot read the type accepts the payload (rdb.h history).
+TYPE_VERSION = {RDB_TYPE_STREAM_LISTPACKS_3: 11, RDB_TYPE_HASH_METADATA: 12,
+                RDB_TYPE_HASH_LISTPACK_EX: 12}  # fmt: skip
 
 #: The RDB types each value type is stored as, by TYPE name (what a decoder must accept).
 DEFAULT_RDB_TYPES: dict[str, tuple[int, ...]] = {
@@ -74,13 +97,16 @@ DEFAULT_RDB_TYPES: dict[str, tuple[int, ...]] = {
     ),
     "set": (RDB_TYPE_SET, RDB_TYPE_SET_INTSET, RDB_TYPE_SET_LISTPACK),
     "zset": (RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK),
-    "hash": (RDB_TYPE_HASH, RDB_TYPE_HASH_ZIPMAP, RDB_TYPE_HASH_ZIPLIST, RDB_TYPE_HASH_LISTPACK),
+    "hash": (
+        RDB_TYPE_HASH,
+        RDB_TYPE_HASH_ZIPMAP,
+        RDB_TYPE_HASH_ZIPLIST,
+        RDB_TYPE_HASH_LISTPACK,
+        RDB_TYPE_HASH_METADATA,
+        RDB_TYPE_HASH_LISTPACK_EX,
+    ),
     "stream": (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3),
 }
-
-
-class RdbError(ValueError):
-    """A payload that does not decode: RESTORE answers "ERR Bad data format"."""
 
 
 # ---- CRC64 (Jones polynomial, reflected, as redis/src/crc64.c) -----------------------------
@@ -168,7 +194,7 @@ def dump(value: Any) -> bytes:
         if codec is None:
             raise CommandError(f"ERR DUMP of a '{name}' value is not supported by fakestash")
         rdb_type, body = codec.encode(value)
-    return make_payload(rdb_type, body)
+    return make_payload(rdb_type, body, max(RDB_VERSION, TYPE_VERSION.get(rdb_type, 0)))
 
 
 def make_payload(rdb_type: int, body: bytes, version: int = RDB_VERSION) -> bytes:
@@ -202,8 +228,8 @@ def load(payload: bytes) -> Any:
         value = codec.decode(rdb_type, reader)
     except (IndexError, struct.error, UnicodeDecodeError) as exc:
         raise RdbError(str(exc)) from exc
-    if not len(value):
-        raise RdbError("empty key")  # Redis refuses empty collections
+    if not value:
+        raise RdbError("empty key")  # Redis refuses empty collections (a stream may be empty)
     return value
 
 
@@ -259,6 +285,33 @@ def encode_hash(items: Iterable[tuple[bytes, bytes]]) -> tuple[int, bytes]:
         parts.append(encode_string(field))
         parts.append(encode_string(value))
     return RDB_TYPE_HASH, encode_length(len(parts) // 2) + b"".join(parts)
+
+
+def encode_hash_metadata(items: Iterable[tuple[bytes, bytes, int | None]]) -> tuple[int, bytes]:
+    """RDB_TYPE_HASH_METADATA (Redis 7.4+, ``rdbSaveObject``): the earliest field expiry as a
+    millisecond time, a length, then per field its TTL (0: none, else ``when - min + 1``),
+    field and value. ``items`` are (field, value, expiry ms or None)."""
+    rows = list(items)
+    when_all = [when for _, _, when in rows if when is not None]
+    if not when_all:
+        raise ValueError("a hash without field TTLs is RDB_TYPE_HASH")
+    low = min(when_all)
+    parts = [encode_ms_time(low), encode_length(len(rows))]
+    for field, value, when in rows:
+        parts.append(encode_length(0 if when is None else when - low + 1))
+        parts.append(encode_string(field))
+        parts.append(encode_string(value))
+    return RDB_TYPE_HASH_METADATA, b"".join(parts)
+
+
+def encode_ms_time(ms: int) -> bytes:
+    """``rdbSaveMillisecondTime``: a signed 64-bit little-endian integer."""
+    return ms.to_bytes(8, "little", signed=True)
+
+
+def encode_u64(n: int) -> bytes:
+    """A length holding a C ``uint64_t`` (``rdbSaveLen`` of a value that may be -1)."""
+    return encode_length(n % (1 << 64))
 
 
 def _encode_strings(items: Iterable[bytes]) -> bytes:
@@ -324,6 +377,10 @@ class Reader:
     def binary_double(self) -> float:
         value: float = struct.unpack("<d", self.read(8))[0]
         return value
+
+    def ms_time(self) -> int:
+        """``rdbLoadMillisecondTime`` (RDB >= 9): signed 64-bit little-endian."""
+        return int.from_bytes(self.read(8), "little", signed=True)
 
     def string_double(self) -> float:
         """The old text form of a double (RDB_TYPE_ZSET): length byte, 253-255 specials."""
@@ -411,9 +468,37 @@ class Reader:
         _no_duplicates([field for field, _ in items])
         return items
 
+    def hash_items_with_ttls(self, rdb_type: int) -> list[tuple[bytes, bytes, int | None]]:
+        """Every hash encoding, field TTLs included: (field, value, expiry ms or None)."""
+        if rdb_type == RDB_TYPE_HASH_METADATA:
+            low = self.ms_time()
+            rows = []
+            for _ in range(self.length()):
+                ttl, field, value = self.length(), self.string(), self.string()
+                rows.append((field, value, None if ttl == 0 else low + ttl - 1))
+        elif rdb_type == RDB_TYPE_HASH_LISTPACK_EX:
+            self.ms_time()  # the earliest expiry: the triplets carry their own
+            flat = parse_listpack(self.string())
+            if len(flat) % 3:
+                raise RdbError("hash listpack-ex entries are not triplets")
+            rows = [_ttl_row(flat[i : i + 3]) for i in range(0, len(flat), 3)]
+        else:
+            return [(field, value, None) for field, value in self.hash_items(rdb_type)]
+        _no_duplicates([field for field, _, _ in rows])
+        return rows
+
 
 def _as_bytes(entries: list[bytes | int]) -> list[bytes]:
     return [entry if isinstance(entry, bytes) else b"%d" % entry for entry in entries]
+
+
+def _ttl_row(triplet: list[bytes | int]) -> tuple[bytes, bytes, int | None]:
+    """A listpack-ex (field, value, ttl) triplet; a ttl of 0 is none (``HASH_LP_NO_TTL``)."""
+    field, value = _as_bytes(triplet[:2])
+    ttl = triplet[2]
+    if not isinstance(ttl, int):
+        raise RdbError("hash field TTL is not an integer")
+    return field, value, ttl or None
 
 
 def _score(raw: bytes) -> float:
@@ -426,177 +511,3 @@ def _score(raw: bytes) -> float:
 def _no_duplicates(items: list[bytes]) -> None:
     if len(set(items)) != len(items):
         raise RdbError("duplicate elements")  # Redis 7 refuses these payloads too
-
-
-# ---- compact encodings -------------------------------------------------------------------------
-
-
-def lzf_decompress(data: bytes, size: int) -> bytes:
-    """liblzf's ``lzf_decompress``: literal runs and back references."""
-    out = bytearray()
-    i, n = 0, len(data)
-    while i < n:
-        ctrl = data[i]
-        i += 1
-        if ctrl < 32:
-            run = ctrl + 1
-            if i + run > n:
-                raise RdbError("LZF literal overruns input")
-            out += data[i : i + run]
-            i += run
-            continue
-        length = ctrl >> 5
-        if length == 7:
-            length += _at(data, i)
-            i += 1
-        ref = len(out) - ((ctrl & 0x1F) << 8) - _at(data, i) - 1
-        i += 1
-        if ref < 0:
-            raise RdbError("LZF back reference before start")
-        for _ in range(length + 2):
-            out.append(out[ref])
-            ref += 1
-    if len(out) != size:
-        raise RdbError("LZF length mismatch")
-    return bytes(out)
-
-
-def _at(data: bytes, i: int) -> int:
-    if i >= len(data):
-        raise RdbError("unexpected end of compact encoding")
-    return data[i]
-
-
-def parse_intset(blob: bytes) -> list[int]:
-    """An intset: encoding width (2/4/8), count, then little-endian signed integers."""
-    if len(blob) < 8:
-        raise RdbError("short intset")
-    width = int.from_bytes(blob[:4], "little")
-    count = int.from_bytes(blob[4:8], "little")
-    if width not in (2, 4, 8) or len(blob) != 8 + width * count:
-        raise RdbError("bad intset")
-    return [
-        int.from_bytes(blob[8 + i * width : 8 + (i + 1) * width], "little", signed=True)
-        for i in range(count)
-    ]
-
-
-def parse_listpack(blob: bytes) -> list[bytes | int]:
-    """A listpack (redis/src/listpack.c): total bytes, count, entries, 0xFF."""
-    if len(blob) < 7 or int.from_bytes(blob[:4], "little") != len(blob) or blob[-1] != 0xFF:
-        raise RdbError("bad listpack header")
-    entries: list[bytes | int] = []
-    i, end = 6, len(blob) - 1
-    while i < end:
-        start = i
-        value, i = _listpack_entry(blob, i)
-        entries.append(value)
-        i += _backlen_size(i - start)
-    if i != end:
-        raise RdbError("listpack entries overrun")
-    declared = int.from_bytes(blob[4:6], "little")
-    if declared != 65535 and declared != len(entries):
-        raise RdbError("listpack count mismatch")
-    return entries
-
-
-def _listpack_entry(blob: bytes, i: int) -> tuple[bytes | int, int]:
-    """One entry's value and the index just after its data (before the back-length)."""
-    b = _at(blob, i)
-    if b < 0x80:  # 0xxxxxxx: 7-bit unsigned
-        return b, i + 1
-    if b & 0xC0 == 0x80:  # 10xxxxxx: string up to 63 bytes
-        return _slice(blob, i + 1, b & 0x3F)
-    if b & 0xE0 == 0xC0:  # 110xxxxx: 13-bit signed
-        n = ((b & 0x1F) << 8) | _at(blob, i + 1)
-        return (n - (1 << 13) if n >= 1 << 12 else n), i + 2
-    if b & 0xF0 == 0xE0:  # 1110xxxx: string up to 4095 bytes
-        return _slice(blob, i + 2, ((b & 0x0F) << 8) | _at(blob, i + 1))
-    if b == 0xF0:  # 32-bit string length
-        return _slice(blob, i + 5, int.from_bytes(_slice(blob, i + 1, 4)[0], "little"))
-    widths = {0xF1: 2, 0xF2: 3, 0xF3: 4, 0xF4: 8}
-    if b in widths:
-        raw, after = _slice(blob, i + 1, widths[b])
-        return int.from_bytes(raw, "little", signed=True), after
-    raise RdbError(f"bad listpack entry {b:#x}")
-
-
-def _backlen_size(entry_len: int) -> int:
-    if entry_len < 128:
-        return 1
-    if entry_len < 16384:
-        return 2
-    if entry_len < 2097152:
-        return 3
-    if entry_len < 268435456:
-        return 4
-    return 5
-
-
-def _slice(blob: bytes, start: int, n: int) -> tuple[bytes, int]:
-    if start + n > len(blob):
-        raise RdbError("compact entry overruns its blob")
-    return blob[start : start + n], start + n
-
-
-def parse_ziplist(blob: bytes) -> list[bytes | int]:
-    """A ziplist (redis/src/ziplist.c, RDB < 10): header, entries, 0xFF."""
-    if len(blob) < 11 or int.from_bytes(blob[:4], "little") != len(blob) or blob[-1] != 0xFF:
-        raise RdbError("bad ziplist header")
-    entries: list[bytes | int] = []
-    i, end = 10, len(blob) - 1
-    while i < end:
-        i += 5 if blob[i] == 0xFE else 1  # previous entry length
-        value, i = _ziplist_entry(blob, i)
-        entries.append(value)
-    if i != end:
-        raise RdbError("ziplist entries overrun")
-    return entries
-
-
-_ZIP_INTS = {0xC0: 2, 0xD0: 4, 0xE0: 8, 0xF0: 3, 0xFE: 1}
-
-
-def _ziplist_entry(blob: bytes, i: int) -> tuple[bytes | int, int]:
-    b = _at(blob, i)
-    kind = b >> 6
-    if kind == 0:
-        return _slice(blob, i + 1, b & 0x3F)
-    if kind == 1:
-        return _slice(blob, i + 2, ((b & 0x3F) << 8) | _at(blob, i + 1))
-    if kind == 2:
-        return _slice(blob, i + 5, int.from_bytes(_slice(blob, i + 1, 4)[0], "big"))
-    if b in _ZIP_INTS:
-        raw, after = _slice(blob, i + 1, _ZIP_INTS[b])
-        return int.from_bytes(raw, "little", signed=True), after
-    if 0xF1 <= b <= 0xFD:  # 4-bit immediate 0..12
-        return (b & 0x0F) - 1, i + 1
-    raise RdbError(f"bad ziplist entry {b:#x}")
-
-
-def parse_zipmap(blob: bytes) -> list[tuple[bytes, bytes]]:
-    """A zipmap (RDB_TYPE_HASH_ZIPMAP, Redis < 2.6): count byte, key/value pairs, 0xFF."""
-    items: list[tuple[bytes, bytes]] = []
-    i = 1
-    while _at(blob, i) != 0xFF:
-        key, i = _zipmap_string(blob, i, with_free=False)
-        value, i = _zipmap_string(blob, i, with_free=True)
-        items.append((key, value))
-    return items
-
-
-def _zipmap_string(blob: bytes, i: int, *, with_free: bool) -> tuple[bytes, int]:
-    n = _at(blob, i)
-    if n < 254:
-        i += 1
-    elif n == 254:
-        n = int.from_bytes(_slice(blob, i + 1, 4)[0], "little")
-        i += 5
-    else:
-        raise RdbError("bad zipmap length")
-    free = 0
-    if with_free:
-        free = _at(blob, i)
-        i += 1
-    value, i = _slice(blob, i, n)
-    return value, i + free

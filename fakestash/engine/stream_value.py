@@ -260,3 +260,7 @@ class StreamValue:
         elif self.entries_added:
             group.entries_read = self.estimate_distance(sid)
         group.last_id = sid
+
+
+# DUMP/RESTORE: Redis' stream encodings (registers the codec; it needs the classes above).
+from fakestash.engine import rdb_stream as _rdb_stream  # noqa: E402, F401

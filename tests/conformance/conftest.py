@@ -1,4 +1,6 @@
-"""Fixtures for the conformance suite: a private redis-server and the differential pair."""
+"""Fixtures for the conformance suite: a private redis-server per oracle and the differential
+pair. Every differential test runs once per oracle (``[redis7]``: Debian's Redis 7.0,
+``[redis8]``: Redis 8.2, the line Upstash follows); see ``redis_process.py``."""
 
 from __future__ import annotations
 
@@ -7,14 +9,20 @@ from typing import Iterator
 import pytest
 
 from tests.conformance.harness import Differential
-from tests.conformance.redis_process import RedisProcess, RedisUnavailable, required, start_redis
+from tests.conformance.redis_process import (
+    ORACLES,
+    RedisProcess,
+    RedisUnavailable,
+    required,
+    start_redis,
+)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisProcess]:
+@pytest.fixture(scope="session", params=ORACLES)
+def redis_server(request: pytest.FixtureRequest) -> Iterator[RedisProcess]:
     """A redis-server of our own (127.0.0.1, free port, no persistence), stopped by pid."""
     try:
-        server = start_redis()
+        server = start_redis(oracle=request.param)
     except RedisUnavailable as exc:
         if required():
             pytest.fail(f"FAKESTASH_REQUIRE_REDIS is set but: {exc}", pytrace=False)

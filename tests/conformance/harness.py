@@ -21,7 +21,7 @@ import httpx
 
 from fakestash import FakeStash
 from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
-from fakestash.deviations import Deviation, find
+from fakestash.deviations import Deviation, find, version_choice
 from fakestash.engine.replies import ErrorReply, Reply, Status
 from fakestash.engine.table import TABLE
 from tests.conformance import normalise
@@ -66,6 +66,8 @@ class Differential:
     _pending_ttl_ms: int | None = None
     #: Deviation ids met, and commands the fake does not know (both sides refuse them).
     deviations_seen: dict[str, int] = field(default_factory=dict)
+    #: Version choices met on an oracle older than them (sent to neither side), by id.
+    versions_skipped: dict[str, int] = field(default_factory=dict)
     unregistered: set[str] = field(default_factory=set)
     commands_sent: int = 0
     #: The last commands sent (time, argv): shown with a mismatch, for timing-related ones.
@@ -164,6 +166,8 @@ class Differential:
     def check(self, *args: Any) -> Reply:
         """Run a command on both sides, compare, and return the fake's reply."""
         argv = [to_bytes(a) for a in args]
+        if self._too_new(argv):
+            return None
         self._guard()
         self._remember(argv)
         name = normalise.command_name(argv)
@@ -182,6 +186,20 @@ class Differential:
             return fake.reply
         self.compare(argv, fake, real)
         return fake.reply
+
+    def _too_new(self, argv: Sequence[bytes]) -> bool:
+        """A command whose behaviour this Redis predates (``deviations.VERSION_CHOICES``):
+        counted, and sent to neither side, so the two stay in step."""
+        choice = version_choice(argv, self.redis_version)
+        if choice is None:
+            return False
+        self.versions_skipped[choice.id] = self.versions_skipped.get(choice.id, 0) + 1
+        return True
+
+    def at_least(self, version: str) -> bool:
+        """This oracle is Redis ``version`` or newer."""
+        have = [int(p) for p in self.redis_version.split(".")[:2]]
+        return have >= [int(p) for p in version.split(".")[:2]]
 
     def _remember(self, argv: list[bytes]) -> None:
         self.commands_sent += 1
@@ -225,6 +243,8 @@ class Differential:
     def check_batch(self, kind: str, rows: Sequence[Sequence[Any]]) -> list[Reply]:
         """A /pipeline or /multi-exec request on both sides; items compared one by one."""
         argvs = [[to_bytes(a) for a in row] for row in rows]
+        if any(self._too_new(argv) for argv in argvs):
+            return []
         self._guard()
         self.commands_sent += len(argvs)
         real_argvs = []

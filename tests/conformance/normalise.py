@@ -21,6 +21,12 @@ A reply from the fake and one from Redis must be equal after these rules, and on
    string in a double-replying command is re-rendered with the engine's ``format_double``
    only if it is exactly what ``%.17g`` makes of its value, so members that merely look
    numeric stay as they are.
+   Coordinates (GEOPOS, and WITHCOORD replies of the GEO searches): 7.x printed them as
+   "human" long doubles (``%.17Lf`` trimmed: ``13.36138933897018433``), 8.2 as doubles
+   (``13.361389338970184``; ``geo-coordinates`` in ``fakestash.deviations``). The long-double
+   text of a small coordinate has fewer significant digits than a double needs, so it cannot
+   be turned back into 8.2's text: instead both sides' coordinates are compared in the
+   long-double text (``canonical_coordinates``, applied by rule 1's ``normalise``).
 4. **Command-table entries Redis changed after 7.0** (``TABLE_CHANGED_SINCE_70``): the
    table test does not compare these fields with 7.0's ``COMMAND INFO``.
 5. **Random picks are compared by shape** (``SHAPE_ONLY``): the two servers' random
@@ -33,8 +39,10 @@ which the harness consults before anything is sent to Redis.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Sequence
 
+from fakestash.engine.longdouble import format_long_double
 from fakestash.engine.replies import ErrorReply, Reply, format_double
 
 #: Command-table fields that changed after Redis 7.0 (name → field → why).
@@ -49,7 +57,8 @@ UNORDERED = frozenset(
 #: Replies that are flat field/value lists of a hash: compare sorted pairs.
 UNORDERED_PAIRS = frozenset({"hgetall"})
 #: Integer replies derived from the clock: allowed difference (units of the reply).
-TIME_TOLERANCE = {"ttl": 1, "pttl": 50, "expiretime": 1, "pexpiretime": 50}
+TIME_TOLERANCE = {"ttl": 1, "pttl": 50, "expiretime": 1, "pexpiretime": 50,
+                  "httl": 1, "hpttl": 50, "hexpiretime": 1, "hpexpiretime": 50}  # fmt: skip
 #: Replies built from random picks: compare type and length only.
 SHAPE_ONLY = frozenset({"srandmember", "hrandfield", "zrandmember", "randomkey", "spop"})
 #: Commands whose bulk replies include doubles that Redis 7.0 prints with %.17g.
@@ -68,8 +77,9 @@ def command_name(argv: Sequence[bytes]) -> str:
 
 
 def normalise(argv: Sequence[bytes], reply: Reply) -> Reply:
-    """Rule 1 (order), applied to both sides."""
+    """Rule 1 (order) and rule 3's coordinates, applied to both sides."""
     name = command_name(argv)
+    reply = canonical_coordinates(argv, reply)
     if not isinstance(reply, list):
         return reply
     if name in UNORDERED:
@@ -80,11 +90,42 @@ def normalise(argv: Sequence[bytes], reply: Reply) -> Reply:
     return reply
 
 
+#: GEO searches whose WITHCOORD items end with a [lon, lat] pair.
+GEO_SEARCHES = frozenset(
+    {"georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch"}
+)
+
+
 def redis70_to_current(argv: Sequence[bytes], reply: Reply) -> Reply:
     """Rule 3, applied to Redis' reply only: 7.0's %.17g doubles → 7.2+ rendering."""
     if command_name(argv) not in DOUBLE_REPLIES:
         return reply
     return _reformat_doubles(reply)
+
+
+def canonical_coordinates(argv: Sequence[bytes], reply: Reply) -> Reply:
+    """Rule 3's coordinates, applied to both sides: each coordinate in Redis 7.x's
+    long-double text (what either rendering of the same position becomes)."""
+    name = command_name(argv)
+    if not isinstance(reply, list):
+        return reply
+    if name == "geopos":
+        return [_coordinates(pair) for pair in reply]
+    if name in GEO_SEARCHES and b"WITHCOORD" in {a.upper() for a in argv}:
+        return [_with_coordinates(item) for item in reply]
+    return reply
+
+
+def _coordinates(pair: Reply) -> Reply:
+    if isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, bytes) for c in pair):
+        return [format_long_double(Fraction(float(c))) for c in pair if isinstance(c, bytes)]
+    return pair
+
+
+def _with_coordinates(item: Reply) -> Reply:
+    if isinstance(item, list) and item:
+        return [*item[:-1], _coordinates(item[-1])]
+    return item
 
 
 def _reformat_doubles(reply: Reply) -> Reply:
@@ -106,7 +147,16 @@ def equivalent(argv: Sequence[bytes], fake: Reply, real: Reply) -> bool:
     if name in SHAPE_ONLY:
         return _shape(fake) == _shape(real)
     tolerance = TIME_TOLERANCE.get(name)
-    if tolerance is not None and isinstance(fake, int) and isinstance(real, int):
+    if tolerance is not None:
+        return _close(fake, real, tolerance)
+    return _same(fake, real)
+
+
+def _close(fake: Reply, real: Reply, tolerance: int) -> bool:
+    """Times within ``tolerance`` (one by one in an array: HTTL); negatives exactly."""
+    if isinstance(fake, list) and isinstance(real, list) and len(fake) == len(real):
+        return all(_close(a, b, tolerance) for a, b in zip(fake, real))
+    if isinstance(fake, int) and isinstance(real, int):
         if fake < 0 or real < 0:
             return fake == real
         return abs(fake - real) <= tolerance

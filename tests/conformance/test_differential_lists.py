@@ -61,8 +61,11 @@ class ListsMachine(DifferentialMachine):
 
     @rule(key=KEYS, item=ITEMS,
           opts=options(["RANK", "1"], ["RANK", "-1"], ["RANK", "2"], ["RANK", "0"], ["COUNT", "0"],
-                       ["COUNT", "2"], ["MAXLEN", "2"], ["COUNT", "-1"], ["FOO"]))  # fmt: skip
+                       ["COUNT", "2"], ["MAXLEN", "2"], ["COUNT", "-1"], ["FOO"],
+                       ["RANK", "-9223372036854775808"]))  # fmt: skip
     def lpos(self, key: str, item: str, opts: list[str]) -> None:
+        # RANK -9223372036854775808 is refused since 7.2: compared on Redis 8.2 only
+        # (lpos-rank-range in fakestash.deviations.VERSION_CHOICES).
         self.c("LPOS", key, item, *opts)
 
     @rule(src=KEYS, dst=KEYS, a=ENDS, b=ENDS)

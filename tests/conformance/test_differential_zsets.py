@@ -48,6 +48,12 @@ class ZsetsMachine(DifferentialMachine):
     def member_info(self, key: str, member: str, which: str) -> None:
         self.c(which, key, member)
 
+    # Redis 7.2+ (``zrank-withscore``): compared on the 8.2 oracle only.
+    @rule(key=KEYS, member=MEMBERS, rev=st.booleans(),
+          extra=st.sampled_from([["WITHSCORE"], ["withscore"], ["WITHSCORES"], ["x", "y"]]))  # fmt: skip
+    def rank_withscore(self, key: str, member: str, rev: bool, extra: list[str]) -> None:
+        self.c("ZREVRANK" if rev else "ZRANK", key, member, *extra)
+
     @rule(key=KEYS, members=st.lists(MEMBERS, max_size=3))
     def zmscore(self, key: str, members: list[str]) -> None:
         self.c("ZMSCORE", key, *members)

@@ -21,6 +21,7 @@ from fakestash import CommandError, FakeStash
 from fakestash.engine import geohash
 from fakestash.engine.commands.geo import Point, sort_points
 from fakestash.engine.replies import Reply, Status
+from tests.conformance.normalise import canonical_coordinates
 from tests.conformance.redis_process import RedisProcess
 from tests.helpers import error, run
 
@@ -58,9 +59,9 @@ def test_geoadd_stores_the_52_bit_interleaved_geohash_as_score(g: FakeStash) -> 
 
 def test_geopos_decodes_the_score_and_prints_long_double_human_form(g: FakeStash) -> None:
     assert run(g, "GEOPOS", "Sicily", "Palermo", "nope", "Catania") == [
-        [b"13.36138933897018433", b"38.11555639549629859"],
+        [b"13.361389338970184", b"38.1155563954963"],
         None,
-        [b"15.08726745843887329", b"37.50266842333162032"],
+        [b"15.087267458438873", b"37.50266842333162"],
     ]
     assert run(g, "GEOPOS", "nokey", "a") == [None]
     assert run(g, "GEOPOS", "Sicily") == []
@@ -78,16 +79,16 @@ def test_geohash_uses_the_standard_latitude_range_and_ends_in_zero(g: FakeStash)
 def test_edge_of_the_range_overflows_the_26_bits_as_redis_does(stash: FakeStash) -> None:
     assert run(stash, "GEOADD", "k", "180", "85.05112878", "edge") == 1
     assert run(stash, "ZSCORE", "k", "edge") == b"13510798882111488"  # 1.5 * 2**53
-    assert run(stash, "GEOPOS", "k", "edge") == [[b"180", b"85.0511287799999991"]]
+    assert run(stash, "GEOPOS", "k", "edge") == [[b"180", b"85.05112878"]]
     assert run(stash, "GEOHASH", "k", "edge") == [b"bp05b5048p0"]
 
 
 def test_any_score_decodes_like_cs_double_to_uint64_conversion(stash: FakeStash) -> None:
     run(stash, "ZADD", "k", "1.5", "weird", "-1", "neg", "1e300", "big")
     assert run(stash, "GEOPOS", "k", "weird", "neg", "big") == [
-        [b"-179.99999731779098511", b"-85.05112497791824921"],
-        [b"180", b"85.0511287799999991"],
-        [b"-179.99999731779098511", b"-85.05112751263942528"],
+        [b"-179.99999731779099", b"-85.05112497791825"],
+        [b"180", b"85.05112878"],
+        [b"-179.99999731779099", b"-85.05112751263943"],
     ]
     assert run(stash, "GEOHASH", "k", "weird", "neg", "big") == [
         b"00bh0hbj210",
@@ -137,7 +138,7 @@ def test_estimated_steps_follow_the_radius_and_shrink_near_the_poles() -> None:
 
 def test_geoadd_options_nx_xx_ch(g: FakeStash) -> None:
     assert run(g, "GEOADD", "Sicily", "NX", "1", "1", "Palermo", "2", "2", "new") == 1
-    assert run(g, "GEOPOS", "Sicily", "Palermo")[0][0] == b"13.36138933897018433"  # type: ignore[index]
+    assert run(g, "GEOPOS", "Sicily", "Palermo")[0][0] == b"13.361389338970184"  # type: ignore[index]
     assert run(g, "GEOADD", "Sicily", "XX", "1", "1", "Palermo", "3", "3", "other") == 0
     assert run(g, "ZSCORE", "Sicily", "other") is None
     assert run(g, "GEOADD", "Sicily", "CH", "1", "1", "Palermo", "4", "4", "x") == 1
@@ -243,7 +244,7 @@ def test_same_meridian_distance_is_the_plain_arc(stash: FakeStash) -> None:
     assert arc == geohash.EARTH_RADIUS_IN_METERS * abs(geohash.deg_rad(2.0) - geohash.deg_rad(1.0))
     # a Redis 7.0.15 STOREDIST score, where haversine would give 5652934.858092251
     run(stash, "GEOADD", "k", "180", "-5.24962930909240555", "p")
-    assert run(stash, "GEOPOS", "k", "p") == [[b"180", b"-5.24962930909240555"]]
+    assert run(stash, "GEOPOS", "k", "p") == [[b"180", b"-5.2496293090924055"]]
     assert (
         run(stash, "GEORADIUS", "k", "180", "10.241442", "8195582.004", "ft", "STOREDIST", "d") == 1
     )
@@ -273,13 +274,13 @@ def test_georadius_plain_and_with_everything(g: FakeStash) -> None:
             b"Catania",
             b"56.4413",
             3479447370796909,
-            [b"15.08726745843887329", b"37.50266842333162032"],
+            [b"15.087267458438873", b"37.50266842333162"],
         ],
         [
             b"Palermo",
             b"190.4424",
             3479099956230698,
-            [b"13.36138933897018433", b"38.11555639549629859"],
+            [b"13.361389338970184", b"38.1155563954963"],
         ],
     ]
     assert run(g, "GEORADIUS", "Sicily", "15", "37", "200", "km", "DESC", "WITHDIST") == [
@@ -642,7 +643,9 @@ class Pair:
             theirs: Any = self.real(*argv)
         except CommandError as exc:
             theirs = ("error", exc.text)
-        assert mine == theirs, f"{argv!r}\n fake: {mine!r}\n real: {theirs!r}"
+        # 7.x prints coordinates as long doubles, 8.2 (and the engine) as doubles
+        same = canonical_coordinates(argv, mine) == canonical_coordinates(argv, theirs)
+        assert same, f"{argv!r}\n fake: {mine!r}\n real: {theirs!r}"
         self.checked += 1
         self.found += isinstance(mine, list) and len(mine) > 1
         self.errors += isinstance(mine, tuple)

@@ -286,8 +286,6 @@ def test_encoded_lists_and_hashes_read_back(items: list[bytes]) -> None:
 # ---- a real redis-server ------------------------------------------------------------------------------
 
 
-
-
 @pytest.mark.real_redis
 def test_real_redis_restores_our_payloads(real_redis: Any) -> None:
     real_redis.flushall()

@@ -94,10 +94,10 @@ def test_create_on_existing_non_index_key_is_wrongtype(stash: FakeStash) -> None
     ("args", "text"),
     [
         (["ON", "HASH", "PREFIX", 1, "a:"], "ERR SCHEMA is required (and must come last)"),
-        (["PREFIX", 1, "a:", "SCHEMA", "a", "TEXT"], "ERR ON HASH|JSON|STRING is required"),
+        (["PREFIX", 1, "a:", "SCHEMA", "a", "TEXT"], "ERR ON HASH|JSON|STRING|STREAM is required"),
         (["ON", "HASH", "SCHEMA", "a", "TEXT"], "ERR PREFIX is required"),
         (["ON", "LIST", "PREFIX", 1, "a:", "SCHEMA", "a", "TEXT"],
-         "ERR unknown data type 'LIST' (expected HASH, JSON or STRING)"),
+         "ERR unknown data type 'LIST' (expected HASH, JSON, STRING or STREAM)"),
         (["ON", "HASH", "PREFIX", 2, "a:", "a:", "SCHEMA", "a", "TEXT"], "ERR duplicate prefix 'a:'"),
         (["ON", "HASH", "PREFIX", 2, "a:", "a:b", "SCHEMA", "a", "TEXT"],
          "ERR prefix 'a:' covers prefix 'a:b'"),
@@ -779,3 +779,21 @@ def test_numeric_ranges_and_orderby_agree_with_a_naive_model(
     assert isinstance(reply, list)
     got = [int(k[2:]) for k, _ in reply]
     assert got == sorted(expected, key=lambda i: (values[i], i))
+
+
+# Upstash docs redis/commands/search/search-query.mdx: HIGHLIGHT returns whole values (no
+# snippets); a multi-valued field keeps its array, only matching string elements marked.
+def test_highlight_keeps_whole_values_and_array_shape(stash: FakeStash) -> None:
+    run(stash, "SEARCH.CREATE", "i", "ON", "JSON", "PREFIX", "1", "d:", "SCHEMA", "a", "TEXT")
+    run(stash, "JSON.SET", "d:1", "$", '{"a":["hello world","foo & bar",7],"b":"hello"}')
+    whole = run(stash, "SEARCH.QUERY", "i", '{"a":"hello"}', "HIGHLIGHT", "FIELDS", "1", "a")
+    assert whole[0][2] == [[b"$", b'{"a":["<em>hello</em> world","foo & bar",7],"b":"hello"}']]
+    selected = run(stash, "SEARCH.QUERY", "i", '{"a":"hello"}', "SELECT", "1", "a",
+                   "HIGHLIGHT", "FIELDS", "1", "a")  # fmt: skip
+    assert selected[0][2] == [[b"a", b'["<em>hello</em> world","foo & bar",7]']]
+    long_text = "word " * 200 + "hello " + "word " * 200
+    run(stash, "JSON.SET", "d:2", "$", json.dumps({"a": long_text}))
+    reply = run(stash, "SEARCH.QUERY", "i", '{"a":"hello"}', "SELECT", "1", "a",
+                "HIGHLIGHT", "FIELDS", "1", "a")  # fmt: skip
+    marked = {hit[0]: hit[2][0][1] for hit in reply}[b"d:2"]
+    assert marked == long_text.replace("hello", "<em>hello</em>").encode()  # not cut

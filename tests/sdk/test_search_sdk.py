@@ -188,3 +188,23 @@ def test_aliases(index: Any, redis: Any) -> None:
 def test_index_is_a_search_key(index: Any, redis: Any) -> None:
     assert redis.type("products") == "search"
     assert redis.scan(0, type="search") == (0, ["products"])
+
+
+def test_stream_index(redis: Any) -> None:
+    # upstash-redis 1.8.0 has no STREAM data type (create_index always sends PREFIX): the
+    # index is created raw; the SDK's stream commands and index client then work as usual.
+    # (The SDK turns a SEARCH.CREATE reply into an index client, whatever the data type.)
+    schema = ["SCHEMA", "message", "TEXT", "severity", "U64", "FAST"]
+    redis.execute(["SEARCH.CREATE", "events-idx", "ON", "STREAM", "events", *schema])
+    redis.xadd("events", "1-0", {"message": "Payment authorization failed", "severity": 4})
+    redis.xadd("events", "2-0", {"message": "Order completed", "severity": 1})
+    results = redis.search.index("events-idx").query(
+        filter={"message": "payment", "severity": {"$gte": 3}},
+        select={"message": True},
+        highlight={"fields": ["message"]},
+    )
+    assert [(r.key, r.data) for r in results] == [
+        ("1-0", {"message": "<em>Payment</em> authorization failed"})
+    ]
+    redis.xdel("events", "1-0")
+    assert redis.search.index("events-idx").count(filter={}).count == 1

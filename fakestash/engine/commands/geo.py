@@ -8,9 +8,10 @@ early stop and any box walked twice are as in Redis. Sorting copies
 glibc's stable merge sort (``qsort``) and Redis' partial quicksort (``pqsort``, used when
 COUNT cuts the result), so ties come out as Redis gives them.
 
-Numbers are rendered as Redis 7.2+/8.x renders them: distances with ``fixedpoint_d2string``
-(four decimals), coordinates as "human" long doubles (``%.17Lf`` trimmed). Redis 7.0 differs
-in the last digit of rare distances; see ``geohash.redis70``.
+Numbers are rendered as Redis 8.2 renders them: distances with ``fixedpoint_d2string``
+(four decimals), coordinates as doubles in their shortest form (Redis 7.x: "human" long
+doubles, ``%.17Lf`` trimmed). Redis 7.0 differs in the last digit of rare distances; see
+``geohash.redis70``.
 """
 
 from __future__ import annotations

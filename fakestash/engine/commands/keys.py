@@ -13,7 +13,7 @@ from typing import Any
 
 from fakestash.engine import rdb
 from fakestash.engine.args import INT64_MAX, parse_int
-from fakestash.engine.database import Database, type_name
+from fakestash.engine.database import Database, MemberExpiry, type_name
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, Reply, Status
 from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
@@ -341,6 +341,8 @@ def restore(db: Database, args: list[bytes]) -> Reply:
         raise CommandError("ERR Bad data format") from None
     if replace:
         db.delete(key)
+    if not _keep_live_members(db, value):
+        return OK  # every field's TTL had passed: nothing is created (see below)
     when = None
     if ttl_ms:
         when = ttl_ms if absttl else ttl_ms + db.now_ms
@@ -350,6 +352,19 @@ def restore(db: Database, args: list[bytes]) -> Reply:
     if when is not None:
         db.expires[key] = when
     return OK
+
+
+def _keep_live_members(db: Database, value: Any) -> bool:
+    """Hash fields restored with their TTLs (Redis 7.4+ payloads): fields already expired are
+    dropped, as Redis drops them while loading; False if none is left. (Redis 8.2 then keeps
+    the key with its expired field until active expiry reclaims it, HLEN 1 and HGETALL
+    empty; here an expired field is gone for every command, so the key is too.)"""
+    reap = MemberExpiry.reapers.get(type(value))
+    if reap is None or not getattr(value, "ttls", None):
+        return True
+    db.member_expiry = True
+    reap(value, db.now_ms)
+    return bool(value)
 
 
 def _restore_options(options: list[bytes]) -> tuple[bool, bool]:

@@ -1,5 +1,5 @@
 """Upstash Redis Search: SEARCH.CREATE … SEARCH.LISTINDEXES (Tantivy-style full-text search
-over hashes, JSON documents and JSON strings).
+over hashes, JSON documents, JSON strings and the entries of a stream).
 
 The index model lives in ``fakestash.engine.search``. An index is a key of type ``search``;
 aliases are per-database state. Reply shapes follow Upstash's (see docs/commands/search.md):
@@ -23,7 +23,7 @@ from fakestash.engine.search import aggregations
 from fakestash.engine.search.analysis import LANGUAGES
 from fakestash.engine.search.filters import Node, parse
 from fakestash.engine.search.highlight import highlight
-from fakestash.engine.search.index import DATA_TYPES, HASH, STRING, Doc, SearchIndex
+from fakestash.engine.search.index import DATA_TYPES, HASH, STREAM, STRING, Doc, SearchIndex
 from fakestash.engine.search.schema import DATE, NUMERIC, TEXT, Field, parse_schema
 from fakestash.engine.search.scoring import (
     COMBINE_MODES,
@@ -77,10 +77,12 @@ def _resolve(db: Database, name: bytes) -> tuple[bytes, SearchIndex] | None:
 
 @command("search.create", -2, [WRITE], keys=(1, 1, 1))
 def search_create(db: Database, args: list[bytes]) -> Reply:
-    """Create a search index over the HASH, JSON or STRING keys under some prefixes."""
+    """Create a search index over the HASH, JSON or STRING keys under some prefixes, or over
+    the entries of one stream (ON STREAM key)."""
     name = args[0]
     data_type: str | None = None
     prefixes: list[bytes] | None = None
+    stream: bytes | None = None
     language = "english"
     skip = exists_ok = False
     i = 1
@@ -92,9 +94,14 @@ def search_create(db: Database, args: list[bytes]) -> Reply:
             data_type = _text(args[i + 1]).upper()
             if data_type not in DATA_TYPES:
                 raise CommandError(
-                    f"ERR unknown data type '{_text(args[i + 1])}' (expected HASH, JSON or STRING)"
+                    f"ERR unknown data type '{_text(args[i + 1])}' "
+                    "(expected HASH, JSON, STRING or STREAM)"
                 )
             i += 2
+            if data_type == STREAM:
+                if i >= len(args) or _text(args[i]).upper() == "SCHEMA":
+                    raise CommandError("ERR ON STREAM needs the stream key")
+                stream, i = args[i], i + 1
         elif word == "PREFIX" and i + 1 < len(args):
             count = parse_int(args[i + 1])
             if count < 1 or i + 2 + count > len(args):
@@ -115,10 +122,15 @@ def search_create(db: Database, args: list[bytes]) -> Reply:
     if i >= len(args):
         raise CommandError("ERR SCHEMA is required (and must come last)")
     if data_type is None:
-        raise CommandError("ERR ON HASH|JSON|STRING is required")
-    if prefixes is None:
+        raise CommandError("ERR ON HASH|JSON|STRING|STREAM is required")
+    if stream is not None:
+        if prefixes is not None:
+            raise CommandError("ERR PREFIX is not supported for stream indexes")
+        prefixes = [stream]
+    elif prefixes is None:
         raise CommandError("ERR PREFIX is required")
-    _check_prefixes(prefixes)
+    else:
+        _check_prefixes(prefixes)
     index = SearchIndex(data_type, prefixes, language, parse_schema(args[i + 1 :]))
     existing = db.lookup(name)
     if existing is not None:
@@ -127,12 +139,25 @@ def search_create(db: Database, args: list[bytes]) -> Reply:
         if exists_ok and existing.same_definition(index):
             return 0
         raise CommandError(f"ERR Index {_text(name)} already exists")
+    if stream is not None:
+        _check_stream_unbound(db, stream)
     if skip:
         index.skip_existing(db)
     else:
         index.sync(db)
     db.put(name, index)
     return 1
+
+
+def _check_stream_unbound(db: Database, stream: bytes) -> None:
+    """Only one index may be bound to a stream (Upstash docs redis/search/streams.mdx)."""
+    keys = db.keys()
+    for key in keys:
+        other = db.lookup(key)
+        if isinstance(other, SearchIndex) and other.data_type == STREAM and other.matches(stream):
+            raise CommandError(
+                f"ERR stream '{_text(stream)}' is already bound to index '{_text(key)}'"
+            )
 
 
 def _check_prefixes(prefixes: list[bytes]) -> None:
@@ -386,14 +411,13 @@ def _content(
             return text
         return highlight(text, f.name, index.analyzers[f.name], leaves, opts.tags)
 
+    if index.data_type == STREAM:
+        pairs = doc.source
+        return _pairs_content(list(zip(pairs[0::2], pairs[1::2])), opts, mark)
     value = db.lookup(doc.key)
     if index.data_type == HASH:
         assert isinstance(value, HashValue)
-        items = list(value.fields.items())
-        if opts.select is not None:
-            wanted = [(p.encode(), value.fields.get(p.encode())) for p in opts.select]
-            items = [(k, v) for k, v in wanted if v is not None]
-        return [[k, mark(_text(k), _text(v)).encode()] for k, v in items]
+        return _pairs_content(list(value.fields.items()), opts, mark)
     source: Json = doc.source
     if opts.select is not None:
         out: list[Reply] = []
@@ -408,6 +432,18 @@ def _content(
         assert isinstance(value, bytes)
         return [[b"$", value]]
     return [[b"$", dumps(source).encode()]]
+
+
+def _pairs_content(items: list[tuple[bytes, bytes]], opts: QueryOptions, mark: Any) -> Reply:
+    """HASH fields or a stream entry's fields: all of them, or the SELECTed ones present
+    (for a stream field given twice, its first value), highlighted where asked."""
+    if opts.select is not None:
+        first: dict[bytes, bytes] = {}
+        for k, v in items:
+            first.setdefault(k, v)
+        wanted = [(p.encode(), first.get(p.encode())) for p in opts.select]
+        items = [(k, v) for k, v in wanted if v is not None]
+    return [[k, mark(_text(k), _text(v)).encode()] for k, v in items]
 
 
 def _at_path(source: Any, path: str) -> tuple[bool, Any]:

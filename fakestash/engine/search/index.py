@@ -1,6 +1,8 @@
 """The ``search`` key value: an index definition and its documents, synced lazily.
 
-An index is a key of type ``search`` (``SCAN 0 TYPE search`` finds it). Documents are not
+An index is a key of type ``search`` (``SCAN 0 TYPE search`` finds it). It covers the HASH,
+JSON or STRING keys under its prefixes, or (``ON STREAM``) the entries of one stream key:
+each entry is a document whose key is the entry ID. Documents are not
 hooked into every write: before each query the index re-reads the keys under its prefixes
 (cost O(keys in the database) plus O(size) of each matching value per query), re-projects
 the ones whose value changed since the last sync, and forgets the ones that are gone. A
@@ -21,12 +23,14 @@ from fakestash.engine.hash_value import HashValue
 from fakestash.engine.json_value import JsonValue, dumps
 from fakestash.engine.search.analysis import Analyzer
 from fakestash.engine.search.schema import TEXT, Field
-from fakestash.engine.search.values import Scalar, from_hash, from_json
+from fakestash.engine.search.values import Scalar, from_hash, from_json, from_stream
+from fakestash.engine.stream_value import StreamValue, format_id
 
 HASH = "HASH"
 JSON = "JSON"
 STRING = "STRING"
-DATA_TYPES = (HASH, JSON, STRING)
+STREAM = "STREAM"
+DATA_TYPES = (HASH, JSON, STRING, STREAM)
 
 
 @dataclass
@@ -39,7 +43,7 @@ class Doc:
     values: dict[str, list[Scalar]] = field(default_factory=dict)
     postings: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     lengths: dict[str, int] = field(default_factory=dict)
-    source: Any = None  # the parsed JSON object of a JSON/STRING document
+    source: Any = None  # the parsed JSON object (JSON/STRING); the entry's pairs (STREAM)
 
 
 class SearchIndex:
@@ -88,9 +92,14 @@ class SearchIndex:
     # ---- keyspace sync -----------------------------------------------------------------
 
     def matches(self, key: bytes) -> bool:
+        if self.data_type == STREAM:
+            return key == self.prefixes[0]
         return any(key.startswith(p) for p in self.prefixes)
 
     def _live(self, db: Database) -> Iterator[tuple[bytes, Any]]:
+        if self.data_type == STREAM:
+            yield from _stream_entries(db.lookup(self.prefixes[0]))
+            return
         kind: type = {HASH: HashValue, JSON: JsonValue, STRING: bytes}[self.data_type]
         keys = db.keys()
         for key in keys:
@@ -138,6 +147,8 @@ class SearchIndex:
     # ---- projection ----------------------------------------------------------------------
 
     def _project(self, key: bytes, value: Any, fingerprint: Any) -> Doc | None:
+        if self.data_type == STREAM:
+            return self._project_entry(key, value, fingerprint)
         source: Any = None
         if self.data_type == HASH:
             assert isinstance(value, HashValue)
@@ -160,6 +171,26 @@ class SearchIndex:
             doc.values[f.name] = typed
             if f.type == TEXT:
                 self._postings(doc, f, typed)
+        return doc
+
+    def _project_entry(self, sid: bytes, pairs: tuple[bytes, ...], fingerprint: Any) -> Doc | None:
+        """A stream entry: its fields read as strings per type (a JSON array gives several
+        values); an entry without one valid schema field is not a document."""
+        values: dict[bytes, bytes] = {}
+        for name, value in zip(pairs[0::2], pairs[1::2]):
+            values.setdefault(name, value)  # a repeated field: its first value (our choice)
+        doc = Doc(sid, self.next_seq, fingerprint, source=pairs)
+        for f in self.fields:
+            raw = values.get(f.path.encode())
+            typed = [] if raw is None else from_stream(f.type, raw.decode("utf-8", "replace"))
+            if not typed:
+                continue
+            doc.values[f.name] = typed
+            if f.type == TEXT:
+                self._postings(doc, f, typed)
+        if not doc.values:
+            return None
+        self.next_seq += 1
         return doc
 
     def _postings(self, doc: Doc, f: Field, texts: list[Scalar]) -> None:
@@ -187,6 +218,14 @@ def json_values(source: Any, path: str) -> list[Any]:
     return [node]
 
 
+def _stream_entries(value: Any) -> Iterator[tuple[bytes, tuple[bytes, ...]]]:
+    """(entry ID, its field/value pairs) of a stream; nothing for a missing key or another
+    type."""
+    if isinstance(value, StreamValue):
+        for sid in value.ids:
+            yield format_id(sid), tuple(value.entries[sid])
+
+
 def _json_object(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
@@ -195,7 +234,7 @@ def _json_object(raw: bytes) -> Any:
 
 
 def _fingerprint(value: Any) -> Any:
-    if isinstance(value, bytes):
+    if isinstance(value, (bytes, tuple)):  # a string, or a stream entry's pairs
         return value
     if isinstance(value, HashValue):
         return tuple(value.fields.items())

@@ -8,6 +8,7 @@ number). Dates are kept as integer microseconds since the epoch, as Tantivy stor
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -81,6 +82,28 @@ def from_hash(kind: str, raw: str) -> Scalar | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+#: Types whose stream values may be a JSON array of several values (Upstash docs
+#: redis/search/streams.mdx "Schema values"): not BOOL, not FACET.
+_STREAM_MULTI = (TEXT, KEYWORD, U64, I64, F64, DATE)
+
+
+def from_stream(kind: str, raw: str) -> list[Scalar]:
+    """A stream field's string read as a schema type: empty values are omitted; for TEXT,
+    KEYWORD, numbers and dates a JSON-encoded array gives each valid element."""
+    if raw == "":
+        return []
+    if kind in _STREAM_MULTI and raw.lstrip().startswith("["):
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            found = [from_json(kind, item) for item in items]
+            return [v for v in found if v is not None]
+    value = from_hash(kind, raw)
+    return [] if value is None else [value]
 
 
 def from_json(kind: str, value: Any) -> Scalar | None:
