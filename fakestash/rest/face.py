@@ -28,6 +28,7 @@ from fakestash.rest.request import (
     RestError,
     parse_call,
     read_headers,
+    request_size,
     request_token,
 )
 
@@ -55,14 +56,22 @@ def respond(
     raw_path = request.url.raw_path
     headers = read_headers(request.headers.raw)
     token = request_token(raw_path, headers)
-    grant = stash.authenticate(request.url.netloc.decode("ascii", "replace"), token)
+    host, scheme = request.url.netloc.decode("ascii", "replace"), request.url.scheme
+    misdirected = stash.misdirected(host, scheme)
+    if misdirected is not None:  # a served host name on another port (fakestash/hosts.py)
+        return _json_response(421, error_body(misdirected), None)
+    grant = stash.authenticate(host, token, scheme)
     if grant is None:
         return _json_response(401, error_body(texts.WRONGPASS), None)
     endpoint, readonly = grant
+    size = request_size(raw_path, body)
     try:
+        _check_request_size(endpoint, request.method, size)
         call = parse_call(request.method, raw_path, headers, body)
-    except RestError as exc:
-        return _json_response(exc.status, error_body(exc.text), endpoint)
+    except RestError as exc:  # refused unread: a request, no command
+        response = _json_response(exc.status, error_body(exc.text), endpoint)
+        endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.content))
+        return response
     with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
         response = _dispatch(stash, endpoint, readonly, call, request, streaming)
     billed = _billed_commands(call)
@@ -73,6 +82,13 @@ def respond(
         bytes_out=len(response.content) if call.kind != "stream" else 0,
     )
     return response
+
+
+def _check_request_size(endpoint: Endpoint, method: str, size: int) -> None:
+    """Before the body is parsed, so an over-limit body gets this error, deep or invalid."""
+    too_big = None if method == "HEAD" else _response_too_large(endpoint, size)
+    if too_big is not None:
+        raise RestError(400, too_big)
 
 
 def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
@@ -96,11 +112,6 @@ def _dispatch(
 ) -> httpx.Response:
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
-    limit = endpoint.limits.max_request_size
-    if limit is not None and call.body_size > limit:
-        return _json_response(
-            400, error_body(texts.request_too_large(limit, call.body_size)), endpoint
-        )
     if call.kind == "stream":
         from fakestash.rest.sse import open_stream
 
