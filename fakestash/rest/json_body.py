@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
 from json.scanner import NUMBER_RE
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from fakestash.rest.utf8 import text_of
 
+#: The C string scanner json.loads uses (not in typeshed): (text, end of the opening quote)
+#: -> (decoded string, end), raising JSONDecodeError with Python's own messages.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
