@@ -25,6 +25,7 @@ from fakestash.rest.utf8 import text_of
 #: The C string scanner json.loads uses (not in typeshed): (text, end of the opening quote)
 #: -> (decoded string, end), raising JSONDecodeError with Python's own messages.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_LITERALS: tuple[tuple[str, Any], ...] = (("true", True), ("false", False), ("null", None))
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -107,14 +108,14 @@ def _scalar_or_open(text: str, pos: int) -> tuple[Any, int, tuple[Container, str
         key, pos = _key(text, pos)
         return None, pos, ({}, key)
     if char == '"':
-        value, end = scanstring(text, pos + 1)
-        return value, end, None
+        string, end = scanstring(text, pos + 1)
+        return string, end, None
     number = NUMBER_RE.match(text, pos)
     if number is not None:
         return number.group(0), number.end(), None
-    for literal, value in (("true", True), ("false", False), ("null", None)):
+    for literal, constant in _LITERALS:
         if text.startswith(literal, pos):
-            return value, pos + len(literal), None
+            return constant, pos + len(literal), None
     raise json.JSONDecodeError("Expecting value", text, pos)
 
 
