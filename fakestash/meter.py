@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from itertools import count
 from types import TracebackType
 from typing import Iterable, Sequence
 
@@ -25,8 +24,32 @@ from typing import Iterable, Sequence
 #: QUIT, COMMAND are not charged").
 UNBILLED = frozenset({b"auth", b"info", b"ping", b"quit", b"command"})
 
-#: How many commands the meter keeps for budget failure messages.
+#: How many commands the meter keeps for ``seen`` and budget failure messages...
 LOG_SIZE = 10_000
+#: ...and how many bytes of their arguments, at most (the oldest fall off first).
+LOG_BYTES = 1024 * 1024
+#: Each command is kept as Redis' SLOWLOG keeps one (``slowlogCreateEntry``): at most 32
+#: arguments, the last saying "... (N more arguments)", each cut to 128 bytes followed by
+#: "... (N more bytes)". A log of 1 MiB-values then costs bytes, not megabytes, per entry.
+MAX_ARGS = 32
+MAX_ARG_BYTES = 128
+#: Bytes an entry counts for besides its arguments (roughly: the tuple and its objects).
+ENTRY_OVERHEAD = 64
+
+
+def abbreviated(argv: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The argv as the log keeps it: SLOWLOG's abbreviation of long commands."""
+    if len(argv) <= MAX_ARGS and max(map(len, argv), default=0) <= MAX_ARG_BYTES:
+        return tuple(argv)
+    kept = list(argv[:MAX_ARGS])
+    if len(argv) > MAX_ARGS:
+        kept[-1] = b"... (%d more arguments)" % (len(argv) - MAX_ARGS + 1)
+    return tuple(
+        arg[:MAX_ARG_BYTES] + b"... (%d more bytes)" % (len(arg) - MAX_ARG_BYTES)
+        if len(arg) > MAX_ARG_BYTES
+        else arg
+        for arg in kept
+    )
 
 
 def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
@@ -60,7 +83,8 @@ class Meter:
     """Counts since creation (or the last ``reset()``); read them in a test.
 
     ``bytes_in`` is request bodies plus paths; ``bytes_out`` is response bodies, including
-    what SSE streams sent so far.
+    what SSE streams sent so far. The commands themselves are kept abbreviated and bounded
+    (``LOG_SIZE`` commands, ``LOG_BYTES`` bytes), never the values a test sent.
     """
 
     def __init__(self) -> None:
@@ -68,7 +92,8 @@ class Meter:
         self.commands = 0
         self.bytes_in = 0
         self.bytes_out = 0
-        self._log: deque[tuple[int, Sequence[bytes]]] = deque(maxlen=LOG_SIZE)  # (seq, argv)
+        self._log: deque[tuple[int, tuple[bytes, ...], int]] = deque()  # (seq, argv, bytes)
+        self._log_bytes = 0
         self._seq = 0
         self._lock = threading.Lock()
 
@@ -102,9 +127,16 @@ class Meter:
             self.bytes_out += count
 
     def _remember(self, argvs: Sequence[Sequence[bytes]]) -> None:
-        # (sequence number, argv) pairs into a bounded deque: the oldest fall off.
-        self._log.extend(zip(count(self._seq + 1), argvs))
-        self._seq += len(argvs)
+        # (sequence number, abbreviated argv, its size); the oldest fall off past a bound.
+        log = self._log
+        for argv in argvs:
+            self._seq += 1
+            entry = abbreviated(argv)
+            size = sum(map(len, entry)) + ENTRY_OVERHEAD
+            log.append((self._seq, entry, size))
+            self._log_bytes += size
+        while len(log) > LOG_SIZE or self._log_bytes > LOG_BYTES:
+            self._log_bytes -= log.popleft()[2]
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -114,18 +146,20 @@ class Meter:
 
     @property
     def seen(self) -> list[list[str]]:
-        """The billed commands since the last reset (the last ``LOG_SIZE``), as text."""
+        """The billed commands since the last reset, as text: the last ``LOG_SIZE`` (fewer
+        if their arguments pass ``LOG_BYTES``), long ones abbreviated as SLOWLOG does."""
         with self._lock:
-            return [_text(argv) for _, argv in self._log]
+            return [_text(argv) for _, argv, _ in self._log]
 
     def _seen_since(self, seq: int) -> list[Sequence[bytes]]:
         with self._lock:
-            return [argv for number, argv in self._log if number > seq]
+            return [argv for number, argv, _ in self._log if number > seq]
 
     def reset(self) -> None:
         with self._lock:
             self.requests = self.commands = self.bytes_in = self.bytes_out = 0
             self._log.clear()
+            self._log_bytes = 0
 
     # ---- budgets -----------------------------------------------------------------------
 
@@ -142,7 +176,7 @@ class Meter:
         _check(
             self.snapshot(),
             Budget(commands, requests, bytes_in, bytes_out),
-            [argv for _, argv in self._log_copy()],
+            [argv for _, argv, _ in self._log_copy()],
         )
 
     def budget(
@@ -156,7 +190,7 @@ class Meter:
         """A context manager: what runs inside may cost at most this much."""
         return BudgetBlock(self, Budget(commands, requests, bytes_in, bytes_out))
 
-    def _log_copy(self) -> list[tuple[int, Sequence[bytes]]]:
+    def _log_copy(self) -> list[tuple[int, tuple[bytes, ...], int]]:
         with self._lock:
             return list(self._log)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.meter import BudgetExceeded, Meter, Usage, billable
+from fakestash.meter import ENTRY_OVERHEAD, LOG_BYTES, BudgetExceeded, Meter, Usage, billable
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -193,3 +196,47 @@ def test_meter_log_is_bounded() -> None:
     meter = Meter()
     meter.record_request(commands=1, bytes_in=0, bytes_out=0, argvs=[[b"GET", b"k"]] * 20_000)
     assert len(meter.seen) == 10_000
+
+
+def test_long_commands_are_kept_abbreviated_as_slowlog_does() -> None:
+    meter = Meter()
+    argv = [b"RPUSH", b"k", *(b"%d" % i for i in range(40))]
+    meter.record_commands([[b"SET", b"k", b"x" * 200], argv])
+    assert meter.seen == [
+        ["SET", "k", "x" * 128 + "... (72 more bytes)"],
+        ["RPUSH", "k", *(str(i) for i in range(29)), "... (11 more arguments)"],
+    ]
+
+
+def test_budget_messages_show_abbreviated_arguments(stash: FakeStash, client: httpx.Client) -> None:
+    with pytest.raises(BudgetExceeded) as info, stash.meter.budget(commands=0):
+        client.post("/set/k", content=b"v" * 1000)
+    assert str(info.value) == (
+        "over budget: commands 1 > 0\ncommands seen (1):\n"
+        f"  1. set k {'v' * 128}... (872 more bytes)"
+    )
+
+
+def test_meter_log_is_bounded_in_bytes() -> None:
+    meter = Meter()
+    meter.record_commands([[b"SET", b"k%d" % i, b"v" * 100] for i in range(20_000)])
+    size = sum(len(arg) for argv in meter.seen for arg in argv)
+    assert meter.commands == 20_000
+    assert size + len(meter.seen) * ENTRY_OVERHEAD <= LOG_BYTES
+    assert meter.seen[-1] == ["SET", "k19999", "v" * 100]  # the newest are kept
+
+
+def test_large_values_are_not_pinned_by_the_meter(stash: FakeStash, client: httpx.Client) -> None:
+    """58 x 1 MiB SETs (path form and pipeline), then FLUSHALL: nothing keeps them alive."""
+    tracemalloc.start()
+    try:
+        for i in range(50):
+            client.post(f"/set/k{i}", content=b"x" * (1 << 20))
+        client.post("/pipeline", json=[["SET", f"p{i}", "y" * (1 << 20)] for i in range(8)])
+        client.post("/flushall")
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 4 * (1 << 20), f"{held / (1 << 20):.1f} MiB still held after FLUSHALL"
+    assert len(stash.meter.seen) == 59
