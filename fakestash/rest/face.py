@@ -8,6 +8,7 @@ import httpx
 
 from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
 from fakestash.engine.acl import acting_as, check_command, current_user
+from fakestash.engine.commands.scripting import caller_read_only
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
@@ -72,8 +73,12 @@ def respond(
         response = _json_response(exc.status, error_body(exc.text), endpoint)
         endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.content))
         return response
-    with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-        response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+    marked = caller_read_only.set(readonly)  # scripts: a read-only caller's writes are denied
+    try:
+        with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
+            response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+    finally:
+        caller_read_only.reset(marked)
     billed = _billed_commands(call)
     endpoint.meter.record_request(
         commands=len(billed),
