@@ -81,14 +81,24 @@ def to_resp2(reply: Reply) -> bytes:
 
 
 def resp2_error(text: str) -> bytes:
-    return b"-" + raw_bytes(text.replace("\r\n", " ")) + b"\r\n"
+    return b"-" + _one_line(text) + b"\r\n"
+
+
+def _one_line(text: str) -> bytes:
+    """A simple string or error on one RESP line: each CR and LF becomes a space, as Redis
+    does to error and status texts (``addReplyErrorFormat``, scripts' status/error replies:
+    ``sdsmapchars(s, "\r\n", "  ", 2)``)."""
+    return raw_bytes(text).translate(_CR_LF_TO_SPACE)
+
+
+_CR_LF_TO_SPACE = bytes.maketrans(b"\r\n", b"  ")
 
 
 def _resp2(reply: Reply, out: list[bytes]) -> None:
     if isinstance(reply, bytes):
         out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
     elif isinstance(reply, Status):
-        out.append(b"+" + raw_bytes(reply) + b"\r\n")
+        out.append(b"+" + _one_line(reply) + b"\r\n")
     elif isinstance(reply, bool):
         out.append(b":1\r\n" if reply else b":0\r\n")
     elif isinstance(reply, int):

@@ -82,3 +82,11 @@ def test_utf8_helpers() -> None:
     assert valid_text("caf\u00e9 \U0001f600") == "caf\u00e9 \U0001f600"
     assert raw_bytes(ESCAPED) == b"bad \xff\xfe"
     assert raw_bytes("\ud800" + ESCAPED) == "\ufffdbad \ufffd\ufffd".encode()
+
+
+def test_resp2_errors_and_statuses_stay_on_one_line(client: httpx.Client) -> None:
+    response = client.post("/pexpire/k/1/%0A", headers=RESP2)
+    assert response.content == b"-ERR Unsupported option  \r\n"
+    assert client.post("/pexpire/k/1/%0A").json() == {"error": "ERR Unsupported option \n"}
+    assert to_resp2(Status("a\r\nb\rc\nd")) == b"+a  b c d\r\n"
+    assert to_resp2(ErrorReply("ERR a\r\nb")) == b"-ERR a  b\r\n"
