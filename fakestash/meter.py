@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from itertools import chain
 from types import TracebackType
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 #: Commands Upstash does not charge for (docs: "Operational commands like AUTH, INFO, PING,
 #: QUIT, COMMAND are not charged").
@@ -27,7 +28,10 @@ UNBILLED = frozenset({b"auth", b"info", b"ping", b"quit", b"command"})
 #: How many commands the meter keeps for ``seen`` and budget failure messages...
 LOG_SIZE = 10_000
 #: ...and how many bytes of their arguments, at most (the oldest fall off first).
-LOG_BYTES = 1024 * 1024
+LOG_BYTES = 4 * 1024 * 1024
+#: A request whose arguments cannot exceed this many bytes is kept as it came (abbreviated
+#: when read); a larger one is abbreviated at once, so its values are never kept.
+KEEP_AS_IS = 64 * 1024
 #: Each command is kept as Redis' SLOWLOG keeps one (``slowlogCreateEntry``): at most 32
 #: arguments, the last saying "... (N more arguments)", each cut to 128 bytes followed by
 #: "... (N more bytes)". A log of 1 MiB-values then costs bytes, not megabytes, per entry.
@@ -55,6 +59,74 @@ def abbreviated(argv: Sequence[bytes]) -> tuple[bytes, ...]:
 def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
     """The commands of a request Upstash charges for (empty rows are not commands)."""
     return [argv for argv in argvs if argv and argv[0].lower() not in UNBILLED]
+
+
+Rows = tuple[Sequence[bytes], ...]
+
+
+class RecentCommands:
+    """The last billed commands, at most ``LOG_SIZE`` of them and ``LOG_BYTES`` of their
+    arguments (the oldest go first), read abbreviated as SLOWLOG shows them.
+
+    One batch per request: a request known to be small (``bound``, an upper bound of its
+    argument bytes) is kept as it came, costing no pass over its arguments, and counted at
+    its bound; any other is abbreviated at once and counted exactly. Not locked: the meter
+    calls it under its lock."""
+
+    def __init__(self) -> None:
+        # (first sequence number, rows, bytes counted, rows already abbreviated?)
+        self._batches: deque[tuple[int, Rows, int, bool]] = deque()
+        self.count = 0
+        self.size = 0
+        self.last = 0  #: sequence number of the newest command (never reset)
+
+    def add(self, argvs: Sequence[Sequence[bytes]], bound: int | None = None) -> None:
+        if not argvs:
+            return
+        if bound is not None and bound <= KEEP_AS_IS:
+            rows, size, short = tuple(argvs), bound + ENTRY_OVERHEAD * len(argvs), False
+        else:
+            rows = tuple(abbreviated(argv) for argv in argvs)
+            size = sum(map(len, chain.from_iterable(rows))) + ENTRY_OVERHEAD * len(rows)
+            short = True
+        self._batches.append((self.last + 1, rows, size, short))
+        self.last += len(rows)
+        self.count += len(rows)
+        self.size += size
+        self._trim()
+
+    def _trim(self) -> None:
+        while self.count > LOG_SIZE or self.size > LOG_BYTES:
+            first, rows, size, short = self._batches.popleft()
+            self.count -= len(rows)
+            self.size -= size
+            tail, tail_size = self._tail(rows)  # the newest rows of it that still fit
+            if tail:
+                entry = (first + len(rows) - len(tail), tail, tail_size, short)
+                self._batches.appendleft(entry)
+                self.count += len(tail)
+                self.size += tail_size
+                return
+
+    def _tail(self, rows: Rows) -> tuple[Rows, int]:
+        room_count, room_bytes = LOG_SIZE - self.count, LOG_BYTES - self.size
+        kept = size = 0
+        for row in reversed(rows):
+            row_size = sum(map(len, row)) + ENTRY_OVERHEAD
+            if kept == room_count or size + row_size > room_bytes:
+                break
+            kept += 1
+            size += row_size
+        return rows[len(rows) - kept :], size
+
+    def __iter__(self) -> Iterator[tuple[int, Sequence[bytes]]]:
+        """(sequence number, abbreviated argv), oldest first."""
+        for first, rows, _, short in self._batches:
+            yield from enumerate(rows if short else map(abbreviated, rows), first)
+
+    def clear(self) -> None:
+        self._batches.clear()
+        self.count = self.size = 0
 
 
 @dataclass(frozen=True)
@@ -92,9 +164,7 @@ class Meter:
         self.commands = 0
         self.bytes_in = 0
         self.bytes_out = 0
-        self._log: deque[tuple[int, tuple[bytes, ...], int]] = deque()  # (seq, argv, bytes)
-        self._log_bytes = 0
-        self._seq = 0
+        self._log = RecentCommands()
         self._lock = threading.Lock()
 
     # ---- recording (the REST face calls these) -------------------------------------------
@@ -106,37 +176,27 @@ class Meter:
         bytes_in: int,
         bytes_out: int,
         argvs: Sequence[Sequence[bytes]] | None = None,
+        argument_bytes_at_most: int | None = None,
     ) -> None:
-        """One HTTP request: its billed commands (and, for messages, which they were)."""
+        """One HTTP request: its billed commands (and, for messages, which they were).
+        ``argument_bytes_at_most``, when the caller knows it, spares a pass over them."""
         with self._lock:
             self.requests += 1
             self.commands += commands
             self.bytes_in += bytes_in
             self.bytes_out += bytes_out
-            self._remember(argvs or ())
+            self._log.add(argvs or (), bound=argument_bytes_at_most)
 
     def record_commands(self, argvs: Sequence[Sequence[bytes]]) -> None:
         """Commands billed outside a request (the UNSUBSCRIBE when a stream closes)."""
         with self._lock:
             self.commands += len(argvs)
-            self._remember(argvs)
+            self._log.add(argvs)
 
     def record_bytes_out(self, count: int) -> None:
         """Bytes an open stream sent."""
         with self._lock:
             self.bytes_out += count
-
-    def _remember(self, argvs: Sequence[Sequence[bytes]]) -> None:
-        # (sequence number, abbreviated argv, its size); the oldest fall off past a bound.
-        log = self._log
-        for argv in argvs:
-            self._seq += 1
-            entry = abbreviated(argv)
-            size = sum(map(len, entry)) + ENTRY_OVERHEAD
-            log.append((self._seq, entry, size))
-            self._log_bytes += size
-        while len(log) > LOG_SIZE or self._log_bytes > LOG_BYTES:
-            self._log_bytes -= log.popleft()[2]
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -149,17 +209,16 @@ class Meter:
         """The billed commands since the last reset, as text: the last ``LOG_SIZE`` (fewer
         if their arguments pass ``LOG_BYTES``), long ones abbreviated as SLOWLOG does."""
         with self._lock:
-            return [_text(argv) for _, argv, _ in self._log]
+            return [_text(argv) for _, argv in self._log]
 
     def _seen_since(self, seq: int) -> list[Sequence[bytes]]:
         with self._lock:
-            return [argv for number, argv, _ in self._log if number > seq]
+            return [argv for number, argv in self._log if number > seq]
 
     def reset(self) -> None:
         with self._lock:
             self.requests = self.commands = self.bytes_in = self.bytes_out = 0
             self._log.clear()
-            self._log_bytes = 0
 
     # ---- budgets -----------------------------------------------------------------------
 
@@ -176,7 +235,7 @@ class Meter:
         _check(
             self.snapshot(),
             Budget(commands, requests, bytes_in, bytes_out),
-            [argv for _, argv, _ in self._log_copy()],
+            [argv for _, argv in self._log_copy()],
         )
 
     def budget(
@@ -190,13 +249,13 @@ class Meter:
         """A context manager: what runs inside may cost at most this much."""
         return BudgetBlock(self, Budget(commands, requests, bytes_in, bytes_out))
 
-    def _log_copy(self) -> list[tuple[int, tuple[bytes, ...], int]]:
+    def _log_copy(self) -> list[tuple[int, Sequence[bytes]]]:
         with self._lock:
             return list(self._log)
 
     def _last_seq(self) -> int:
         with self._lock:
-            return self._seq
+            return self._log.last
 
     def __repr__(self) -> str:
         return (

@@ -85,6 +85,9 @@ def respond(
         argvs=billed,
         bytes_in=call.body_size,
         bytes_out=len(response.content) if call.kind != "stream" else 0,
+        # Arguments are at most 3x the request (a byte that is not UTF-8 becomes U+FFFD's
+        # three); escapes and percent-encoding only shrink them.
+        argument_bytes_at_most=3 * call.body_size,
     )
     return response
 

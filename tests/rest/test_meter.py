@@ -219,11 +219,12 @@ def test_budget_messages_show_abbreviated_arguments(stash: FakeStash, client: ht
 
 def test_meter_log_is_bounded_in_bytes() -> None:
     meter = Meter()
-    meter.record_commands([[b"SET", b"k%d" % i, b"v" * 100] for i in range(20_000)])
+    meter.record_commands([[b"RPUSH", b"k%d" % i, *[b"v" * 128] * 30] for i in range(5_000)])
     size = sum(len(arg) for argv in meter.seen for arg in argv)
-    assert meter.commands == 20_000
+    assert meter.commands == 5_000
+    assert 900 < len(meter.seen) < 1100  # about 4 KiB each: the byte bound decides
     assert size + len(meter.seen) * ENTRY_OVERHEAD <= LOG_BYTES
-    assert meter.seen[-1] == ["SET", "k19999", "v" * 100]  # the newest are kept
+    assert meter.seen[-1] == ["RPUSH", "k4999", *["v" * 128] * 30]  # the newest are kept
 
 
 def test_large_values_are_not_pinned_by_the_meter(stash: FakeStash, client: httpx.Client) -> None:
@@ -240,3 +241,27 @@ def test_large_values_are_not_pinned_by_the_meter(stash: FakeStash, client: http
         tracemalloc.stop()
     assert held < 4 * (1 << 20), f"{held / (1 << 20):.1f} MiB still held after FLUSHALL"
     assert len(stash.meter.seen) == 59
+
+
+def test_the_log_keeps_exactly_the_newest_commands_across_requests() -> None:
+    meter = Meter()
+    for batch in range(3):
+        rows = [[b"INCR", b"%d-%d" % (batch, i)] for i in range(4000)]
+        meter.record_request(
+            commands=4000, bytes_in=0, bytes_out=0, argvs=rows, argument_bytes_at_most=10**6
+        )
+    seen = meter.seen
+    assert len(seen) == 10_000
+    assert (seen[0], seen[-1]) == (["INCR", "0-2000"], ["INCR", "2-3999"])
+
+
+def test_a_request_not_known_to_be_small_is_abbreviated_at_once() -> None:
+    meter = Meter()
+    big = b"x" * 100_000
+    meter.record_request(commands=1, bytes_in=0, bytes_out=0, argvs=[[b"SET", b"k", big]])
+    meter.record_request(
+        commands=1, bytes_in=0, bytes_out=0, argvs=[[b"SET", b"k", big]],
+        argument_bytes_at_most=300_000,
+    )
+    assert meter._log.size < 1000  # neither value is kept
+    assert meter.seen == [["SET", "k", "x" * 128 + "... (99872 more bytes)"]] * 2
