@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fakestash.clock import Clock, ManualClock, SystemClock
-from fakestash.engine.replies import ErrorReply, Status
-from fakestash.errors import CommandError
-from fakestash.limits import Limits
-from fakestash.server import Endpoint, FakeStash
+
+if TYPE_CHECKING:
+    from fakestash.engine.replies import ErrorReply, Status
+    from fakestash.errors import CommandError
+    from fakestash.faults import Fault, FaultRule
+    from fakestash.limits import Limits
+    from fakestash.meter import BudgetExceeded
+    from fakestash.routing import route
+    from fakestash.server import Endpoint, FakeStash
+    from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 __all__ = [
     "AsyncFakestashTransport",
+    "BudgetExceeded",
     "Clock",
     "CommandError",
     "Endpoint",
     "ErrorReply",
     "FakeStash",
     "FakestashTransport",
+    "Fault",
+    "FaultRule",
     "Limits",
     "ManualClock",
     "Status",
@@ -25,15 +36,30 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so that importing a light piece (``fakestash.routing`` for the
+# session guard, ``fakestash.clock``) does not load the engine and Lua (~0.4 s).
+_LAZY = {
+    "AsyncFakestashTransport": "fakestash.transport",
+    "BudgetExceeded": "fakestash.meter",
+    "CommandError": "fakestash.errors",
+    "Endpoint": "fakestash.server",
+    "ErrorReply": "fakestash.engine.replies",
+    "Fault": "fakestash.faults",
+    "FaultRule": "fakestash.faults",
+    "FakeStash": "fakestash.server",
+    "FakestashTransport": "fakestash.transport",
+    "Limits": "fakestash.limits",
+    "Status": "fakestash.engine.replies",
+    "route": "fakestash.routing",
+}
+
 
 def __getattr__(name: str) -> object:
-    # The HTTP pieces import httpx; load them on first use.
-    if name in ("FakestashTransport", "AsyncFakestashTransport"):
-        from fakestash import transport
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fakestash' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(transport, name)
-    if name == "route":
-        from fakestash.routing import route
-
-        return route
-    raise AttributeError(name)
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 import time
-from typing import Protocol, runtime_checkable
+from typing import Any, NoReturn, Protocol, runtime_checkable
+
+#: The clocks a name can ask for (``FakeStash(clock="manual")``, the marker, the ini file).
+CLOCK_NAMES = ("system", "manual")
+#: Where a ``ManualClock`` starts when not told: 2023-11-14 22:13:20 UTC.
+MANUAL_START = 1_700_000_000.0
+
+_MANUAL_ADVICE = (
+    'For a clock a test moves by hand, use FakeStash(clock="manual") or '
+    '@pytest.mark.fakestash(clock="manual") (or fakestash_clock = manual in the ini '
+    "file), then fakestash.clock.advance(seconds=...); to move the system clock, use "
+    "freezegun or time-machine."
+)
 
 
 @runtime_checkable
@@ -26,6 +39,15 @@ class SystemClock:
     def time_us(self) -> int:
         return int(time.time() * 1_000_000)
 
+    def advance(self, seconds: float = 0.0, *, ms: float = 0.0) -> NoReturn:
+        """A SystemClock cannot be moved: this says what to use instead."""
+        raise TypeError(
+            f"a SystemClock follows the real time and cannot be advanced. {_MANUAL_ADVICE}"
+        )
+
+    def set(self, seconds: float) -> NoReturn:
+        raise TypeError(f"a SystemClock follows the real time and cannot be set. {_MANUAL_ADVICE}")
+
     def __repr__(self) -> str:
         return "SystemClock()"
 
@@ -33,11 +55,14 @@ class SystemClock:
 class ManualClock:
     """A clock that stands still until a test moves it.
 
+    It starts at ``start`` seconds since the epoch, by default 1,700,000,000
+    (2023-11-14 22:13:20 UTC), whatever the real time is.
+
     >>> clock = ManualClock(1_700_000_000)
     >>> clock.advance(seconds=30)
     """
 
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
+    def __init__(self, start: float = MANUAL_START) -> None:
         self._us = round(start * 1_000_000)
 
     def time_ms(self) -> int:
@@ -68,3 +93,34 @@ def time_us(clock: Clock) -> int:
     if precise is not None:
         return int(precise())
     return clock.time_ms() * 1000
+
+
+def make_clock(value: Any) -> Clock:
+    """The clock ``value`` asks for: None or ``"system"`` (a ``SystemClock``), ``"manual"``
+    (a new ``ManualClock``), names in any case; or a clock object, used as it is.
+
+    Anything else is refused here, with the choices, rather than failing at the first
+    command."""
+    if value is None:
+        return SystemClock()
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name == "system":
+            return SystemClock()
+        if name == "manual":
+            return ManualClock()
+        _refuse(value)
+    if callable(getattr(value, "time_ms", None)):
+        return value  # type: ignore[no-any-return]
+    _refuse(value)
+
+
+def _refuse(value: Any) -> NoReturn:
+    choices = (
+        '"system", "manual", or a clock object with time_ms() (ManualClock(start), SystemClock())'
+    )
+    hint = ""
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value.strip().lower(), CLOCK_NAMES, n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+    raise ValueError(f"clock must be {choices}; got {value!r}{hint}")

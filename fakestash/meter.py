@@ -166,6 +166,9 @@ class Meter:
         self.bytes_out = 0
         self._log = RecentCommands()
         self._lock = threading.Lock()
+        #: Faults injected with ``stash.faults`` (docs/faults.md), and what they were.
+        self.faults = 0
+        self._fault_log: deque[str] = deque(maxlen=LOG_SIZE)
 
     # ---- recording (the REST face calls these) -------------------------------------------
 
@@ -198,6 +201,18 @@ class Meter:
         with self._lock:
             self.bytes_out += count
 
+    def record_fault(self, description: str) -> None:
+        """A fault injected into a request (not a billed command)."""
+        with self._lock:
+            self.faults += 1
+            self._fault_log.append(description)
+
+    @property
+    def faulted(self) -> list[str]:
+        """The injected faults since the last reset, described: ``connect error on / GET``."""
+        with self._lock:
+            return list(self._fault_log)
+
     # ---- reading ---------------------------------------------------------------------------
 
     def snapshot(self) -> Usage:
@@ -219,6 +234,8 @@ class Meter:
         with self._lock:
             self.requests = self.commands = self.bytes_in = self.bytes_out = 0
             self._log.clear()
+            self.faults = 0
+            self._fault_log.clear()
 
     # ---- budgets -----------------------------------------------------------------------
 

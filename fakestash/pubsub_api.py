@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 DEFAULT_WAIT = 5.0
 
 
+class StreamClosed(RuntimeError):
+    """``wait_for`` on a collector that is closed (by the test, by ``stash.close()``, or
+    for overflowing) before enough arrived: nothing more can come, so it fails at once."""
+
+
 def _arg(value: Any) -> bytes:
     from fakestash.server import to_arg
 
@@ -65,17 +70,22 @@ class _Recorder:
 
     def _wait(self, count_now: Callable[[], int], count: int, timeout: float, what: str) -> None:
         if not self._box.wait_until(lambda: count_now() >= count, timeout):
-            raise TimeoutError(self._timeout_text(count_now(), count, timeout, what))
+            raise self._failure(count_now(), count, timeout, what)
 
     async def _await(
         self, count_now: Callable[[], int], count: int, timeout: float, what: str
     ) -> None:
         if not await self._box.await_until(lambda: count_now() >= count, timeout):
-            raise TimeoutError(self._timeout_text(count_now(), count, timeout, what))
+            raise self._failure(count_now(), count, timeout, what)
 
-    def _timeout_text(self, got: int, count: int, timeout: float, what: str) -> str:
-        state = " (closed)" if self.closed else ""
-        return f"waited {timeout:g}s for {count} {what}, got {got}{state}: {self!r}"
+    def _failure(self, got: int, count: int, timeout: float, what: str) -> Exception:
+        if self.closed:
+            reason = self._box.close_reason or "closed"
+            return StreamClosed(
+                f"this {type(self).__name__} was closed ({reason}) with {got} of the "
+                f"{count} {what} waited for; nothing more can arrive: {self!r}"
+            )
+        return TimeoutError(f"waited {timeout:g}s for {count} {what}, got {got}: {self!r}")
 
 
 class Collector(_Recorder):

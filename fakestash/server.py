@@ -6,12 +6,13 @@ import random
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import fakestash.engine.commands  # noqa: F401  (fills the command table)
-from fakestash.clock import Clock, SystemClock
+from fakestash.clock import Clock, make_clock
 from fakestash.engine.acl import DEFAULT, DEFAULT_RO, register_builtin_tokens, user_for_token
 from fakestash.engine.database import Database
+from fakestash.faults import FaultRule, Faults, TransportFault
 from fakestash.hosts import host_name, netloc_host, url_host
 from fakestash.limits import DEFAULT_LIMITS, Limits
 from fakestash.meter import Meter
@@ -94,29 +95,37 @@ class FakeStash:
     Status('OK')
 
     URLs and tokens are generated when not given; pass your app's own to serve them.
+    ``clock`` is a clock object, ``"system"`` (the default: follows freezegun and
+    time-machine) or ``"manual"`` (a ``ManualClock``); ``faults`` are rules from
+    ``fakestash.faults`` applied from the first request (see ``stash.faults``).
     """
 
     def __init__(
         self,
         seed: int = 0,
-        clock: Clock | None = None,
+        clock: Clock | str | None = None,
         url: str | None = None,
         token: str | None = None,
         readonly_token: str | None = None,
         limits: Limits | None = None,
         database_factory: DatabaseFactory | None = None,
+        faults: Iterable[FaultRule] = (),
     ) -> None:
+        _check_types(seed=seed, url=url, token=token, readonly_token=readonly_token)
         self.seed = seed
         #: Builds each database (keyword args: clock, rng, lock, name). The default is the
         #: in-memory ``Database``; conformance tests pass a real-Redis backend here.
         self.database_factory: DatabaseFactory = database_factory or Database
-        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.clock: Clock = make_clock(clock)
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
         self.limits = limits or DEFAULT_LIMITS
         self.endpoints: list[Endpoint] = []
         self._by_host: dict[str, Endpoint] = {}
         self._closed = False
+        #: Injected failures (docs/faults.md): ``stash.faults.fail_next(2, Fault.connect_error())``.
+        self.faults = Faults(seed, self.clock)
+        self.faults.extend(faults)
         self.add_database(url=url, token=token, readonly_token=readonly_token)
 
     # ---- databases -------------------------------------------------------------------
@@ -279,12 +288,22 @@ class FakeStash:
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         from fakestash.rest.face import handle_request
 
-        return handle_request(self, request)
+        try:
+            return handle_request(self, request)
+        except TransportFault as fault:
+            from fakestash.transport import raise_transport_fault
+
+            raise_transport_fault(fault, request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         from fakestash.rest.face import handle_async_request
 
-        return await handle_async_request(self, request)
+        try:
+            return await handle_async_request(self, request)
+        except TransportFault as fault:
+            from fakestash.transport import raise_transport_fault
+
+            raise_transport_fault(fault, request)
 
     def transport(self) -> FakestashTransport:
         """``httpx.Client(transport=stash.transport())``: explicit, patch-free mounting."""
@@ -314,6 +333,15 @@ class FakeStash:
 
     def __repr__(self) -> str:
         return f"FakeStash(seed={self.seed}, url={self.url!r})"
+
+
+def _check_types(seed: Any, **texts: Any) -> None:
+    """Refuse a wrong type at construction, where the message can say what was meant."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int; got {seed!r}")
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str; got {value!r}")
 
 
 def to_arg(value: Any) -> bytes:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import httpx
 
 if TYPE_CHECKING:
+    from fakestash.faults import TransportFault
     from fakestash.server import FakeStash
 
 
@@ -28,3 +29,9 @@ class AsyncFakestashTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.stash.handle_async_request(request)
+
+
+def raise_transport_fault(fault: TransportFault, request: httpx.Request) -> NoReturn:
+    """An injected transport fault, as the error httpx itself raises for it."""
+    error = httpx.ConnectError if fault.fault.kind == "connect_error" else httpx.ReadTimeout
+    raise error(str(fault), request=request) from None

@@ -2,15 +2,21 @@
 
 Fixtures
     ``fakestash``            the ``FakeStash`` server, fresh per test, routed, env vars set
-    ``upstash_redis``        a real ``upstash_redis.Redis`` pointed at it (cached per session)
+    ``upstash_redis``        a real ``upstash_redis.Redis`` pointed at it (built once per
+                             session, put back to its state as built for each test)
     ``async_upstash_redis``  the ``upstash_redis.asyncio.Redis`` twin
+    ``fakestash_clients``    the cache those come from, for clients with other options
 Marker
     ``@pytest.mark.fakestash(seed=..., clock=..., url=..., token=..., readonly_token=...,
-    limits=..., strict=...)``: keyword arguments mirror ``FakeStash(...)``; the closest
-    marker wins. ``clock="manual"`` gives each test its own ``ManualClock``.
+    limits=..., faults=..., strict=...)``: keyword arguments mirror ``FakeStash(...)``
+    (plus ``strict``); the closest marker wins. ``clock="manual"`` gives each test its own
+    ``ManualClock``; a clock object given here is copied for each test.
 ini options
     ``fakestash_seed``, ``fakestash_url``, ``fakestash_token``, ``fakestash_readonly_token``,
-    ``fakestash_clock`` (``system`` or ``manual``), ``fakestash_strict``.
+    ``fakestash_clock`` (``system`` or ``manual``), ``fakestash_strict``, and for the whole
+    session: ``fakestash_env`` (set ``UPSTASH_REDIS_REST_URL``/``TOKEN`` to the fake's
+    before test modules are imported) and ``fakestash_guard`` (no request reaches a real
+    ``*.upstash.io`` host during the run, fixture or not).
 
 Everything here is a thin layer over library calls (``FakeStash``, ``route``,
 ``ClientCache``), usable without pytest.
@@ -18,7 +24,10 @@ Everything here is a thin layer over library calls (``FakeStash``, ``route``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+import copy
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 import pytest
 
@@ -29,7 +38,11 @@ if TYPE_CHECKING:  # imported in the fixtures: a test run that never asks for th
 DEFAULT_URL = "https://fakestash.upstash.io"
 DEFAULT_TOKEN = "fakestash-token"
 DEFAULT_READONLY_TOKEN = "fakestash-readonly-token"
-SERVER_KWARGS = frozenset({"seed", "clock", "url", "token", "readonly_token", "limits"})
+SERVER_KWARGS = frozenset({"seed", "clock", "url", "token", "readonly_token", "limits", "faults"})
+MARKER_KWARGS = SERVER_KWARGS | {"strict"}
+ENV_NAMES = ("UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN")
+
+_SESSION_KEY = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,9 +55,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "fakestash_strict",
-        "refuse *.upstash.io hosts no fake serves (true/false)",
+        "refuse *.upstash.io hosts no fake serves, while a fake is routed (true/false)",
         default="true",
     )
+    parser.addini(
+        "fakestash_env",
+        "set UPSTASH_REDIS_REST_URL/TOKEN to fakestash_url/fakestash_token for the whole "
+        "run, before conftest files and test modules are imported (true/false)",
+        default="false",
+    )
+    parser.addini(
+        "fakestash_guard",
+        "refuse every request to a *.upstash.io host no fake serves, for the whole run, "
+        "in every test (true/false)",
+        default="false",
+    )
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    value = str(config.getini(name)).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise pytest.UsageError(f"{name} must be true or false, not {value!r}")
+
+
+# ---- the session: import-time clients and the guard ---------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """``fakestash_env``: set the variables before conftest files import the app."""
+    _session_env(early_config)
+
+
+def _session_env(config: pytest.Config) -> None:
+    state = config.stash.setdefault(_SESSION_KEY, {})
+    if "env" in state or not _flag(config, "fakestash_env"):
+        return
+    state["env"] = {name: os.environ.get(name) for name in ENV_NAMES}
+    os.environ["UPSTASH_REDIS_REST_URL"] = str(config.getini("fakestash_url"))
+    os.environ["UPSTASH_REDIS_REST_TOKEN"] = str(config.getini("fakestash_token"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,47 +107,106 @@ def pytest_configure(config: pytest.Config) -> None:
         "fakestash(**kwargs): configure the fake Upstash server of this test; keyword "
         "arguments mirror fakestash.FakeStash(...) plus strict=",
     )
+    _session_env(config)  # when the ini was not read early (e.g. plugins loaded with -p)
+    if _flag(config, "fakestash_guard"):
+        from fakestash.routing import route
+
+        guard = route(strict=True)
+        guard.__enter__()
+        config.stash.setdefault(_SESSION_KEY, {})["guard"] = guard
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_SESSION_KEY, {})
+    guard = state.pop("guard", None)
+    if guard is not None:
+        guard.__exit__(None, None, None)
+    saved = state.pop("env", None)
+    for name, value in (saved or {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    yield
+    # After every fixture and monkeypatch undo: drop a routing dispatcher that another
+    # patcher kept in its chain while the test ran (see fakestash.routing).
+    routing = sys.modules.get("fakestash.routing")
+    if routing is not None:
+        routing.tidy()
+
+
+# ---- options ----------------------------------------------------------------------------------
 
 
 def server_options(config: pytest.Config, marker: pytest.Mark | None) -> dict[str, Any]:
     """FakeStash(...) keyword arguments: ini defaults, overridden by the closest marker."""
-    clock_name = str(config.getini("fakestash_clock")).strip().lower()
-    if clock_name not in ("system", "manual"):
-        pytest.fail(
-            f"fakestash_clock must be 'system' or 'manual', not {clock_name!r}", pytrace=False
-        )
     options: dict[str, Any] = {
-        "seed": int(config.getini("fakestash_seed")),
+        "seed": _ini_seed(config),
         "url": config.getini("fakestash_url"),
         "token": config.getini("fakestash_token"),
         "readonly_token": config.getini("fakestash_readonly_token"),
-        "clock": clock_name,
-        "strict": str(config.getini("fakestash_strict")).strip().lower() in ("1", "true", "yes"),
+        "clock": _checked_clock(config.getini("fakestash_clock"), "fakestash_clock"),
+        "strict": _flag(config, "fakestash_strict"),
     }
     if marker is not None:
-        if marker.args:
-            pytest.fail("@pytest.mark.fakestash takes keyword arguments only", pytrace=False)
-        unknown = set(marker.kwargs) - SERVER_KWARGS - {"strict"}
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.fakestash got unknown arguments {sorted(unknown)}; "
-                f"it takes {sorted(SERVER_KWARGS | {'strict'})}",
-                pytrace=False,
-            )
+        _check_marker(marker)
         options.update(marker.kwargs)
-    options["clock"] = _clock(options["clock"])
+        if "clock" in marker.kwargs:
+            # A clock object in a marker is copied for each test: a module-level mark is
+            # evaluated once, and its clock would carry one test's time into the next.
+            where = "@pytest.mark.fakestash(clock=...)"
+            options["clock"] = copy.copy(_checked_clock(marker.kwargs["clock"], where))
+    if not isinstance(options["strict"], bool):
+        pytest.fail(
+            f"@pytest.mark.fakestash(strict=...) takes True or False, not {options['strict']!r}",
+            pytrace=False,
+        )
     return options
 
 
-def _clock(value: Any) -> Any:
-    """``"manual"`` (a fresh ManualClock for each test), ``"system"``, or a clock object."""
-    if value == "manual":
-        from fakestash import ManualClock
+def _ini_seed(config: pytest.Config) -> int:
+    value = str(config.getini("fakestash_seed")).strip()
+    try:
+        return int(value)
+    except ValueError:
+        pytest.fail(f"fakestash_seed must be an integer, not {value!r}", pytrace=False)
 
-        return ManualClock()
-    if value == "system":
-        return None
-    return value
+
+def _checked_clock(value: Any, where: str) -> Any:
+    from fakestash.clock import make_clock
+
+    try:
+        return make_clock(value)
+    except ValueError as exc:
+        pytest.fail(f"{where}: {exc}", pytrace=False)
+
+
+def _check_marker(marker: pytest.Mark) -> None:
+    if marker.args:
+        pytest.fail("@pytest.mark.fakestash takes keyword arguments only", pytrace=False)
+    unknown = set(marker.kwargs) - MARKER_KWARGS
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.fakestash got unknown arguments {sorted(unknown)}; "
+            f"it takes {sorted(MARKER_KWARGS)}",
+            pytrace=False,
+        )
+
+
+def _server(options: dict[str, Any]) -> FakeStash:
+    from fakestash import FakeStash
+
+    try:
+        return FakeStash(**options)
+    except (TypeError, ValueError) as exc:
+        pytest.fail(f"@pytest.mark.fakestash: {exc}", pytrace=False)
+
+
+# ---- fixtures -------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -102,12 +215,11 @@ def fakestash(
 ) -> Iterator[FakeStash]:
     """A fresh fake Upstash server for this test, answering its URL for every httpx client,
     with ``UPSTASH_REDIS_REST_URL`` / ``UPSTASH_REDIS_REST_TOKEN`` set for ``from_env()``."""
-    from fakestash import FakeStash
     from fakestash.routing import route
 
     options = server_options(request.config, request.node.get_closest_marker("fakestash"))
     strict = options.pop("strict")
-    stash = FakeStash(**options)
+    stash = _server(options)
     for name, value in stash.environ().items():
         monkeypatch.setenv(name, value)
     with route(stash, strict=strict):
@@ -116,13 +228,21 @@ def fakestash(
 
 
 @pytest.fixture(scope="session")
-def fakestash_clients() -> Iterator[ClientCache]:
-    """SDK clients reused across tests (building one costs ~19 ms)."""
+def _fakestash_client_store() -> Iterator[ClientCache]:
+    """SDK clients built once per session (building one costs ~19 ms)."""
     from fakestash.sdk import ClientCache
 
     cache = ClientCache()
     yield cache
     cache.close()
+
+
+@pytest.fixture
+def fakestash_clients(_fakestash_client_store: ClientCache) -> ClientCache:
+    """The session's SDK clients, each put back to its state as built for this test:
+    ``fakestash_clients.sync_client(url, token, rest_encoding=None)``."""
+    _fakestash_client_store.new_test()
+    return _fakestash_client_store
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
+from urllib.parse import unquote
 
 import httpx
 
@@ -12,6 +13,7 @@ from fakestash.engine.commands.scripting import caller_read_only
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
+from fakestash.faults import FaultRecord, FaultRequest, TransportFault
 from fakestash.meter import billable
 from fakestash.rest import texts
 from fakestash.rest.acl import readonly_may_run
@@ -73,10 +75,16 @@ def respond(
         response = _json_response(exc.status, error_body(exc.text), endpoint)
         endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.content))
         return response
+    fault = _pick_fault(stash, endpoint, call, request) if stash.faults.active else None
+    if fault is not None:
+        refused = _fault_before(stash, endpoint, call, fault)
+        if refused is not None:
+            return refused
+    cut = fault.fault.events if fault is not None and fault.fault.kind == "cut_stream" else None
     marked = caller_read_only.set(readonly)  # scripts: a read-only caller's writes are denied
     try:
         with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-            response = _dispatch(stash, endpoint, readonly, call, request, streaming)
+            response = _dispatch(stash, endpoint, readonly, call, request, streaming, cut)
     finally:
         caller_read_only.reset(marked)
     billed = _billed_commands(call)
@@ -88,6 +96,56 @@ def respond(
         # Arguments are at most 3x the request (a byte that is not UTF-8 becomes U+FFFD's
         # three); escapes and percent-encoding only shrink them.
         argument_bytes_at_most=3 * call.body_size,
+    )
+    if fault is not None and fault.fault.kind == "read_timeout":
+        raise TransportFault(fault.fault, endpoint.host)  # it ran; the answer is lost
+    return response
+
+
+# ---- injected faults (fakestash/faults.py decides; here is where they happen) --------------
+
+
+def _pick_fault(
+    stash: FakeStash, endpoint: Endpoint, call: RestCall, request: httpx.Request
+) -> FaultRecord | None:
+    if call.kind == "head":
+        return None
+    if call.kind == "stream":
+        names: tuple[str, ...] = (call.stream.upper(),)
+    else:
+        names = tuple(argv[0].decode("utf-8", "replace").upper() for argv in call.argvs if argv)
+    path = unquote(request.url.raw_path.partition(b"?")[0].decode("ascii", "replace"))
+    query = FaultRequest(
+        db=stash.endpoints.index(endpoint),
+        host=endpoint.host,
+        path=path,
+        commands=names,
+        stream=call.kind == "stream",
+    )
+    return stash.faults.pick(query)
+
+
+def _fault_before(
+    stash: FakeStash, endpoint: Endpoint, call: RestCall, record: FaultRecord
+) -> httpx.Response | None:
+    """Apply what happens before the request runs: an error answer (returned), a lost
+    connection (raised), latency (the clock moves). None: the request goes on."""
+    fault = record.fault
+    endpoint.meter.record_fault(str(record))
+    if fault.kind == "latency":
+        stash.faults.advance(fault)
+        return None
+    if fault.kind == "connect_error" or (fault.kind == "read_timeout" and call.kind == "stream"):
+        raise TransportFault(fault, endpoint.host)
+    if fault.kind != "http":
+        return None
+    if fault.body is not None:
+        response = make_response(fault.status, fault.body, b"text/html", endpoint)
+    else:
+        response = _json_response(fault.status, error_body(fault.error or ""), endpoint)
+    # Answered but refused: a request, not a billed command.
+    endpoint.meter.record_request(
+        commands=0, bytes_in=call.body_size, bytes_out=len(response.content)
     )
     return response
 
@@ -117,13 +175,14 @@ def _dispatch(
     call: RestCall,
     request: httpx.Request,
     streaming: str,
+    cut: int | None = None,
 ) -> httpx.Response:
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
     if call.kind == "stream":
         from fakestash.rest.sse import open_stream
 
-        return open_stream(stash, endpoint, readonly, call, request, streaming)
+        return open_stream(stash, endpoint, readonly, call, request, streaming, cut)
     if call.resp2 and call.base64:
         return _json_response(400, error_body(texts.RESP2_WITH_BASE64), endpoint)
     if call.kind == "command":

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, TypeVar, Union
 
 import httpx
 
@@ -44,6 +44,7 @@ NEEDS_ACCEPT = (
 MONITOR_OK = b'data: "OK"\n\n'
 
 Item = Union[Message, MonitorEntry]
+_T = TypeVar("_T")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -54,8 +55,10 @@ def open_stream(
     call: RestCall,
     request: httpx.Request,
     streaming: str,
+    cut: int | None = None,
 ) -> httpx.Response:
-    """Start a subscription or a monitor and return its streaming response."""
+    """Start a subscription or a monitor and return its streaming response. ``cut``: an
+    injected fault (fakestash/faults.py) drops the stream after that many events."""
     kind = call.stream
     args = call.argvs[0]
     accept = read_headers(request.headers.raw).get("accept", "")  # the first, as Go reads it
@@ -72,8 +75,13 @@ def open_stream(
     if refused is not None:
         return _error(400, refused, endpoint)
     if kind == "monitor":
-        return _monitor(stash, endpoint, streaming)
-    return _subscribe(stash, endpoint, kind, args, streaming)
+        response = _monitor(stash, endpoint, streaming)
+    else:
+        response = _subscribe(stash, endpoint, kind, args, streaming)
+    stream = response.stream
+    if cut is not None and isinstance(stream, (SyncEventStream, AsyncEventStream)):
+        stream.source.cut_after = cut
+    return response
 
 
 def _subscribe(
@@ -189,6 +197,9 @@ class EventSource:
         self.finalizer: weakref.finalize[..., Any] | None = None
         self._close = close
         self._closed = False
+        #: Events to send before an injected cut (``Fault.cut_stream``); None: no cut.
+        self.cut_after: int | None = None
+        self._sent = 0
 
     def chunk(self, items: list[Item]) -> bytes:
         data = b"".join(render(item) for item in items)
@@ -196,10 +207,31 @@ class EventSource:
         return data
 
     def first(self) -> bytes:
-        data = b"".join(self.prologue)
+        data = b"".join(self._allowed(self.prologue)[0])
         if data:
             self.endpoint.meter.record_bytes_out(len(data))
         return data
+
+    def take(self, items: list[Item]) -> tuple[list[Item], bool]:
+        """The items to send, and whether an injected cut comes right after them."""
+        return self._allowed(items)
+
+    def _allowed(self, events: list[_T]) -> tuple[list[_T], bool]:
+        if self.cut_after is None:
+            return events, False
+        room = max(self.cut_after - self._sent, 0)
+        sent = events[:room]
+        self._sent += len(sent)
+        return sent, self._sent >= self.cut_after
+
+    def cut(self) -> httpx.RemoteProtocolError:
+        """End the stream as a dropped connection: the server side lets go, the reader
+        gets the error httpx raises for a body cut short."""
+        self.close(by_client=False)
+        return httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body: incomplete "
+            f"chunked read (fakestash fault: stream cut after {self.cut_after} events)"
+        )
 
     def close(self, by_client: bool = True) -> None:
         if not self._closed:
@@ -220,6 +252,8 @@ class SyncEventStream(httpx.SyncByteStream):
         first = source.first()
         if first:
             yield first
+        if source.cut_after is not None and source.cut_after <= len(source.prologue):
+            raise source.cut()
         while True:
             try:
                 items = source.mailbox.get_batch(source.idle_timeout)
@@ -227,7 +261,11 @@ class SyncEventStream(httpx.SyncByteStream):
                 break
             if not items:
                 break
-            yield source.chunk(items)
+            items, cut = source.take(items)
+            if items:
+                yield source.chunk(items)
+            if cut:
+                raise source.cut()
         source.close(by_client=False)
 
     def close(self) -> None:
@@ -245,6 +283,8 @@ class AsyncEventStream(httpx.AsyncByteStream):
         first = source.first()
         if first:
             yield first
+        if source.cut_after is not None and source.cut_after <= len(source.prologue):
+            raise source.cut()
         while True:
             try:
                 items = await source.mailbox.aget_batch(source.idle_timeout)
@@ -252,7 +292,11 @@ class AsyncEventStream(httpx.AsyncByteStream):
                 break
             if not items:
                 break
-            yield source.chunk(items)
+            items, cut = source.take(items)
+            if items:
+                yield source.chunk(items)
+            if cut:
+                raise source.cut()
         source.close(by_client=False)
 
     async def aclose(self) -> None:

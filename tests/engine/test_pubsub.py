@@ -15,6 +15,7 @@ from fakestash.engine.broker import OVERFLOW, BufferLimit, Mailbox
 from fakestash.engine.glob import glob_match
 from fakestash.engine.monitor import format_line, repr_arg
 from fakestash.engine.table import TABLE
+from fakestash.pubsub_api import StreamClosed
 from tests.helpers import error, run
 
 # ---- PUBLISH ---------------------------------------------------------------------------
@@ -319,9 +320,39 @@ def test_server_close_ends_collectors_and_waits(stash: FakeStash) -> None:
     log = stash.monitor()
     stash.close()
     assert chat.closed and log.closed
-    with pytest.raises(TimeoutError, match="closed"):
-        chat.wait_for(1, timeout=5)  # returns at once: the subscriber is gone
+    with pytest.raises(StreamClosed) as closed:
+        chat.wait_for(1, timeout=5)  # fails at once: the subscriber is gone
+    assert str(closed.value) == (
+        "this Collector was closed (server closed) with 0 of the 1 messages waited for; "
+        "nothing more can arrive: Collector([], texts=[])"
+    )
+    with pytest.raises(StreamClosed, match=r"^this CommandLog was closed \(server closed\)"):
+        log.wait_for(1, timeout=5)
     assert stash.subscribe("late").closed
+
+
+@pytest.mark.timeout(30)
+def test_wait_for_after_the_test_closed_a_collector_says_so(stash: FakeStash) -> None:
+    chat = stash.subscribe("chat")
+    stash.execute("PUBLISH", "chat", "one")
+    chat.close()
+    assert chat.wait_for(1) == ["one"]  # what arrived before the close still counts
+    with pytest.raises(StreamClosed, match=r"^this Collector was closed \(closed by test\) with 1 of the 2 messages"):
+        chat.wait_for(2, timeout=60)
+
+
+@pytest.mark.timeout(30)
+async def test_wait_for_async_after_close_says_so(stash: FakeStash) -> None:
+    chat = stash.subscribe("chat")
+    chat.close()
+    with pytest.raises(StreamClosed, match="closed by test"):
+        await chat.wait_for_async(1, timeout=60)
+
+
+def test_wait_for_that_times_out_says_it_waited(stash: FakeStash) -> None:
+    with stash.subscribe("chat") as chat, pytest.raises(TimeoutError) as waited:
+        chat.wait_for(1, timeout=0.01)
+    assert str(waited.value) == "waited 0.01s for 1 messages, got 0: Collector(['chat'], texts=[])"
 
 
 # ---- mailbox buffer limits (client-output-buffer-limit pubsub) ----------------------------
