@@ -17,21 +17,116 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from itertools import count
+from itertools import chain
 from types import TracebackType
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 #: Commands Upstash does not charge for (docs: "Operational commands like AUTH, INFO, PING,
 #: QUIT, COMMAND are not charged").
 UNBILLED = frozenset({b"auth", b"info", b"ping", b"quit", b"command"})
 
-#: How many commands the meter keeps for budget failure messages.
+#: How many commands the meter keeps for ``seen`` and budget failure messages...
 LOG_SIZE = 10_000
+#: ...and how many bytes of their arguments, at most (the oldest fall off first).
+LOG_BYTES = 4 * 1024 * 1024
+#: A request whose arguments cannot exceed this many bytes is kept as it came (abbreviated
+#: when read); a larger one is abbreviated at once, so its values are never kept.
+KEEP_AS_IS = 64 * 1024
+#: Each command is kept as Redis' SLOWLOG keeps one (``slowlogCreateEntry``): at most 32
+#: arguments, the last saying "... (N more arguments)", each cut to 128 bytes followed by
+#: "... (N more bytes)". A log of 1 MiB-values then costs bytes, not megabytes, per entry.
+MAX_ARGS = 32
+MAX_ARG_BYTES = 128
+#: Bytes an entry counts for besides its arguments (roughly: the tuple and its objects).
+ENTRY_OVERHEAD = 64
+
+
+def abbreviated(argv: Sequence[bytes]) -> tuple[bytes, ...]:
+    """The argv as the log keeps it: SLOWLOG's abbreviation of long commands."""
+    if len(argv) <= MAX_ARGS and max(map(len, argv), default=0) <= MAX_ARG_BYTES:
+        return tuple(argv)
+    kept = list(argv[:MAX_ARGS])
+    if len(argv) > MAX_ARGS:
+        kept[-1] = b"... (%d more arguments)" % (len(argv) - MAX_ARGS + 1)
+    return tuple(
+        arg[:MAX_ARG_BYTES] + b"... (%d more bytes)" % (len(arg) - MAX_ARG_BYTES)
+        if len(arg) > MAX_ARG_BYTES
+        else arg
+        for arg in kept
+    )
 
 
 def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
     """The commands of a request Upstash charges for (empty rows are not commands)."""
     return [argv for argv in argvs if argv and argv[0].lower() not in UNBILLED]
+
+
+Rows = tuple[Sequence[bytes], ...]
+
+
+class RecentCommands:
+    """The last billed commands, at most ``LOG_SIZE`` of them and ``LOG_BYTES`` of their
+    arguments (the oldest go first), read abbreviated as SLOWLOG shows them.
+
+    One batch per request: a request known to be small (``bound``, an upper bound of its
+    argument bytes) is kept as it came, costing no pass over its arguments, and counted at
+    its bound; any other is abbreviated at once and counted exactly. Not locked: the meter
+    calls it under its lock."""
+
+    def __init__(self) -> None:
+        # (first sequence number, rows, bytes counted, rows already abbreviated?)
+        self._batches: deque[tuple[int, Rows, int, bool]] = deque()
+        self.count = 0
+        self.size = 0
+        self.last = 0  #: sequence number of the newest command (never reset)
+
+    def add(self, argvs: Sequence[Sequence[bytes]], bound: int | None = None) -> None:
+        if not argvs:
+            return
+        if bound is not None and bound <= KEEP_AS_IS:
+            rows, size, short = tuple(argvs), bound + ENTRY_OVERHEAD * len(argvs), False
+        else:
+            rows = tuple(abbreviated(argv) for argv in argvs)
+            size = sum(map(len, chain.from_iterable(rows))) + ENTRY_OVERHEAD * len(rows)
+            short = True
+        self._batches.append((self.last + 1, rows, size, short))
+        self.last += len(rows)
+        self.count += len(rows)
+        self.size += size
+        self._trim()
+
+    def _trim(self) -> None:
+        while self.count > LOG_SIZE or self.size > LOG_BYTES:
+            first, rows, size, short = self._batches.popleft()
+            self.count -= len(rows)
+            self.size -= size
+            tail, tail_size = self._tail(rows)  # the newest rows of it that still fit
+            if tail:
+                entry = (first + len(rows) - len(tail), tail, tail_size, short)
+                self._batches.appendleft(entry)
+                self.count += len(tail)
+                self.size += tail_size
+                return
+
+    def _tail(self, rows: Rows) -> tuple[Rows, int]:
+        room_count, room_bytes = LOG_SIZE - self.count, LOG_BYTES - self.size
+        kept = size = 0
+        for row in reversed(rows):
+            row_size = sum(map(len, row)) + ENTRY_OVERHEAD
+            if kept == room_count or size + row_size > room_bytes:
+                break
+            kept += 1
+            size += row_size
+        return rows[len(rows) - kept :], size
+
+    def __iter__(self) -> Iterator[tuple[int, Sequence[bytes]]]:
+        """(sequence number, abbreviated argv), oldest first."""
+        for first, rows, _, short in self._batches:
+            yield from enumerate(rows if short else map(abbreviated, rows), first)
+
+    def clear(self) -> None:
+        self._batches.clear()
+        self.count = self.size = 0
 
 
 @dataclass(frozen=True)
@@ -60,7 +155,8 @@ class Meter:
     """Counts since creation (or the last ``reset()``); read them in a test.
 
     ``bytes_in`` is request bodies plus paths; ``bytes_out`` is response bodies, including
-    what SSE streams sent so far.
+    what SSE streams sent so far. The commands themselves are kept abbreviated and bounded
+    (``LOG_SIZE`` commands, ``LOG_BYTES`` bytes), never the values a test sent.
     """
 
     def __init__(self) -> None:
@@ -68,8 +164,7 @@ class Meter:
         self.commands = 0
         self.bytes_in = 0
         self.bytes_out = 0
-        self._log: deque[tuple[int, Sequence[bytes]]] = deque(maxlen=LOG_SIZE)  # (seq, argv)
-        self._seq = 0
+        self._log = RecentCommands()
         self._lock = threading.Lock()
         #: Faults injected with ``stash.faults`` (docs/faults.md), and what they were.
         self.faults = 0
@@ -84,20 +179,22 @@ class Meter:
         bytes_in: int,
         bytes_out: int,
         argvs: Sequence[Sequence[bytes]] | None = None,
+        argument_bytes_at_most: int | None = None,
     ) -> None:
-        """One HTTP request: its billed commands (and, for messages, which they were)."""
+        """One HTTP request: its billed commands (and, for messages, which they were).
+        ``argument_bytes_at_most``, when the caller knows it, spares a pass over them."""
         with self._lock:
             self.requests += 1
             self.commands += commands
             self.bytes_in += bytes_in
             self.bytes_out += bytes_out
-            self._remember(argvs or ())
+            self._log.add(argvs or (), bound=argument_bytes_at_most)
 
     def record_commands(self, argvs: Sequence[Sequence[bytes]]) -> None:
         """Commands billed outside a request (the UNSUBSCRIBE when a stream closes)."""
         with self._lock:
             self.commands += len(argvs)
-            self._remember(argvs)
+            self._log.add(argvs)
 
     def record_bytes_out(self, count: int) -> None:
         """Bytes an open stream sent."""
@@ -116,11 +213,6 @@ class Meter:
         with self._lock:
             return list(self._fault_log)
 
-    def _remember(self, argvs: Sequence[Sequence[bytes]]) -> None:
-        # (sequence number, argv) pairs into a bounded deque: the oldest fall off.
-        self._log.extend(zip(count(self._seq + 1), argvs))
-        self._seq += len(argvs)
-
     # ---- reading ---------------------------------------------------------------------------
 
     def snapshot(self) -> Usage:
@@ -129,7 +221,8 @@ class Meter:
 
     @property
     def seen(self) -> list[list[str]]:
-        """The billed commands since the last reset (the last ``LOG_SIZE``), as text."""
+        """The billed commands since the last reset, as text: the last ``LOG_SIZE`` (fewer
+        if their arguments pass ``LOG_BYTES``), long ones abbreviated as SLOWLOG does."""
         with self._lock:
             return [_text(argv) for _, argv in self._log]
 
@@ -179,7 +272,7 @@ class Meter:
 
     def _last_seq(self) -> int:
         with self._lock:
-            return self._seq
+            return self._log.last
 
     def __repr__(self) -> str:
         return (

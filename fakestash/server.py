@@ -7,13 +7,13 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
-from urllib.parse import urlsplit
 
 import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, make_clock
 from fakestash.engine.acl import DEFAULT, DEFAULT_RO, register_builtin_tokens, user_for_token
 from fakestash.engine.database import Database
 from fakestash.faults import FaultRule, Faults, TransportFault
+from fakestash.hosts import host_name, netloc_host, url_host
 from fakestash.limits import DEFAULT_LIMITS, Limits
 from fakestash.meter import Meter
 
@@ -44,7 +44,8 @@ class Endpoint:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).netloc.lower()
+        """The URL's host in normal form (fakestash/hosts.py): ``db.upstash.io``."""
+        return url_host(self.url)
 
     def grant(self, token: str | None) -> bool | None:
         """None if ``token`` is not this database's; else whether it is read-only."""
@@ -161,21 +162,40 @@ class FakeStash:
             notify_new_host(endpoint.host, self)
         return endpoint
 
-    def endpoint_for(self, host: str) -> Endpoint | None:
-        return self._by_host.get(host.lower())
+    def endpoint_for(self, host: str, scheme: str = "https") -> Endpoint | None:
+        """The database at ``host`` (``host[:port]``, any spelling of the same address)."""
+        return self._by_host.get(netloc_host(host, scheme))
 
-    def authenticate(self, host: str, token: str | None) -> tuple[Endpoint, bool] | None:
+    def authenticate(
+        self, host: str, token: str | None, scheme: str = "https"
+    ) -> tuple[Endpoint, bool] | None:
         """The database and read-only-ness a request's token grants, or None (HTTP 401).
 
         The host picks the database; a request to a host this server does not know (a
         respx route on another URL) is matched to a database by its token alone.
         """
-        endpoint = self._by_host.get(host.lower())
+        endpoint = self.endpoint_for(host, scheme)
         candidates = [endpoint] if endpoint is not None else self.endpoints
         for candidate in candidates:
             readonly = candidate.grant(token)
             if readonly is not None:
                 return candidate, readonly
+        return None
+
+    def misdirected(self, host: str, scheme: str = "https") -> str | None:
+        """Why a request to ``host`` reaches no database although its host name is one of
+        ours (another port: Upstash serves REST on 443 only); None when that is not so."""
+        normal = netloc_host(host, scheme)
+        if normal in self._by_host:
+            return None
+        name = host_name(normal)
+        for endpoint in self.endpoints:
+            if host_name(endpoint.host) == name:
+                return (
+                    f"fakestash: no database is served at {normal} ({endpoint.url} is; "
+                    f"Upstash answers REST on port 443 only). Point the client at "
+                    f"{endpoint.url}."
+                )
         return None
 
     @property

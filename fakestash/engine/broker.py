@@ -10,6 +10,10 @@ any thread or asyncio loop wakes a reader in any other (``threading.Condition`` 
 A mailbox is bounded as Redis' ``client-output-buffer-limit pubsub 32mb 8mb 60`` bounds a
 subscriber: past the hard limit, or above the soft limit for longer than its seconds (on
 the database clock), the subscriber is dropped and its stream ends.
+
+A stream nobody holds any more is released by a ``StreamReaper``: when its response is
+garbage-collected, or when it has been idle (no event queued, none read) for its idle
+timeout, read or not, so a dropped stream neither stays subscribed nor counts in PUBLISH.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Iterable, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Generic, Iterable, TypeVar
 
 from fakestash.engine.glob import glob_match
 
@@ -43,6 +48,7 @@ OVERHEAD = 32
 CLOSED_BY_CLIENT = "closed by client"
 CLOSED_BY_SERVER = "server closed"
 OVERFLOW = "output buffer limit reached"
+IDLE = "idle timeout"
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ class Mailbox(Generic[T]):
 
     ``get``/``aget`` return the next item, ``None`` once the box is closed and drained, and
     raise ``TimeoutError`` when nothing came within ``timeout`` seconds. With
-    ``keep_history`` every item is also kept in ``history`` (test-side collectors).
+    ``keep_history`` every item is also kept in ``history`` (test-side collectors). A box
+    with an ``idle_timeout`` (a stream's) records when it was last active (an item queued,
+    taken, or waited for), so a ``StreamReaper`` can end it once idle.
     """
 
     def __init__(
@@ -101,9 +109,12 @@ class Mailbox(Generic[T]):
         clock: Clock | None = None,
         *,
         keep_history: bool = False,
+        idle_timeout: float | None = None,
     ) -> None:
         self.limit = limit
         self.clock = clock
+        self.idle_timeout = idle_timeout
+        self.last_active = time.monotonic()
         self.history: list[T] | None = [] if keep_history else None
         self.closed = False
         self.close_reason: str | None = None
@@ -124,6 +135,7 @@ class Mailbox(Generic[T]):
                 return False
             self._queue.append((item, size))
             self._queued_bytes += size
+            self.last_active = time.monotonic()
             if self.history is not None:
                 self.history.append(item)
             limit = self.limit
@@ -187,6 +199,7 @@ class Mailbox(Generic[T]):
         """Everything queued (at least one item, blocking); [] when closed and drained."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
+            self.last_active = time.monotonic()
             while not self._queue:
                 if self.closed:
                     return []
@@ -208,6 +221,7 @@ class Mailbox(Generic[T]):
         """``get_batch`` for coroutines: waits without blocking the event loop."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
+        self.last_active = time.monotonic()
         while True:
             with self._cond:
                 if self._queue:
@@ -229,6 +243,7 @@ class Mailbox(Generic[T]):
                         self._waiters.remove((loop, future))
 
     def _take(self, limit: int | None) -> list[T]:
+        self.last_active = time.monotonic()
         count = len(self._queue) if limit is None else min(limit, len(self._queue))
         items = []
         for _ in range(count):
@@ -286,6 +301,51 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+class StreamReaper:
+    """Ends the streams nobody can read any more, at safe points of its owner (a broker or
+    a monitor feed: ``reap`` runs under the database lock, before a publish or a count).
+
+    A garbage-collected stream only queues its closer here (``abandon``, called by a
+    ``weakref.finalize``): a finalizer may run inside any code, even code holding the very
+    locks closing takes, so it takes none. Idle streams are found by a pass over the owner's
+    mailboxes, made only once the earliest idle deadline has come.
+    """
+
+    def __init__(self) -> None:
+        self._abandoned: deque[Callable[[], None]] = deque()  # append/popleft: atomic
+        self._next_check: float | None = None
+
+    def abandon(self, closer: Callable[[], None]) -> None:
+        """A stream's response was garbage-collected: close it at the next safe point."""
+        self._abandoned.append(closer)
+
+    def watch(self, box: Mailbox[T]) -> None:
+        """Track a stream's mailbox for idleness (a box without an idle timeout is not)."""
+        if box.idle_timeout is not None:
+            self._schedule(box.last_active + box.idle_timeout)
+
+    def reap(self, boxes: Iterable[tuple[Mailbox[T], Callable[[], None]]]) -> None:
+        """Run the queued closers, then expire each (box, expire) whose box is idle."""
+        while self._abandoned:
+            self._abandoned.popleft()()
+        if self._next_check is None or time.monotonic() < self._next_check:
+            return
+        self._next_check = None
+        now = time.monotonic()
+        for box, expire in list(boxes):
+            if box.idle_timeout is None or box.closed:
+                continue
+            deadline = box.last_active + box.idle_timeout
+            if now >= deadline:
+                expire()
+            else:
+                self._schedule(deadline)
+
+    def _schedule(self, deadline: float) -> None:
+        if self._next_check is None or deadline < self._next_check:
+            self._next_check = deadline
+
+
 class Subscriber:
     """One client in subscribed state: what it listens to, and its mailbox."""
 
@@ -324,6 +384,8 @@ class Broker:
         self.buffer_limit = BufferLimit()
         self.idle_timeout: float | None = IDLE_TIMEOUT
         self.closed = False
+        #: Releases streams dropped without being closed, and idle ones.
+        self.reaper = StreamReaper()
         self._changed = threading.Condition(threading.Lock())
         db.closers.append(self.close_all)
 
@@ -334,13 +396,15 @@ class Broker:
         if collector:
             mailbox: Mailbox[Message] = Mailbox(UNLIMITED, self.db.clock, keep_history=True)
         else:
-            mailbox = Mailbox(self.buffer_limit, self.db.clock)
+            mailbox = Mailbox(self.buffer_limit, self.db.clock, idle_timeout=self.idle_timeout)
         subscriber = Subscriber(mailbox, name)
         with self.db.lock:
+            self._reap()
             if self.closed:
                 mailbox.close(CLOSED_BY_SERVER)
             else:
                 self.subscribers[subscriber] = None
+                self.reaper.watch(mailbox)
         return subscriber
 
     def subscribe(self, sub: Subscriber, channels: Iterable[bytes]) -> None:
@@ -362,10 +426,18 @@ class Broker:
         self._remove(sub, channels, self.shard_channels, sub.shard_channels, "sunsubscribe")
 
     def drop(self, sub: Subscriber, reason: str = CLOSED_BY_CLIENT) -> None:
-        """Forget every subscription of ``sub`` at once (its stream closed) and close it."""
+        """Forget every subscription of ``sub`` at once (its stream closed) and close it;
+        what is queued stays readable when the server ends it (closed or idle)."""
         with self.db.lock:
             self._forget(sub)
-        sub.mailbox.close(reason, drop=reason != CLOSED_BY_SERVER)
+        sub.mailbox.close(reason, drop=reason not in (CLOSED_BY_SERVER, IDLE))
+
+    def _reap(self) -> None:
+        """Release dropped and idle streams (under the database lock): they no longer
+        count in PUBLISH, PUBSUB or ``wait_for_subscribers``."""
+        subs = self.subscribers
+        with self.db.lock:
+            self.reaper.reap((sub.mailbox, partial(self.drop, sub, IDLE)) for sub in subs)
 
     def _add(
         self,
@@ -419,6 +491,7 @@ class Broker:
     def publish(self, channel: bytes, data: bytes) -> int:
         """Deliver to channel subscribers, then to each matching pattern; the number of
         deliveries is PUBLISH's reply (a client matching twice counts twice, as in Redis)."""
+        self._reap()
         receivers = 0
         overflowed: list[Subscriber] = []
         subs = self.channels.get(channel)
@@ -443,6 +516,7 @@ class Broker:
 
     def spublish(self, channel: bytes, data: bytes) -> int:
         """Shard-channel publish: only SSUBSCRIBE subscribers, never patterns."""
+        self._reap()
         subs = self.shard_channels.get(channel)
         if not subs:
             return 0
@@ -459,6 +533,7 @@ class Broker:
 
     def active_channels(self, pattern: bytes | None = None, *, shard: bool = False) -> list[bytes]:
         """Channels with at least one subscriber, sorted, optionally matching a glob."""
+        self._reap()
         registry = self.shard_channels if shard else self.channels
         names = sorted(name for name, subs in registry.items() if subs)
         if pattern is None:
@@ -466,10 +541,12 @@ class Broker:
         return [name for name in names if glob_match(pattern, name)]
 
     def numsub(self, channel: bytes, *, shard: bool = False) -> int:
+        self._reap()
         return len((self.shard_channels if shard else self.channels).get(channel, ()))
 
     def numpat(self) -> int:
         """Distinct patterns with at least one subscriber (Redis 7 counts patterns)."""
+        self._reap()
         return sum(1 for subs in self.patterns.values() if subs)
 
     def wait_for_subscribers(
@@ -478,6 +555,7 @@ class Broker:
         """Block until ``channel`` (or ``pattern``) has ``count`` subscribers: lets a test
         publish only once a subscriber in another thread or task is listening."""
         registry = self.patterns if pattern else self.channels
+        self._reap()
         with self._changed:
             return self._changed.wait_for(lambda: len(registry.get(channel, ())) >= count, timeout)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any, Union
 
@@ -24,6 +25,13 @@ I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
 
 UTF8_ERROR = "Couldn't parse as UTF-8 string"
+
+#: serde_json's recursion limit, which RedisJSON parses arguments with ("a JSON value passed
+#: to a command can have a depth of up to 128", RedisJSON docs; RedisJSON PR #784): 127
+#: nested arrays/objects parse, the 128th opening bracket is "recursion limit exceeded".
+MAX_DEPTH = 128
+#: Strings (terminated or not, to the end) and brackets, for counting nesting depth.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|[\[\]{}]', re.DOTALL)
 
 
 class JsonValue:
@@ -92,14 +100,21 @@ def parse_json(raw: bytes) -> Json:
     text = decode_arg(raw)
     if not text.strip(" \t\n\r"):
         raise CommandError(f"EOF while parsing a value at line 1 column {len(text)}")
+    too_deep = _too_deep_at(text)
     try:
         value, end = _DECODER.raw_decode(text, _skip_ws(text, 0))
+    except RecursionError:  # deeper than Python's stack, so deeper than serde_json's limit
+        raise CommandError(_recursion_limit(text, too_deep)) from None
     except json.JSONDecodeError as exc:
+        if too_deep is not None and too_deep < exc.pos:  # serde_json stops at the first
+            raise CommandError(_recursion_limit(text, too_deep)) from None
         raise CommandError(_serde_message(exc)) from None
     except OverflowError:
         raise CommandError("number out of range at line 1 column 1") from None
     except ValueError:
         raise CommandError("expected value at line 1 column 1") from None
+    if too_deep is not None:
+        raise CommandError(_recursion_limit(text, too_deep))
     end = _skip_ws(text, end)
     if end != len(text):
         line = text.count("\n", 0, end) + 1
@@ -108,6 +123,29 @@ def parse_json(raw: bytes) -> Json:
     _check_surrogates(value)
     result: Json = value
     return result
+
+
+def _too_deep_at(text: str) -> int | None:
+    """Where the ``MAX_DEPTH``-th nested opening bracket is, if there is one."""
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return None
+    depth = 0
+    for match in _NESTING.finditer(text):
+        char = match.group()
+        if char in ("[", "{"):
+            depth += 1
+            if depth == MAX_DEPTH:
+                return match.start()
+        elif char in ("]", "}"):
+            depth -= 1
+    return None
+
+
+def _recursion_limit(text: str, pos: int | None) -> str:
+    pos = pos or 0
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"recursion limit exceeded at line {line} column {column}"
 
 
 def _skip_ws(text: str, pos: int) -> int:

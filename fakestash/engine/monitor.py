@@ -14,14 +14,17 @@ commands (the table's ADMIN flag) do not show.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 from fakestash.clock import time_us
 from fakestash.engine.broker import (
     CLOSED_BY_SERVER,
+    IDLE,
     UNLIMITED,
     BufferLimit,
     Mailbox,
+    StreamReaper,
 )
 from fakestash.engine.database import Database
 from fakestash.engine.table import ADMIN, TABLE
@@ -110,18 +113,25 @@ class MonitorFeed:
         self.watchers: dict[Mailbox[MonitorEntry], None] = {}
         self.buffer_limit = BufferLimit()
         self.closed = False
+        #: Releases /monitor streams dropped without being closed, and idle ones.
+        self.reaper = StreamReaper()
         db.closers.append(self.close_all)
 
-    def watch(self, *, collector: bool = False) -> Mailbox[MonitorEntry]:
-        """A new watcher: bounded for streams, recording everything for collectors."""
+    def watch(
+        self, *, collector: bool = False, idle_timeout: float | None = None
+    ) -> Mailbox[MonitorEntry]:
+        """A new watcher: bounded for streams (ended by the reaper after ``idle_timeout``
+        idle seconds), recording everything for collectors."""
         if collector:
             box: Mailbox[MonitorEntry] = Mailbox(UNLIMITED, self.db.clock, keep_history=True)
         else:
-            box = Mailbox(self.buffer_limit, self.db.clock)
+            box = Mailbox(self.buffer_limit, self.db.clock, idle_timeout=idle_timeout)
         with self.db.lock:
+            self._reap()
             if self.closed:
                 box.close(CLOSED_BY_SERVER)
                 return box
+            self.reaper.watch(box)
             self.watchers[box] = None
             if self.observe not in self.db.observers:
                 self.db.observers.append(self.observe)
@@ -130,7 +140,11 @@ class MonitorFeed:
     def unwatch(self, box: Mailbox[MonitorEntry], reason: str = "closed by client") -> None:
         with self.db.lock:
             self._forget(box)
-        box.close(reason, drop=reason != CLOSED_BY_SERVER)
+        box.close(reason, drop=reason not in (CLOSED_BY_SERVER, IDLE))
+
+    def _reap(self) -> None:
+        """Release dropped and idle streams (under the database lock)."""
+        self.reaper.reap((box, partial(self.unwatch, box, IDLE)) for box in self.watchers)
 
     def _forget(self, box: Mailbox[MonitorEntry]) -> None:
         self.watchers.pop(box, None)
@@ -148,6 +162,7 @@ class MonitorFeed:
         entry = MonitorEntry(time_us(self.db.clock), source, tuple(argv))
         size = entry.size
         with self.db.lock:
+            self._reap()
             for box in list(self.watchers):
                 if not box.put(entry, size):  # overflowed: drop it (the observer stays)
                     self.watchers.pop(box, None)

@@ -9,6 +9,7 @@ import httpx
 
 from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
 from fakestash.engine.acl import acting_as, check_command, current_user
+from fakestash.engine.commands.scripting import caller_read_only
 from fakestash.engine.replies import ErrorReply, Reply
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
@@ -30,6 +31,7 @@ from fakestash.rest.request import (
     RestError,
     parse_call,
     read_headers,
+    request_size,
     request_token,
 )
 
@@ -57,28 +59,43 @@ def respond(
     raw_path = request.url.raw_path
     headers = read_headers(request.headers.raw)
     token = request_token(raw_path, headers)
-    grant = stash.authenticate(request.url.netloc.decode("ascii", "replace"), token)
+    host, scheme = request.url.netloc.decode("ascii", "replace"), request.url.scheme
+    misdirected = stash.misdirected(host, scheme)
+    if misdirected is not None:  # a served host name on another port (fakestash/hosts.py)
+        return _json_response(421, error_body(misdirected), None)
+    grant = stash.authenticate(host, token, scheme)
     if grant is None:
         return _json_response(401, error_body(texts.WRONGPASS), None)
     endpoint, readonly = grant
+    size = request_size(raw_path, body)
     try:
+        _check_request_size(endpoint, request.method, size)
         call = parse_call(request.method, raw_path, headers, body)
-    except RestError as exc:
-        return _json_response(exc.status, error_body(exc.text), endpoint)
+    except RestError as exc:  # refused unread: a request, no command
+        response = _json_response(exc.status, error_body(exc.text), endpoint)
+        endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.content))
+        return response
     fault = _pick_fault(stash, endpoint, call, request) if stash.faults.active else None
     if fault is not None:
         refused = _fault_before(stash, endpoint, call, fault)
         if refused is not None:
             return refused
     cut = fault.fault.events if fault is not None and fault.fault.kind == "cut_stream" else None
-    with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-        response = _dispatch(stash, endpoint, readonly, call, request, streaming, cut)
+    marked = caller_read_only.set(readonly)  # scripts: a read-only caller's writes are denied
+    try:
+        with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
+            response = _dispatch(stash, endpoint, readonly, call, request, streaming, cut)
+    finally:
+        caller_read_only.reset(marked)
     billed = _billed_commands(call)
     endpoint.meter.record_request(
         commands=len(billed),
         argvs=billed,
         bytes_in=call.body_size,
         bytes_out=len(response.content) if call.kind != "stream" else 0,
+        # Arguments are at most 3x the request (a byte that is not UTF-8 becomes U+FFFD's
+        # three); escapes and percent-encoding only shrink them.
+        argument_bytes_at_most=3 * call.body_size,
     )
     if fault is not None and fault.fault.kind == "read_timeout":
         raise TransportFault(fault.fault, endpoint.host)  # it ran; the answer is lost
@@ -133,6 +150,13 @@ def _fault_before(
     return response
 
 
+def _check_request_size(endpoint: Endpoint, method: str, size: int) -> None:
+    """Before the body is parsed, so an over-limit body gets this error, deep or invalid."""
+    too_big = None if method == "HEAD" else _response_too_large(endpoint, size)
+    if too_big is not None:
+        raise RestError(400, too_big)
+
+
 def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
     """Upstash bills each command (each pipeline/transaction row; not the MULTI/EXEC
     around /multi-exec), except operational ones (PING, INFO...); a stream is one
@@ -155,11 +179,6 @@ def _dispatch(
 ) -> httpx.Response:
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
-    limit = endpoint.limits.max_request_size
-    if limit is not None and call.body_size > limit:
-        return _json_response(
-            400, error_body(texts.request_too_large(limit, call.body_size)), endpoint
-        )
     if call.kind == "stream":
         from fakestash.rest.sse import open_stream
 

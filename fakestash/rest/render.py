@@ -1,4 +1,9 @@
-"""Render engine replies as Upstash does: JSON (plain or base64) or raw RESP2."""
+"""Render engine replies as Upstash does: JSON (plain or base64) or raw RESP2.
+
+Every text that reaches the wire passes here, and arbitrary bytes in it (a bulk reply, an
+error text naming an argument, a status a script made) follow Go's UTF-8 rule
+(``fakestash/rest/utf8.py``): U+FFFD in JSON, the bytes as they are in RESP2 and base64.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,22 @@ from base64 import b64encode
 from typing import Any
 
 from fakestash.engine.replies import ErrorReply, Reply, Status
+from fakestash.rest.utf8 import raw_bytes, text_of, valid_text
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def to_json(reply: Reply) -> Any:
-    """A reply as JSON data: bulk strings as text (invalid UTF-8 replaced by U+FFFD)."""
+    """A reply as JSON data: bulk strings as text (each invalid UTF-8 byte as U+FFFD)."""
     if isinstance(reply, bytes):
-        return reply.decode("utf-8", "replace")
+        return text_of(reply)
     if isinstance(reply, list):
         return [to_json(item) for item in reply]
     if isinstance(reply, ErrorReply):
-        return reply.text
-    return reply  # int, None, Status (a str)
+        return valid_text(reply.text)
+    if isinstance(reply, Status):
+        return valid_text(reply)
+    return reply  # int, None
 
 
 def to_base64_json(reply: Reply) -> Any:
@@ -27,11 +35,11 @@ def to_base64_json(reply: Reply) -> Any:
     if isinstance(reply, bytes):
         return b64encode(reply).decode("ascii")
     if isinstance(reply, Status):
-        return "OK" if reply == "OK" else b64encode(reply.encode()).decode("ascii")
+        return "OK" if reply == "OK" else b64encode(raw_bytes(reply)).decode("ascii")
     if isinstance(reply, list):
         return [to_base64_json(item) for item in reply]
     if isinstance(reply, ErrorReply):
-        return reply.text
+        return valid_text(reply.text)
     return reply
 
 
@@ -40,7 +48,7 @@ def result_body(reply: Reply, base64: bool) -> dict[str, Any]:
 
 
 def error_body(text: str) -> dict[str, Any]:
-    return {"error": text}
+    return {"error": valid_text(text)}
 
 
 def encode_json(data: Any) -> bytes:
@@ -61,7 +69,7 @@ def batch_item(item: Reply | ErrorReply, base64: bool) -> str:
     if item is None:
         return _NULL_ITEM
     if isinstance(item, ErrorReply):
-        return '{"error":' + _dumps(item.text) + "}"
+        return '{"error":' + _dumps(valid_text(item.text)) + "}"
     return _dumps({"result": to_base64_json(item) if base64 else to_json(item)})
 
 
@@ -73,14 +81,24 @@ def to_resp2(reply: Reply) -> bytes:
 
 
 def resp2_error(text: str) -> bytes:
-    return b"-" + text.replace("\r\n", " ").encode() + b"\r\n"
+    return b"-" + _one_line(text) + b"\r\n"
+
+
+def _one_line(text: str) -> bytes:
+    """A simple string or error on one RESP line: each CR and LF becomes a space, as Redis
+    does to error and status texts (``addReplyErrorFormat``, scripts' status/error replies:
+    ``sdsmapchars(s, "\r\n", "  ", 2)``)."""
+    return raw_bytes(text).translate(_CR_LF_TO_SPACE)
+
+
+_CR_LF_TO_SPACE = bytes.maketrans(b"\r\n", b"  ")
 
 
 def _resp2(reply: Reply, out: list[bytes]) -> None:
     if isinstance(reply, bytes):
         out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
     elif isinstance(reply, Status):
-        out.append(b"+" + reply.encode() + b"\r\n")
+        out.append(b"+" + _one_line(reply) + b"\r\n")
     elif isinstance(reply, bool):
         out.append(b":1\r\n" if reply else b":0\r\n")
     elif isinstance(reply, int):

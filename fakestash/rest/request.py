@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from fakestash.rest import texts
+from fakestash.rest import json_body, texts
+from fakestash.rest.utf8 import valid_text
 
 ALLOWED_METHODS = frozenset({"HEAD", "GET", "POST", "PUT"})
 BATCH_PATHS = frozenset({"pipeline", "multi-exec"})
@@ -41,7 +41,7 @@ def parse_call(method: str, raw_path: bytes, headers: dict[str, str], body: byte
     """Turn method, raw path (with query), headers and body into a ``RestCall``."""
     path, _, query = raw_path.partition(b"?")
     pairs = _query_pairs(query)
-    call = RestCall(kind="command", body_size=len(body) + len(raw_path))
+    call = RestCall(kind="command", body_size=request_size(raw_path, body))
     _read_format_headers(call, headers)
     if method == "HEAD":
         call.kind = "head"
@@ -63,6 +63,11 @@ def parse_call(method: str, raw_path: bytes, headers: dict[str, str], body: byte
         argv = segments + ([body] if body else []) + extra
         call.argvs = [argv]
     return call
+
+
+def request_size(raw_path: bytes, body: bytes) -> int:
+    """What the request size limit counts: the body, and the path with its query."""
+    return len(body) + len(raw_path)
 
 
 def _segments(path: bytes) -> list[bytes]:
@@ -93,12 +98,16 @@ READ_HEADERS = frozenset(
 
 
 def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """The request headers the REST face reads, in one pass (lower-case names)."""
-    found = {}
+    """The request headers the REST face reads, in one pass (lower-case names).
+
+    A header sent twice counts once, with its first value: Upstash's server is written in
+    Go, whose ``http.Header.Get`` returns the first (so two ``Authorization`` headers are
+    judged by the first one)."""
+    found: dict[str, str] = {}
     for name, value in raw:
         lower = name.lower()
         if lower in READ_HEADERS:
-            found[lower.decode("ascii")] = value.decode("latin-1")
+            found.setdefault(lower.decode("ascii"), value.decode("latin-1"))
     return found
 
 
@@ -130,15 +139,11 @@ def _read_format_headers(call: RestCall, headers: dict[str, str]) -> None:
         raise RestError(400, texts.bad_response_format(fmt))
 
 
-# Numbers keep their JSON spelling: 1.50 arrives as "1.50", 10 as "10".
-_decode_json = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str).decode
-
-
 def _load_json(body: bytes) -> Any:
     if not body.strip():
         raise RestError(400, texts.EMPTY_BODY)
     try:
-        return _decode_json(body.decode("utf-8"))
+        return json_body.loads(body)  # Go's reading: see fakestash/rest/json_body.py
     except ValueError as exc:
         raise RestError(400, texts.bad_json(str(exc))) from None
 
@@ -183,8 +188,8 @@ def to_argv(items: list[Any]) -> list[bytes]:
         pass
     argv = []
     for item in items:
-        if isinstance(item, str):
-            argv.append(item.encode("utf-8", "surrogatepass"))
+        if isinstance(item, str):  # with an unpaired surrogate escape (the rest are UTF-8)
+            argv.append(valid_text(item).encode())
         elif item is True or item is False:
             argv.append(b"true" if item else b"false")
         elif item is None:

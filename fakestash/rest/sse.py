@@ -11,21 +11,25 @@ several ``data:`` lines of one event, which an SSE parser joins back with ``\\n`
 Payloads are raw bytes, never base64. The stream ends when the client closes it
 (unsubscribing at once), when the server closes (``FakeStash.close()``), when the
 subscriber overflows its output buffer, or after ``Broker.idle_timeout`` seconds without
-an event (so a test never hangs on a message that never comes).
+an event (so a test never hangs on a message that never comes). A response dropped without
+being closed is released too: its subscription ends when the response is garbage-collected
+or, read or not, once idle for that timeout (``StreamReaper`` in the broker).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator, TypeVar, Union
+import weakref
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, TypeVar, Union
 
 import httpx
 
 from fakestash.engine.acl import check_stream
-from fakestash.engine.broker import Mailbox, Message, broker_of
+from fakestash.engine.broker import Mailbox, Message, StreamReaper, broker_of
 from fakestash.engine.monitor import MonitorEntry, MonitorFeed, feed_of
 from fakestash.errors import NoPermission, WrongArity
 from fakestash.rest.render import encode_json, error_body
+from fakestash.rest.request import read_headers
 
 if TYPE_CHECKING:
     from fakestash.rest.request import RestCall
@@ -57,7 +61,8 @@ def open_stream(
     injected fault (fakestash/faults.py) drops the stream after that many events."""
     kind = call.stream
     args = call.argvs[0]
-    if EVENT_STREAM not in request.headers.get("accept", "").lower():
+    accept = read_headers(request.headers.raw).get("accept", "")  # the first, as Go reads it
+    if EVENT_STREAM not in accept.lower():
         return _error(400, NEEDS_ACCEPT.format(path="/" + kind), endpoint)
     if kind == "monitor":
         if args:
@@ -103,20 +108,19 @@ def _subscribe(
             endpoint.meter.record_commands([[unsubscribe, *channels]])
         broker.drop(sub)
 
-    return _response(endpoint, streaming, [], sub.mailbox, close, broker.idle_timeout)
+    return _response(endpoint, streaming, [], sub.mailbox, close, broker.reaper)
 
 
 def _monitor(stash: FakeStash, endpoint: Endpoint, streaming: str) -> httpx.Response:
     feed = feed_of(endpoint.database)
-    box = feed.watch()
+    box = feed.watch(idle_timeout=broker_of(endpoint.database).idle_timeout)
     if stash.closed:
         box.close("server closed")
 
     def close(by_client: bool) -> None:
         feed.unwatch(box)
 
-    idle = broker_of(endpoint.database).idle_timeout
-    return _response(endpoint, streaming, [MONITOR_OK], box, close, idle)
+    return _response(endpoint, streaming, [MONITOR_OK], box, close, feed.reaper)
 
 
 def _response(
@@ -125,11 +129,13 @@ def _response(
     prologue: list[bytes],
     mailbox: Mailbox[Message] | Mailbox[MonitorEntry],
     close: Callable[[bool], None],
-    idle_timeout: float | None,
+    reaper: StreamReaper,
 ) -> httpx.Response:
-    source = EventSource(endpoint, prologue, mailbox, close, idle_timeout)  # type: ignore[arg-type]
+    source = EventSource(endpoint, prologue, mailbox, close, mailbox.idle_timeout)  # type: ignore[arg-type]
     stream: httpx.SyncByteStream | httpx.AsyncByteStream
     stream = AsyncEventStream(source) if streaming == "async" else SyncEventStream(source)
+    # Dropped unclosed: the reaper closes it at its next safe point (never from the GC).
+    source.finalizer = weakref.finalize(stream, reaper.abandon, source.close)
     headers = {
         "content-type": EVENT_STREAM,
         "cache-control": "no-cache",
@@ -188,6 +194,7 @@ class EventSource:
         self.prologue = prologue
         self.mailbox = mailbox
         self.idle_timeout = idle_timeout
+        self.finalizer: weakref.finalize[..., Any] | None = None
         self._close = close
         self._closed = False
         #: Events to send before an injected cut (``Fault.cut_stream``); None: no cut.
@@ -229,6 +236,8 @@ class EventSource:
     def close(self, by_client: bool = True) -> None:
         if not self._closed:
             self._closed = True
+            if self.finalizer is not None:
+                self.finalizer.detach()
             self._close(by_client and not self.mailbox.closed)
 
 

@@ -722,3 +722,37 @@ def test_format_float_round_trips_and_keeps_a_float_marker(x: float) -> None:
     text = format_float(x)
     assert float(text) == x
     assert "." in text or "e" in text
+
+
+# ---- nesting depth: serde_json's recursion limit -------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [128, 129, 1000, 100_000])
+def test_a_value_nested_128_deep_is_refused_at_its_128th_bracket(
+    stash: FakeStash, depth: int
+) -> None:
+    assert error(stash, "JSON.SET", "j", "$", "[" * depth + "]" * depth) == (
+        "recursion limit exceeded at line 1 column 128"
+    )
+    assert error(stash, "JSON.MERGE", "j", "$", "[" * depth + "]" * depth) == (
+        "recursion limit exceeded at line 1 column 128"
+    )
+    assert run(stash, "EXISTS", "j") == 0
+
+
+def test_127_levels_parse(stash: FakeStash) -> None:
+    assert run(stash, "JSON.SET", "j", "$", "[" * 127 + "]" * 127) == Status("OK")
+    assert run(stash, "JSON.GET", "j") == b"[" * 127 + b"]" * 127
+
+
+def test_the_depth_limit_counts_objects_and_skips_strings(stash: FakeStash) -> None:
+    assert error(stash, "JSON.SET", "j", "$", '{"a":' * 200 + "1" + "}" * 200) == (
+        "recursion limit exceeded at line 1 column 636"
+    )
+    assert run(stash, "JSON.SET", "j", "$", '["' + "[" * 300 + '"]') == Status("OK")
+
+
+def test_a_syntax_error_before_the_limit_is_reported_first(stash: FakeStash) -> None:
+    assert error(stash, "JSON.SET", "j", "$", "[1 2" + "[" * 300) == (
+        "expected `,` or `]` at line 1 column 4"
+    )

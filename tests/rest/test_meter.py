@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.meter import BudgetExceeded, Meter, Usage, billable
+from fakestash.meter import ENTRY_OVERHEAD, LOG_BYTES, BudgetExceeded, Meter, Usage, billable
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -193,3 +196,72 @@ def test_meter_log_is_bounded() -> None:
     meter = Meter()
     meter.record_request(commands=1, bytes_in=0, bytes_out=0, argvs=[[b"GET", b"k"]] * 20_000)
     assert len(meter.seen) == 10_000
+
+
+def test_long_commands_are_kept_abbreviated_as_slowlog_does() -> None:
+    meter = Meter()
+    argv = [b"RPUSH", b"k", *(b"%d" % i for i in range(40))]
+    meter.record_commands([[b"SET", b"k", b"x" * 200], argv])
+    assert meter.seen == [
+        ["SET", "k", "x" * 128 + "... (72 more bytes)"],
+        ["RPUSH", "k", *(str(i) for i in range(29)), "... (11 more arguments)"],
+    ]
+
+
+def test_budget_messages_show_abbreviated_arguments(stash: FakeStash, client: httpx.Client) -> None:
+    with pytest.raises(BudgetExceeded) as info, stash.meter.budget(commands=0):
+        client.post("/set/k", content=b"v" * 1000)
+    assert str(info.value) == (
+        "over budget: commands 1 > 0\ncommands seen (1):\n"
+        f"  1. set k {'v' * 128}... (872 more bytes)"
+    )
+
+
+def test_meter_log_is_bounded_in_bytes() -> None:
+    meter = Meter()
+    meter.record_commands([[b"RPUSH", b"k%d" % i, *[b"v" * 128] * 30] for i in range(5_000)])
+    size = sum(len(arg) for argv in meter.seen for arg in argv)
+    assert meter.commands == 5_000
+    assert 900 < len(meter.seen) < 1100  # about 4 KiB each: the byte bound decides
+    assert size + len(meter.seen) * ENTRY_OVERHEAD <= LOG_BYTES
+    assert meter.seen[-1] == ["RPUSH", "k4999", *["v" * 128] * 30]  # the newest are kept
+
+
+def test_large_values_are_not_pinned_by_the_meter(stash: FakeStash, client: httpx.Client) -> None:
+    """58 x 1 MiB SETs (path form and pipeline), then FLUSHALL: nothing keeps them alive."""
+    tracemalloc.start()
+    try:
+        for i in range(50):
+            client.post(f"/set/k{i}", content=b"x" * (1 << 20))
+        client.post("/pipeline", json=[["SET", f"p{i}", "y" * (1 << 20)] for i in range(8)])
+        client.post("/flushall")
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 4 * (1 << 20), f"{held / (1 << 20):.1f} MiB still held after FLUSHALL"
+    assert len(stash.meter.seen) == 59
+
+
+def test_the_log_keeps_exactly_the_newest_commands_across_requests() -> None:
+    meter = Meter()
+    for batch in range(3):
+        rows = [[b"INCR", b"%d-%d" % (batch, i)] for i in range(4000)]
+        meter.record_request(
+            commands=4000, bytes_in=0, bytes_out=0, argvs=rows, argument_bytes_at_most=10**6
+        )
+    seen = meter.seen
+    assert len(seen) == 10_000
+    assert (seen[0], seen[-1]) == (["INCR", "0-2000"], ["INCR", "2-3999"])
+
+
+def test_a_request_not_known_to_be_small_is_abbreviated_at_once() -> None:
+    meter = Meter()
+    big = b"x" * 100_000
+    meter.record_request(commands=1, bytes_in=0, bytes_out=0, argvs=[[b"SET", b"k", big]])
+    meter.record_request(
+        commands=1, bytes_in=0, bytes_out=0, argvs=[[b"SET", b"k", big]],
+        argument_bytes_at_most=300_000,
+    )
+    assert meter._log.size < 1000  # neither value is kept
+    assert meter.seen == [["SET", "k", "x" * 128 + "... (99872 more bytes)"]] * 2

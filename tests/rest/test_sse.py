@@ -8,6 +8,7 @@ the pytest plugin does, so a broken test fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from typing import AsyncIterator, Iterator
 
@@ -524,3 +525,103 @@ def test_plugin_teardown_closes_open_streams(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+# ---- streams dropped without close() -------------------------------------------------------------
+
+
+def _open(client: httpx.Client, path: str) -> httpx.Response:
+    """A stream response the test never closes (what a careless caller leaves behind)."""
+    return client.send(client.build_request("POST", path, headers=SSE), stream=True)
+
+
+@pytest.mark.timeout(30)
+def test_a_garbage_collected_stream_is_unsubscribed(stash: FakeStash, client: httpx.Client) -> None:
+    response = _open(client, "/subscribe/chat")
+    assert client.post("/publish/chat/one").json() == {"result": 1}
+    del response
+    gc.collect()
+    assert client.post("/publish/chat/two").json() == {"result": 0}
+    assert stash.execute("PUBSUB", "NUMSUB", "chat") == [b"chat", 0]
+    # A client dropping its stream is a client-side close: it bills the UNSUBSCRIBE.
+    assert stash.meter.seen[-2:] == [["UNSUBSCRIBE", "chat"], ["publish", "chat", "two"]]
+
+
+@pytest.mark.timeout(30)
+def test_a_garbage_collected_pattern_stream_leaves_pubsub_counts(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    response = _open(client, "/psubscribe/news.*")
+    assert stash.execute("PUBSUB", "NUMPAT") == 1
+    del response
+    gc.collect()
+    assert stash.execute("PUBSUB", "NUMPAT") == 0
+    assert stash.broker().wait_for_subscribers(b"news.*", 1, timeout=0.01, pattern=True) is False
+
+
+@pytest.mark.timeout(30)
+async def test_a_garbage_collected_async_stream_is_unsubscribed(
+    stash: FakeStash, aclient: httpx.AsyncClient
+) -> None:
+    request = aclient.build_request("POST", "/subscribe/chat", headers=SSE)
+    response = await aclient.send(request, stream=True)
+    assert (await aclient.post("/publish/chat/one")).json() == {"result": 1}
+    del response
+    gc.collect()
+    assert (await aclient.post("/publish/chat/two")).json() == {"result": 0}
+
+
+@pytest.mark.timeout(30)
+def test_a_garbage_collected_monitor_stream_unhooks_it(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    response = _open(client, "/monitor")
+    feed = stash.database.extensions["monitor"]
+    assert len(feed.watchers) == 1  # type: ignore[attr-defined]
+    del response
+    gc.collect()
+    client.post("/", json=["SET", "k", "v"])
+    assert len(feed.watchers) == 0  # type: ignore[attr-defined]
+    assert stash.database.observers == []
+
+
+@pytest.mark.timeout(30)
+def test_an_unread_stream_ends_once_idle(stash: FakeStash, client: httpx.Client) -> None:
+    stash.broker().idle_timeout = 0.0  # idle at once: no sleeping
+    response = _open(client, "/subscribe/chat")
+    assert client.post("/publish/chat/x").json() == {"result": 0}
+    assert stash.execute("PUBSUB", "NUMSUB", "chat") == [b"chat", 0]
+    # What was queued before it ended is still readable; then the stream ends.
+    assert list(response.iter_lines()) == ["data: subscribe,chat,1", ""]
+    response.close()
+    assert stash.meter.seen[-1] == ["publish", "chat", "x"]  # a server-side end: no bill
+
+
+@pytest.mark.timeout(30)
+def test_an_unread_stream_within_its_idle_timeout_still_receives(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    response = _open(client, "/subscribe/chat")
+    assert client.post("/publish/chat/x").json() == {"result": 1}
+    assert events(response.iter_lines(), 2) == ["subscribe,chat,1", "message,chat,x"]
+    response.close()
+
+
+@pytest.mark.timeout(30)
+def test_an_unread_monitor_stream_ends_once_idle(stash: FakeStash, client: httpx.Client) -> None:
+    stash.broker().idle_timeout = 0.0
+    response = _open(client, "/monitor")  # held, never read
+    client.post("/", json=["SET", "k", "v"])
+    assert stash.database.extensions["monitor"].watchers == {}  # type: ignore[attr-defined]
+    assert stash.database.observers == []
+    response.close()
+
+
+@pytest.mark.timeout(30)
+def test_a_closed_stream_is_not_released_twice(stash: FakeStash, client: httpx.Client) -> None:
+    response = _open(client, "/subscribe/chat")
+    response.close()
+    del response
+    gc.collect()
+    client.post("/publish/chat/x")
+    assert stash.meter.seen == [["SUBSCRIBE", "chat"], ["UNSUBSCRIBE", "chat"], ["publish", "chat", "x"]]
