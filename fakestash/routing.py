@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import httpx
 
+from fakestash.hosts import normal_host
 from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 if TYPE_CHECKING:
@@ -109,7 +110,10 @@ class _Router:
         hosts = self.hosts
         if not hosts:
             return None
-        stash = hosts.get(request.url.netloc.decode("ascii").lower())
+        url = request.url
+        stash = hosts.get(url.netloc.decode("ascii").lower())
+        if stash is None:  # DB.upstash.io., :443 and the like name the same database
+            stash = hosts.get(normal_host(url.host, url.port, url.scheme))
         if stash is None or _in_process(client, request.url):
             return None
         return stash
@@ -118,7 +122,7 @@ class _Router:
         """In strict mode, an Upstash host no fake serves gets a clear error instead of
         reaching a real database by accident."""
         host = request.url.host
-        if not (self.strict and host.endswith(UPSTASH_SUFFIX)):
+        if not (self.strict and host.lower().rstrip(".").endswith(UPSTASH_SUFFIX)):
             return None
         if _in_process(client, request.url):
             return None

@@ -161,6 +161,27 @@ def test_async_clients_are_routed() -> None:
         assert asyncio.run(main()) == {"result": 1}
 
 
+@pytest.mark.parametrize(
+    "spelling", ["https://{host}.", "https://{host}:443", "https://{upper}.:443"]
+)
+def test_spellings_of_a_fake_host_reach_that_fake(spelling: str) -> None:
+    stash = FakeStash(url="https://db-a.upstash.io")
+    other = stash.add_database(url="https://db-b.upstash.io")
+    url = spelling.format(host="db-b.upstash.io", upper="DB-B.upstash.io")
+    with route(stash), httpx.Client() as client:
+        response = client.post(
+            url, json=["SET", "k", "v"], headers={"Authorization": f"Bearer {other.token}"}
+        )
+    assert response.json() == {"result": "OK"}
+    assert stash.execute("GET", "k", db=1) == b"v"
+
+
+def test_the_guard_refuses_an_upstash_host_with_a_trailing_dot() -> None:
+    with route(), httpx.Client() as client:
+        response = client.post("https://prod-db.upstash.io.", json=["GET", "k"])
+    assert response.status_code == 502
+
+
 # ---- strict mode and the session guard -------------------------------------------------
 
 
