@@ -61,10 +61,10 @@ class Fault:
     >>> stash = FakeStash()
     >>> rule = stash.faults.fail_next(1, Fault.connect_error())
 
-    Upstash's errors (``max_requests``, ``daily_limit``, ``request_too_large``,
-    ``db_capacity``, ``http_error``) answer with its texts and HTTP 400; ``connect_error``
-    and ``read_timeout`` raise httpx's own errors; ``latency`` moves the fake's clock;
-    ``cut_stream`` drops an SSE stream part-way.
+    The quota and size errors (``max_requests``, ``daily_limit``, ``request_too_large``,
+    ``db_capacity``) answer with Upstash's texts and HTTP 400, ``http_error`` with any
+    status and body; ``connect_error`` and ``read_timeout`` raise httpx's own errors;
+    ``latency`` moves the fake's clock; ``cut_stream`` drops an SSE stream part-way.
     """
 
     kind: FaultKind

@@ -57,7 +57,7 @@ class Endpoint:
 
     @property
     def host(self) -> str:
-        """The URL's host in normal form (fakestash/hosts.py): ``db.upstash.io``."""
+        """The URL's host in normal form (lower case, no default port): ``db.upstash.io``."""
         return url_host(self.url)
 
     def grant(self, token: str | None) -> bool | None:
@@ -290,7 +290,7 @@ class FakeStash:
 
         Returns:
             The reply as the engine makes it: ``bytes`` for bulk strings, ``int``,
-            ``None``, lists, ``Status("OK")`` for simple strings.
+                ``None``, lists, ``Status("OK")`` for simple strings.
 
         Raises:
             CommandError: The command failed; ``.text`` is Redis' or Upstash's exact error
