@@ -21,7 +21,12 @@ _MANUAL_ADVICE = (
 
 @runtime_checkable
 class Clock(Protocol):
-    """Anything with ``time_ms()``: milliseconds since the Unix epoch."""
+    """Anything with ``time_ms()``: milliseconds since the Unix epoch.
+
+    ``FakeStash(clock=...)`` takes any such object, so a test can drive the fake from its
+    own time source. A ``time_us()`` method, when present, gives ``TIME`` and MONITOR
+    their microseconds.
+    """
 
     def time_ms(self) -> int: ...
 
@@ -30,13 +35,15 @@ class SystemClock:
     """Reads ``time.time()`` through the ``time`` module at every call.
 
     Looking the function up on the module each time (rather than binding it once) is what
-    lets freezegun and time-machine move this clock.
+    lets freezegun and time-machine move this clock. It is the default clock.
     """
 
     def time_ms(self) -> int:
+        """``time.time()`` in whole milliseconds."""
         return int(time.time() * 1000)
 
     def time_us(self) -> int:
+        """``time.time()`` in whole microseconds."""
         return int(time.time() * 1_000_000)
 
     def advance(self, seconds: float = 0.0, *, ms: float = 0.0) -> NoReturn:
@@ -46,6 +53,7 @@ class SystemClock:
         )
 
     def set(self, seconds: float) -> NoReturn:
+        """A SystemClock cannot be set: this says what to use instead."""
         raise TypeError(f"a SystemClock follows the real time and cannot be set. {_MANUAL_ADVICE}")
 
     def __repr__(self) -> str:
@@ -60,15 +68,26 @@ class ManualClock:
 
     >>> clock = ManualClock(1_700_000_000)
     >>> clock.advance(seconds=30)
+    >>> clock.time()
+    1700000030.0
+
+    Time is kept in whole microseconds, so advancing by ``ms=1`` a thousand times lands
+    exactly one second later. Pass the same clock to code that must agree with the fake
+    (a rate limiter reading ``time.time()``): see the time guide.
+
+    Args:
+        start: Seconds since the Unix epoch to start at.
     """
 
     def __init__(self, start: float = MANUAL_START) -> None:
         self._us = round(start * 1_000_000)
 
     def time_ms(self) -> int:
+        """The current time in milliseconds since the epoch (what expiry reads)."""
         return self._us // 1000
 
     def time_us(self) -> int:
+        """The current time in microseconds since the epoch."""
         return self._us
 
     def time(self) -> float:
@@ -76,9 +95,17 @@ class ManualClock:
         return self._us / 1_000_000
 
     def set(self, seconds: float) -> None:
+        """Jump to ``seconds`` since the epoch, forward or back."""
         self._us = round(seconds * 1_000_000)
 
     def advance(self, seconds: float = 0.0, *, ms: float = 0.0) -> None:
+        """Move forward by ``seconds`` plus ``ms`` milliseconds.
+
+        A key is still there at its deadline and gone one millisecond later, as in Redis.
+
+        Raises:
+            ValueError: A negative amount (use ``set()`` to go back).
+        """
         if seconds < 0 or ms < 0:
             raise ValueError("a ManualClock only moves forward; use set() to go back")
         self._us += round(seconds * 1_000_000 + ms * 1000)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 class CommandError(Exception):
-    """A command failed; ``text`` is the reply text, e.g. ``ERR syntax error``."""
+    """A command failed; ``text`` is the reply text, e.g. ``ERR syntax error``.
+
+    ``stash.execute(...)`` raises it; over HTTP the same text reaches the client as
+    Upstash's ``{"error": text}`` (the SDK raises ``UpstashError`` with it).
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__(text)

@@ -56,7 +56,16 @@ QUOTA_STATUS = 400
 
 @dataclass(frozen=True)
 class Fault:
-    """What happens to a request a rule picks. Build one with the class methods."""
+    """What happens to a request a rule picks. Build one with the class methods.
+
+    >>> stash = FakeStash()
+    >>> rule = stash.faults.fail_next(1, Fault.connect_error())
+
+    The quota and size errors (``max_requests``, ``daily_limit``, ``request_too_large``,
+    ``db_capacity``) answer with Upstash's texts and HTTP 400, ``http_error`` with any
+    status and body; ``connect_error`` and ``read_timeout`` raise httpx's own errors;
+    ``latency`` moves the fake's clock; ``cut_stream`` drops an SSE stream part-way.
+    """
 
     kind: FaultKind
     status: int = 0
@@ -157,7 +166,27 @@ DbSelector = Union[int, str]
 @dataclass(frozen=True)
 class FaultRule:
     """Which requests get ``fault``: an immutable spec (a marker can share it between
-    tests); ``stash.faults.add(rule)`` starts counting from zero."""
+    tests); ``stash.faults.add(rule)`` starts counting from zero.
+
+    >>> rule = FaultRule(Fault.max_requests(), times=None, command="SET")
+    >>> stash = FakeStash(faults=[rule])
+
+    ``stash.faults.fail_next(...)`` and ``stash.faults.fail(...)`` build and add one in a
+    single call; build a ``FaultRule`` yourself for the marker
+    (``@pytest.mark.fakestash(faults=[...])``) or the constructor.
+
+    Attributes:
+        fault: What happens to a picked request.
+        times: How many matching requests fail; ``None``: all of them, until the rule is
+            removed.
+        after: Matching requests let through before the first failure.
+        command: Command names (any case); a request matches if it runs one (any row of a
+            pipeline or transaction).
+        path: A path, matched on whole segments: ``"/pipeline"``, ``"/subscribe"`` (any
+            channel), ``"/"`` (a command in the body).
+        db: A database: its index in ``stash.endpoints``, its URL or its host.
+        rate: The probability that a matching request fails, drawn from the server's seed.
+    """
 
     fault: Fault
     #: How many matching requests fail; None: all of them, until the rule is removed.

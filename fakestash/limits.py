@@ -10,7 +10,14 @@ class Limits:
     """Sizes in bytes. ``None`` switches a limit off.
 
     Defaults are the free / pay-as-you-go plan's: 10 MB requests (and responses), 100 MB
-    records, 32 KB keys (Upstash's hard-coded key limit).
+    records, 32 KB keys (Upstash's hard-coded key limit). Pass them to
+    ``FakeStash(limits=...)`` (every database) or ``add_database(limits=...)`` (one).
+
+    Attributes:
+        max_request_size: The largest request body; a larger one gets Upstash's
+            ``ERR max request size exceeded`` (HTTP 400) and runs nothing.
+        max_record_size: The largest value one command may write (a string, a member...).
+        max_key_size: The largest key.
     """
 
     max_request_size: int | None = 10 * 1024 * 1024

@@ -148,7 +148,12 @@ class Usage:
 
 
 class BudgetExceeded(AssertionError):
-    """A metered block cost more than its budget."""
+    """A metered block cost more than its budget.
+
+    An ``AssertionError``, so pytest reports a failure, with the commands seen:
+    ``over budget: commands 3 > 2`` followed by the numbered commands.
+    Raised by ``stash.meter.assert_at_most(...)`` and ``with stash.meter.budget(...):``.
+    """
 
 
 class Meter:

@@ -378,9 +378,17 @@ def _is_pass_through(exc: Exception) -> bool:
 def route(*stashes: FakeStash, strict: bool = True) -> Iterator[None]:
     """Answer requests to these servers' hosts from them, for every httpx client.
 
-    ``strict`` (default) refuses other ``*.upstash.io`` hosts with a clear error, so a
-    test never reaches a real database; other hosts always pass through. ``route()`` with
-    no server is the guard alone.
+    A context manager: ``with route(us, eu): ...``. The Upstash SDK builds its own httpx
+    client, so this is how it reaches a fake; ``with stash:`` is ``route(stash)``. Other
+    hosts pass through untouched, to the network or to pytest-httpx and respx, which can
+    be active at the same time in any order. Routes nest; for one host the most recent
+    wins.
+
+    Args:
+        *stashes: The servers whose hosts (one per database) are answered in-process.
+        strict: Refuse requests to other ``*.upstash.io`` hosts with an error naming the
+            hosts served, so a test never reaches a real database. ``route()`` with no
+            server and ``strict=True`` is that guard alone.
     """
     layer = _ROUTER.push(stashes, strict)
     try:

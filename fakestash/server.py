@@ -32,7 +32,20 @@ DatabaseFactory = Callable[..., Database]
 
 @dataclass
 class Endpoint:
-    """One Upstash database as the network sees it: a URL, its tokens, its data."""
+    """One Upstash database as the network sees it: a URL, its tokens, its data.
+
+    ``stash.endpoints[i]`` is the database ``db=i`` names (0 is the one the constructor
+    made); ``stash.add_database(...)`` returns the new one.
+
+    Attributes:
+        url: Its URL, e.g. ``https://eu.upstash.io``.
+        token: The standard (read-write) token.
+        readonly_token: The read-only token: writes answer ``NOPERM``.
+        database: The engine's database, what ``stash.execute(..., db=i)`` runs on.
+        limits: Its request, record and key size limits.
+        extra_tokens: More tokens this database accepts: ``{token: read_only}``.
+        meter: Its usage meter: requests, billed commands, bytes, faults.
+    """
 
     url: str
     token: str
@@ -44,7 +57,7 @@ class Endpoint:
 
     @property
     def host(self) -> str:
-        """The URL's host in normal form (fakestash/hosts.py): ``db.upstash.io``."""
+        """The URL's host in normal form (lower case, no default port): ``db.upstash.io``."""
         return url_host(self.url)
 
     def grant(self, token: str | None) -> bool | None:
@@ -94,10 +107,34 @@ class FakeStash:
     >>> stash.execute("SET", "greeting", "hi")
     Status('OK')
 
-    URLs and tokens are generated when not given; pass your app's own to serve them.
-    ``clock`` is a clock object, ``"system"`` (the default: follows freezegun and
-    time-machine) or ``"manual"`` (a ``ManualClock``); ``faults`` are rules from
-    ``fakestash.faults`` applied from the first request (see ``stash.faults``).
+    Reach it over HTTP by routing it (``with stash:``, or the pytest plugin's
+    ``fakestash`` fixture, which does that for each test) or through an explicit
+    transport (``httpx.Client(transport=stash.transport())``). Each instance is
+    independent: its own databases, clock, random generator and lock.
+
+    Args:
+        seed: Seeds every random choice (SPOP, RANDOMKEY, a fault's ``rate``...): the same
+            seed and commands give the same replies in any process.
+        clock: ``"system"`` (the default, also ``None``: reads ``time.time()``, so
+            freezegun and time-machine move it), ``"manual"`` (a new ``ManualClock``) or
+            a clock object. Anything else raises ``ValueError`` with the choices.
+        url: The first database's URL; generated (``https://fakestash-<hex>.upstash.io``)
+            when not given. Pass your app's own to serve it.
+        token: The first database's standard token; generated when not given.
+        readonly_token: Its read-only token; generated when not given.
+        limits: Size limits for the databases (default: the free plan's).
+        database_factory: Builds each database; the conformance tests pass a real-Redis
+            backend here. Leave it out.
+        faults: ``FaultRule``s applied from the first request (see ``faults``).
+
+    Attributes:
+        seed: The seed given.
+        clock: The clock every database reads: ``stash.clock.advance(seconds=5)`` when it
+            is a ``ManualClock``.
+        endpoints: The databases, in the order they were made (``db=i`` is index ``i``).
+        faults: Injected failures: ``stash.faults.fail_next(2, Fault.connect_error())``,
+            ``stash.faults.fail(Fault.max_requests(), command="SET")``; ``.pending``,
+            ``.log``, ``.clear()``.
     """
 
     def __init__(
@@ -137,7 +174,23 @@ class FakeStash:
         readonly_token: str | None = None,
         limits: Limits | None = None,
     ) -> Endpoint:
-        """Another database with its own URL and tokens (multi-region setups use three)."""
+        """Another database with its own URL and tokens (multi-region setups use three).
+
+        It is served at once, routed too if the server is. Commands reach it with
+        ``db=len(stash.endpoints) - 1`` (``execute``, ``subscribe``, ``monitor``...).
+
+        Args:
+            url: Its URL; generated when not given.
+            token: Its standard token; generated when not given.
+            readonly_token: Its read-only token; generated when not given.
+            limits: Its size limits (default: the server's).
+
+        Returns:
+            The new database's ``Endpoint``.
+
+        Raises:
+            ValueError: This server already serves that host.
+        """
         url = _normalise_url(url or f"https://fakestash-{secrets.token_hex(4)}.upstash.io")
         endpoint = Endpoint(
             url=url,
@@ -200,28 +253,49 @@ class FakeStash:
 
     @property
     def hosts(self) -> list[str]:
+        """The hosts this server answers (one per database), in normal form."""
         return list(self._by_host)
 
     @property
     def url(self) -> str:
+        """The first database's URL (``UPSTASH_REDIS_REST_URL``)."""
         return self.endpoints[0].url
 
     @property
     def token(self) -> str:
+        """The first database's standard token (``UPSTASH_REDIS_REST_TOKEN``)."""
         return self.endpoints[0].token
 
     @property
     def readonly_token(self) -> str:
+        """The first database's read-only token."""
         return self.endpoints[0].readonly_token
 
     @property
     def database(self) -> Database:
+        """The first database's engine (``stash.endpoints[0].database``)."""
         return self.endpoints[0].database
 
     # ---- direct use --------------------------------------------------------------------
 
     def execute(self, *args: Any, db: int = 0) -> Reply:
-        """Run a command directly on a database (no HTTP), e.g. to arrange or inspect state."""
+        """Run a command directly on a database (no HTTP), e.g. to arrange or inspect state.
+
+        Not a request: it is not metered, no fault applies, no token is checked.
+
+        Args:
+            *args: The command and its arguments: ``str`` (sent as UTF-8), ``bytes``,
+                ``int`` or ``float`` (sent as their decimal text).
+            db: Which database: its index in ``endpoints`` (0 is the first).
+
+        Returns:
+            The reply as the engine makes it: ``bytes`` for bulk strings, ``int``,
+                ``None``, lists, ``Status("OK")`` for simple strings.
+
+        Raises:
+            CommandError: The command failed; ``.text`` is Redis' or Upstash's exact error
+                text (``WRONGTYPE Operation against a key holding the wrong kind of value``).
+        """
         return self.endpoints[db].database.execute([to_arg(a) for a in args])
 
     def environ(self) -> dict[str, str]:
@@ -246,28 +320,40 @@ class FakeStash:
 
     @property
     def closed(self) -> bool:
+        """Whether ``close()`` was called."""
         return self._closed
 
     # ---- pub/sub, monitor, meter (test side; fakestash/pubsub_api.py) ----------------------
 
     def subscribe(self, *channels: Any, db: int = 0) -> Collector:
-        """A test-side subscriber recording every message: ``stash.subscribe("chat")``."""
+        """A test-side subscriber recording every message: ``stash.subscribe("chat")``.
+
+        It is a real subscriber (``PUBLISH`` counts it), with no HTTP streaming. Use it as
+        a context manager; read ``.texts``, ``.messages``, ``.events``; wait with
+        ``.wait_for(n, timeout=5)`` or ``await .wait_for_async(n)``.
+        """
         from fakestash import pubsub_api
 
         return pubsub_api.subscribe(self.endpoints[db].database, channels)
 
     def psubscribe(self, *patterns: Any, db: int = 0) -> Collector:
+        """A test-side pattern subscriber (``PSUBSCRIBE``): ``stash.psubscribe("cache:*")``."""
         from fakestash import pubsub_api
 
         return pubsub_api.psubscribe(self.endpoints[db].database, patterns)
 
     def ssubscribe(self, *channels: Any, db: int = 0) -> Collector:
+        """A test-side shard-channel subscriber (``SSUBSCRIBE``), for ``SPUBLISH``."""
         from fakestash import pubsub_api
 
         return pubsub_api.ssubscribe(self.endpoints[db].database, channels)
 
     def monitor(self, db: int = 0) -> CommandLog:
-        """Record every command the database runs: ``with stash.monitor() as log: ...``."""
+        """Record every command the database runs: ``with stash.monitor() as log: ...``.
+
+        ``log.commands`` lists them as sent (lists of ``str``), ``log.names`` their
+        upper-case names, ``log.lines`` Redis' MONITOR lines.
+        """
         from fakestash import pubsub_api
 
         return pubsub_api.monitor(self.endpoints[db].database)
@@ -306,12 +392,16 @@ class FakeStash:
             raise_transport_fault(fault, request)
 
     def transport(self) -> FakestashTransport:
-        """``httpx.Client(transport=stash.transport())``: explicit, patch-free mounting."""
+        """``httpx.Client(transport=stash.transport())``: explicit, patch-free mounting.
+
+        Faults that raise (a connect error, a read timeout) raise httpx's own errors.
+        """
         from fakestash.transport import FakestashTransport
 
         return FakestashTransport(self)
 
     def async_transport(self) -> AsyncFakestashTransport:
+        """``httpx.AsyncClient(transport=stash.async_transport())``: the async twin."""
         from fakestash.transport import AsyncFakestashTransport
 
         return AsyncFakestashTransport(self)
@@ -321,6 +411,8 @@ class FakeStash:
         return self.handle_request(request)
 
     def __enter__(self) -> FakeStash:
+        """Route this server (``with stash:``) for every httpx client, the SDK's included;
+        on exit, stop routing it and ``close()`` it."""
         from fakestash.routing import route
 
         self._route = route(self)

@@ -12,7 +12,11 @@ if TYPE_CHECKING:
 
 
 class FakestashTransport(httpx.BaseTransport):
-    """Serve every request of a sync ``httpx.Client`` from ``stash``."""
+    """Serve every request of a sync ``httpx.Client`` from ``stash``.
+
+    ``stash.transport()`` builds one: ``httpx.Client(transport=stash.transport())``. No
+    patching: only that client is served.
+    """
 
     def __init__(self, stash: FakeStash) -> None:
         self.stash = stash
@@ -22,7 +26,11 @@ class FakestashTransport(httpx.BaseTransport):
 
 
 class AsyncFakestashTransport(httpx.AsyncBaseTransport):
-    """Serve every request of an ``httpx.AsyncClient`` from ``stash``."""
+    """Serve every request of an ``httpx.AsyncClient`` from ``stash``.
+
+    ``stash.async_transport()`` builds one. Server-sent event streams (pub/sub, MONITOR)
+    are read with ``client.stream(...)`` as from Upstash.
+    """
 
     def __init__(self, stash: FakeStash) -> None:
         self.stash = stash

@@ -10,6 +10,7 @@ Inputs: the command table (``fakestash.engine.table.TABLE``), Upstash's list
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -53,6 +54,13 @@ def display(name: str) -> str:
     return name.replace("|", " ").upper()
 
 
+def _text(text: str) -> str:
+    """Table text: ``|`` kept out of the cell, ``[`` outside code escaped so that a
+    synopsis (``[MATCH p] [COUNT n]``) is not read as a reference link by mkdocs."""
+    parts = re.split(r"(`+[^`]*`+)", text.replace("|", "/"))
+    return "".join(p if p.startswith("`") else p.replace("[", "\\[") for p in parts)
+
+
 def _row(entry: UpstashCommand) -> str:
     cmd = lookup(entry.name)
     summary = cmd.summary if cmd is not None else ""
@@ -60,7 +68,7 @@ def _row(entry: UpstashCommand) -> str:
     notes = "; ".join(x for x in (entry.note, summary) if x)
     return (
         f"| `{display(entry.name)}` | {status(entry)} | {REST_TEXT[entry.rest]} | "
-        f"{notes.replace('|', '/')} | {ids} |"
+        f"{_text(notes)} | {ids} |"
     )
 
 
@@ -77,7 +85,7 @@ def _extras() -> list[str]:
         cmd = lookup(name)
         if name in BY_NAME or cmd is None or cmd.handler is None:
             continue
-        extra.append(f"| `{display(name)}` | {cmd.summary.replace('|', '/')} |")
+        extra.append(f"| `{display(name)}` | {_text(cmd.summary)} |")
     return extra
 
 

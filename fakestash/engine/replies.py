@@ -8,7 +8,11 @@ from typing import Union
 
 
 class Status(str):
-    """A RESP simple string (``OK``, ``PONG``, ``QUEUED``, type names)."""
+    """A RESP simple string (``OK``, ``PONG``, ``QUEUED``, type names).
+
+    A ``str``: ``stash.execute("SET", "k", "v") == "OK"`` holds. Over HTTP it is a JSON
+    string (``"OK"`` stays plain in base64 mode, as Upstash sends it).
+    """
 
     __slots__ = ()
 
@@ -22,7 +26,10 @@ QUEUED = Status("QUEUED")
 
 
 class ErrorReply:
-    """An error as a *value*: an item of an EXEC or Lua reply, not a raised failure."""
+    """An error as a *value*: an item of an EXEC or Lua reply, not a raised failure.
+
+    ``text`` is the error text; over HTTP the item is ``{"error": text}``.
+    """
 
     __slots__ = ("text",)
 
