@@ -139,4 +139,6 @@ def test_the_guard_does_not_load_the_engine() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('fakestash.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['fakestash.clock', 'fakestash.routing', 'fakestash.transport']"
+    assert out.stdout.strip() == (
+        "['fakestash.clock', 'fakestash.hosts', 'fakestash.routing', 'fakestash.transport']"
+    )
