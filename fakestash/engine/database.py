@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence, T
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine.replies import ErrorReply
+from fakestash.engine.scan_index import ScanIndex
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, WrongType
 
@@ -64,6 +65,8 @@ class Database:
         self.lock = lock or threading.RLock()
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
+        #: Every key of ``data``, for SCAN (kept by ``put``, ``get_or_create``, ``delete``).
+        self.scan_index = ScanIndex()
         self.version = 0  # moved by every write: the Upstash-Sync-Token
         self.observers: list[CommandObserver] = []
         self.member_expiry = False  # set once a member (hash field) TTL exists here
@@ -174,10 +177,13 @@ class Database:
         if value is None:
             value = kind()
             self.data[key] = value
+            self.scan_index.add(key)
         return value
 
     def put(self, key: bytes, value: Any, *, keep_ttl: bool = False) -> None:
         """Store ``value`` at ``key``, replacing what was there (and its TTL, by default)."""
+        if key not in self.data:
+            self.scan_index.add(key)
         self.data[key] = value
         if not keep_ttl:
             self.expires.pop(key, None)
@@ -186,6 +192,7 @@ class Database:
         if self.data.pop(key, None) is None:
             return False
         self.expires.pop(key, None)
+        self.scan_index.remove(key)
         return True
 
     def delete_if_empty(self, key: bytes, value: Any) -> None:
@@ -232,6 +239,7 @@ class Database:
     def flush(self) -> None:
         self.data.clear()
         self.expires.clear()
+        self.scan_index.clear()
 
 
 class _FrozenTime:

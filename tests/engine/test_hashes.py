@@ -281,14 +281,20 @@ def test_hrandfield_errors(stash: FakeStash, args: tuple[str, ...], text: str) -
 # ---- HSCAN -------------------------------------------------------------------------------
 
 
-def test_hscan_answers_a_small_hash_whole(stash: FakeStash) -> None:
+def test_hscan_answers_a_hash_that_fits_one_page_whole_in_its_order(stash: FakeStash) -> None:
     run(stash, "HSET", "h", "a", "1", "b", "2", "ab", "3")
-    assert run(stash, "HSCAN", "h", "0", "COUNT", "1") == [
-        b"0",
-        flat("a", "1", "b", "2", "ab", "3"),
-    ]
+    assert run(stash, "HSCAN", "h", "0") == [b"0", flat("a", "1", "b", "2", "ab", "3")]
     assert run(stash, "HSCAN", "h", "0", "MATCH", "a*") == [b"0", flat("a", "1", "ab", "3")]
     assert run(stash, "HSCAN", "h", "0", "NOVALUES") == [b"0", flat("a", "b", "ab")]
+
+
+def test_hscan_count_is_an_exact_page_size_as_on_upstash(stash: FakeStash) -> None:
+    run(stash, "HSET", "h", "a", "1", "b", "2", "ab", "3")
+    first = run(stash, "HSCAN", "h", "0", "COUNT", "1")
+    assert isinstance(first, list) and first[0] != b"0" and len(first[1]) == 2
+    second = run(stash, "HSCAN", "h", first[0], "COUNT", "2")
+    assert isinstance(second, list) and second[0] == b"0" and len(second[1]) == 4
+    assert sorted(first[1][::2] + second[1][::2]) == [b"a", b"ab", b"b"]
 
 
 def test_hscan_pages_a_big_hash_and_visits_each_field_once(stash: FakeStash) -> None:

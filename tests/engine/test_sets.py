@@ -313,10 +313,21 @@ def test_sintercard_key_positions_come_from_numkeys() -> None:
 # ---- SSCAN ---------------------------------------------------------------------------------
 
 
-def test_sscan_small_sets_reply_whole_like_redis(stash: FakeStash) -> None:
+def test_sscan_answers_a_set_that_fits_one_page_whole_in_its_order(stash: FakeStash) -> None:
     run(stash, "SADD", "s", "b", "a", "ab")
     assert run(stash, "SSCAN", "s", "0") == [b"0", [b"b", b"a", b"ab"]]
-    assert run(stash, "SSCAN", "s", "0", "MATCH", "a*", "COUNT", "1") == [b"0", [b"a", b"ab"]]
+    assert run(stash, "SSCAN", "s", "0", "MATCH", "a*", "COUNT", "3") == [b"0", [b"a", b"ab"]]
+    assert run(stash, "SSCAN", "s", "123", "COUNT", "3") == [b"0", [b"b", b"a", b"ab"]]
+
+
+def test_sscan_count_smaller_than_the_set_pages_exactly(stash: FakeStash) -> None:
+    run(stash, "SADD", "s", "b", "a", "ab")
+    first = run(stash, "SSCAN", "s", "0", "COUNT", "1")
+    assert isinstance(first, list) and first[0] != b"0" and len(first[1]) == 1
+    rest = run(stash, "SSCAN", "s", first[0], "COUNT", "1")
+    last = run(stash, "SSCAN", "s", rest[0], "COUNT", "1")
+    assert last[0] == b"0"
+    assert sorted(first[1] + rest[1] + last[1]) == [b"a", b"ab", b"b"]
 
 
 def test_sscan_big_sets_page_through_every_member(stash: FakeStash) -> None:

@@ -40,7 +40,7 @@ class Other:
 
 @pytest.fixture
 def with_list(stash: FakeStash) -> FakeStash:
-    stash.database.data[b"l"] = Other()
+    stash.database.put(b"l", Other())
     return stash
 
 

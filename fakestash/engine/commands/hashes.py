@@ -17,7 +17,7 @@ from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.hash_value import HashValue
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError, WrongArity
 
@@ -252,16 +252,12 @@ def hscan(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return [b"0", []]
     options = parse_scan_options(args[2:], flags=(b"NOVALUES",))
-    pattern, count, no_values = options.pattern, options.count, b"NOVALUES" in options.flags
-    fields: Sequence[bytes]
-    if value.is_listpack:  # Redis answers a listpack hash whole, whatever the cursor
-        next_cursor, fields = 0, list(value.order())
-    else:
-        next_cursor, fields = scan_page(list(value.order()), cursor, count, key=lambda f: f)
+    pattern, no_values = options.pattern, b"NOVALUES" in options.flags
+    next_cursor, fields = collection_page(value, cursor, options.count)
     if pattern is not None:
         regex = compile_glob(pattern)
         fields = [f for f in fields if regex.fullmatch(f) is not None]
-    return [str(next_cursor).encode(), _flatten(value, list(fields), not no_values)]
+    return [str(next_cursor).encode(), _flatten(value, fields, not no_values)]
 
 
 # ---- field expiration --------------------------------------------------------------------

@@ -16,7 +16,7 @@ from fakestash.engine.args import INT64_MAX, parse_int
 from fakestash.engine.database import Database, type_name
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, Reply, Status
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
 
@@ -281,17 +281,16 @@ def scan(db: Database, args: list[bytes]) -> Reply:
     """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
     cursor = parse_cursor(args[0])
     options = parse_scan_options(args[1:], valued=(b"TYPE",), flags=(b"WITHTYPE",))
-    count, pattern = options.count, options.pattern
     raw_type = options.values.get(b"TYPE")
     wanted = raw_type.decode("utf-8", "replace").lower() if raw_type is not None else None
     with_type = b"WITHTYPE" in options.flags  # Upstash's extension: keys paired with types
-    next_cursor, page = scan_page(db.keys(), cursor, count, key=lambda k: k)
-    match = compile_glob(pattern).fullmatch if pattern is not None else None
+    next_cursor, page = db.scan_index.page(cursor, options.count)
+    match = compile_glob(options.pattern).fullmatch if options.pattern is not None else None
     out: list[Reply] = []
     for key in page:
         if match is not None and match(key) is None:
             continue
-        value = db.lookup(key)
+        value = db.lookup(key)  # an expired key read here is deleted, as Redis does
         if value is None:
             continue
         kind = type_name(value)

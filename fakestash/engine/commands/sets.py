@@ -21,7 +21,8 @@ from fakestash.engine import rdb
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import Reply
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
+from fakestash.engine.scan_index import ScanIndex, grown
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
@@ -47,13 +48,14 @@ class RedisSet:
     """
 
     type_name = "set"
-    __slots__ = ("_holes", "_items", "_slot", "encoding")
+    __slots__ = ("_holes", "_items", "_slot", "encoding", "scan_index")
 
     def __init__(self, members: Sequence[bytes] = ()) -> None:
         self._items: list[bytes | None] = []
         self._slot: dict[bytes, int] = {}
         self._holes = 0
         self.encoding = "intset"
+        self.scan_index: ScanIndex | None = None  # SSCAN's, once the set is big
         for member in members:
             self.add(member)
 
@@ -75,11 +77,15 @@ class RedisSet:
     def members(self) -> list[bytes]:
         return list(self)
 
+    def scan_members(self) -> Iterator[bytes]:
+        return iter(self)
+
     def copy(self) -> RedisSet:
         other = RedisSet()
         other._items = [m for m in self._items if m is not None]
         other._slot = {m: i for i, m in enumerate(other._items) if m is not None}
         other.encoding = self.encoding
+        other.scan_index = None if self.scan_index is None else self.scan_index.copy()
         return other
 
     def add(self, member: bytes) -> bool:
@@ -94,6 +100,10 @@ class RedisSet:
             self.encoding = "hashtable"
         self._slot[member] = len(self._items)
         self._items.append(member)
+        if self.scan_index is not None:
+            self.scan_index.add(member)
+        else:
+            self.scan_index = grown(None, len(self._slot), self._slot)
         return True
 
     def _leave_intset(self, member: bytes) -> None:
@@ -111,6 +121,8 @@ class RedisSet:
             return False
         self._items[slot] = None
         self._holes += 1
+        if self.scan_index is not None:
+            self.scan_index.remove(member)
         if self._holes > 32 and self._holes > len(self._slot):
             self._close_holes()
         return True
@@ -343,17 +355,14 @@ def smove(db: Database, args: list[bytes]) -> Reply:
 
 @command("sscan", -3, (READONLY,), keys=(1, 1, 1))
 def sscan(db: Database, args: list[bytes]) -> Reply:
-    """Iterate a set's members: cursor, MATCH pattern, COUNT hint."""
+    """Iterate a set's members: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
     value = _read(db, args[0])
     if value is None:
         return [b"0", []]
     options = parse_scan_options(args[2:])
-    pattern, count = options.pattern, options.count
-    if value.encoding != "hashtable":  # small encodings reply whole, as Redis does
-        return [b"0", [m for m in value if matches(pattern, m)]]
-    next_cursor, page = scan_page(value, cursor, count, key=lambda m: m)
-    return [str(next_cursor).encode(), [m for m in page if matches(pattern, m)]]
+    next_cursor, page = collection_page(value, cursor, options.count)
+    return [str(next_cursor).encode(), [m for m in page if matches(options.pattern, m)]]
 
 
 # ---- multi-set algebra ---------------------------------------------------------------------

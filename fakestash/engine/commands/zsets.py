@@ -27,7 +27,7 @@ from fakestash.engine.commands.sets import (
     parse_random_count,
 )
 from fakestash.engine.replies import Reply, format_double
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import NOT_FLOAT, SYNTAX, CommandError, WrongArity, WrongType
@@ -608,17 +608,14 @@ def _random_entries(db: Database, zset: SortedSet, count: int) -> list[Entry]:
 
 @command("zscan", -3, (READONLY,), keys=(1, 1, 1))
 def zscan(db: Database, args: list[bytes]) -> Reply:
-    """Iterate members and scores: cursor, MATCH pattern, COUNT hint."""
+    """Iterate members and scores: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
     zset = _read(db, args[0])
     if zset is None:
         return [b"0", []]
     options = parse_scan_options(args[2:])
-    pattern, count = options.pattern, options.count
-    if zset.listpack:  # a small sorted set replies whole, in order, as Redis does
-        return [b"0", flat([e for e in zset if matches(pattern, e[1])], True)]
-    next_cursor, page = scan_page(zset.scores, cursor, count, key=lambda m: m)
-    entries = [(zset.scores[m], m) for m in page if matches(pattern, m)]
+    next_cursor, page = collection_page(zset, cursor, options.count)
+    entries = [(zset.scores[m], m) for m in page if matches(options.pattern, m)]
     return [str(next_cursor).encode(), flat(entries, True)]
 
 
