@@ -47,6 +47,10 @@ WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
 NO_KEY = "ERR could not perform this operation on a key that doesn't exist"
 AT_ROOT = "ERR new objects must be created at the root"
 STATIC_PATH = "Err wrong static path"
+#: Upstash: JSON.SET under a parent that does not exist fails (RedisJSON 2.x replies nil).
+#: Upstash's text is not published; this is RedisJSON 1.x's for the same case
+#: (deviations.py "json-set-missing-parent").
+MISSING_PARENT = "ERR missing key at non-terminal path level"
 INDEX_RANGE = "ERR array index out of range"
 OUT_OF_BOUNDS = "ERR index out of bounds"
 NOT_INTEGER = "Couldn't parse as integer"
@@ -156,7 +160,10 @@ Plan = tuple[str, Concrete, str]
 NX, XX, MERGE = "nx", "xx", "merge"
 
 
-def _plan(doc: JsonValue, path: Path, option: str | None) -> list[Plan]:
+def _plan(
+    doc: JsonValue, path: Path, option: str | None, strict_parent: bool = False
+) -> list[Plan]:
+    """What a write at ``path`` does; ``strict_parent``: a missing parent is an error."""
     if option != NX:
         found = [("set", where, "") for _, where in _matches(doc, path)]
         if found:
@@ -168,7 +175,10 @@ def _plan(doc: JsonValue, path: Path, option: str | None) -> list[Plan]:
     last = path.selectors[-1]
     if isinstance(last, Key):
         parent = Path(path.original, path.fixed, path.legacy, path.selectors[:-1])
-        return [("add", where, last.name) for _, where in _matches(doc, parent)]
+        parents = _matches(doc, parent)
+        if strict_parent and not parents:
+            raise CommandError(MISSING_PARENT)
+        return [("add", where, last.name) for _, where in parents]
     assert isinstance(last, Index)
     if not _matches(doc, path):
         raise CommandError(INDEX_RANGE)
@@ -240,7 +250,7 @@ def json_set(db: Database, args: list[bytes]) -> Reply:
             return None
         doc.data = value
         return OK
-    plans = _plan(doc, path, option)
+    plans = _plan(doc, path, option, strict_parent=True)
     return OK if plans and _apply_plans(doc, plans, value) else None
 
 
