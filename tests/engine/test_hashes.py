@@ -352,6 +352,17 @@ def test_hexpire_sets_ttls_and_reports_per_field(stash: FakeStash) -> None:
     assert run(stash, "HPEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS + 10_000]
 
 
+def test_hexpiretime_never_rounds_up_as_upstash(stash: FakeStash, clock: ManualClock) -> None:
+    clock.advance(ms=700)  # t = NOW + 0.7 s
+    run(stash, "HSET", "h", "a", "1")
+    run(stash, "HEXPIRE", "h", "5", "FIELDS", "1", "a")
+    assert run(stash, "HEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS // 1000 + 5]
+    assert run(stash, "HPEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS + 5_700]
+    assert run(stash, "HTTL", "h", "FIELDS", "1", "a") == [5]
+    clock.advance(ms=100)
+    assert run(stash, "HTTL", "h", "FIELDS", "1", "a") == [5]  # 4.9 s left: rounded up
+
+
 def test_expired_fields_vanish_and_take_the_key_with_them(
     stash: FakeStash, clock: ManualClock
 ) -> None:

@@ -352,6 +352,8 @@ def hpexpireat(db: Database, args: list[bytes]) -> Reply:
 
 
 def _httl(db: Database, args: list[bytes], *, seconds: bool, relative: bool) -> Reply:
+    """HTTL rounds a remaining time up, as Redis; HEXPIRETIME's absolute time is floored, as
+    Upstash (Redis rounds it up too): deviations.py "hexpiretime-floor"."""
     value = _hash(db, args[0])
     fields = _fields(args, 1, NUMFIELDS_POSITIVE)
     if value is None:
@@ -366,8 +368,14 @@ def _httl(db: Database, args: list[bytes], *, seconds: bool, relative: bool) -> 
         if when is None:
             reply.append(NO_TTL)
         else:
-            reply.append((when + 999 - base) // 1000 if seconds else when - base)
+            reply.append(_in_unit(when - base, seconds=seconds, round_up=relative))
     return reply
+
+
+def _in_unit(ms: int, *, seconds: bool, round_up: bool) -> int:
+    if not seconds:
+        return ms
+    return (ms + 999) // 1000 if round_up else ms // 1000
 
 
 @command("httl", -5, [READONLY, FAST], keys=(1, 1, 1))

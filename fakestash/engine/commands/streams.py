@@ -5,13 +5,15 @@ redis-server 7.0.15); newer behaviour is pinned to the Redis docs and test suite
 have an ``active-time``/``inactive`` (7.2), ``XREAD … +`` reads the last entry (7.4), XADD and
 XTRIM take KEEPREF/DELREF/ACKED and XDELEX/XACKDEL exist (8.2), ENTRIESREAD is capped at the
 entries added. Upstash specifics (see ``docs/commands/streams.md``): BLOCK is refused,
-``~`` trims exactly (up to LIMIT), XREADGROUP NOACK creates no consumer, and a consumer's PEL
-is capped at ``PEL_LIMIT`` entries.
+``~`` trims exactly once a node's worth can go (``APPROX_STEP``), XREADGROUP NOACK creates
+no consumer, XINFO CONSUMERS of a missing group is empty, and a consumer's PEL is capped at
+``PEL_LIMIT`` entries.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -266,10 +268,19 @@ def _parse_add_or_trim(args: list[bytes], xadd: bool) -> TrimArgs:
     return out
 
 
+#: Upstash's ``~``: nothing is trimmed until at least this many entries could go (a Redis
+#: stream node's worth, stream-node-max-entries), then the trim is exact. It fits every
+#: observation: 120 entries, ``MAXLEN ~ 30`` leaves 120; 111 leave 111; 1000 leave 30;
+#: 10000 with ``~ 300`` leave 300 (deviations.py "xtrim-approximate").
+APPROX_STEP = 100
+
+
 def _trim(stream: StreamValue, opts: TrimArgs) -> int:
-    """Trim exactly, ``~`` included (Upstash trims near-exactly), at most ``limit`` entries
-    for ``~``; ACKED skips entries a group still needs, DELREF drops their PEL entries."""
+    """Trim exactly; ``~`` only once ``APPROX_STEP`` entries could go, and then at most
+    ``limit``; ACKED skips entries a group still needs, DELREF drops their PEL entries."""
     if opts.maxlen is not None and len(stream) <= opts.maxlen:
+        return 0
+    if opts.approx and _surplus(stream, opts) < APPROX_STEP:
         return 0
     doomed: list[StreamId] = []
     length = len(stream)
@@ -290,6 +301,14 @@ def _trim(stream: StreamValue, opts: TrimArgs) -> int:
         for sid in doomed:
             stream.drop_references(sid)
     return len(doomed)
+
+
+def _surplus(stream: StreamValue, opts: TrimArgs) -> int:
+    """How many entries an exact trim would consider: those past MAXLEN, or below MINID."""
+    if opts.maxlen is not None:
+        return len(stream) - opts.maxlen
+    assert opts.minid is not None
+    return bisect_left(stream.ids, opts.minid)
 
 
 @command("xadd", -5, [WRITE, FAST], keys=(1, 1, 1))
@@ -1079,7 +1098,12 @@ def xdelex(db: Database, args: list[bytes]) -> Reply:
 
 @command("xackdel", -6, [WRITE, FAST], keys=(1, 1, 1))
 def xackdel(db: Database, args: list[bytes]) -> Reply:
-    """Acknowledge entries in a group and delete them (KEEPREF/DELREF/ACKED, Redis 8.2)."""
+    """Acknowledge entries in a group and delete them (KEEPREF/DELREF/ACKED, Redis 8.2).
+
+    Per id: 1 deleted (or acknowledged, when the entry was already gone), 2 acknowledged but
+    kept (ACKED: another group still needs it), -1 neither pending nor in the stream. An
+    entry the group had already acknowledged is still deleted, as Upstash does and Redis
+    8.2's docs say (-1 only "if no such ID exists in the provided stream key")."""
     policy, ids = _parse_ref_ids(args, 2)
     stream = _stream(db, args[0])
     group = stream.groups.get(args[1]) if stream is not None else None
@@ -1087,16 +1111,9 @@ def xackdel(db: Database, args: list[bytes]) -> Reply:
         return [-1] * len(ids)
     out: list[Reply] = []
     for sid in ids:
-        if not group.remove_pending(sid):
-            out.append(-1)
-            continue
-        if policy == DELREF:
-            stream.drop_references(sid)
-        if policy == ACKED and stream.is_referenced(sid):
-            out.append(2)
-            continue
-        stream.delete(sid)
-        out.append(1)
+        acked = group.remove_pending(sid)
+        result = _delete_with_refs(stream, sid, policy)
+        out.append(1 if result == -1 and acked else result)
     return out
 
 
@@ -1216,7 +1233,9 @@ def xinfo_consumers(db: Database, args: list[bytes]) -> Reply:
     """The consumers of a group: name, pending, idle (since last attempt), inactive (since
     last success, -1 if never)."""
     stream = _info_stream(db, args[0])
-    group = _group_for(stream, args[0], args[1])
+    group = stream.groups.get(args[1])
+    if group is None:
+        return []  # Upstash (Redis: NOGROUP); deviations.py "xinfo-consumers-missing-group"
     now = db.now_ms
     out: list[Reply] = []
     for consumer in group.sorted_consumers():

@@ -4,8 +4,8 @@ Replies and error texts follow Redis (7.0 checked against a real server, newer o
 as ZRANK WITHSCORE from the Redis docs). Scores are rendered the Redis 7.2+ way
 (``format_double``: shortest round-trip, e.g. ``1.1`` where 7.0 says ``1.1000000000000001``).
 
-Upstash deviation: ZRANGE accepts LIMIT without BYSCORE/BYLEX and applies it as offset/count
-on the result; Redis refuses it. See ``RANK_LIMIT_ALLOWED``.
+Upstash deviation: ZRANGE and ZRANGESTORE accept LIMIT without BYSCORE/BYLEX and apply it as
+offset/count on the result; Redis refuses it. See ``RANK_LIMIT_ALLOWED``.
 The blocking BZPOPMIN/BZPOPMAX/BZMPOP are not registered: Upstash does not serve them.
 """
 
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 #: Upstash accepts ``ZRANGE key 0 -1 LIMIT 0 2`` (Redis: "LIMIT is only supported in
 #: combination with either BYSCORE or BYLEX") and applies LIMIT as offset/count over the
-#: selected ranks (deviation ``zrange-limit-by-rank`` in fakestash/deviations.py; ZRANGE
-#: only: ZREVRANGE and ZRANGESTORE keep Redis' error). Set to False to get Redis' error.
+#: selected ranks (deviation ``zrange-limit-by-rank`` in fakestash/deviations.py; ZRANGE and
+#: ZRANGESTORE: ZREVRANGE keeps Redis' error). Set to False to get Redis' error.
 RANK_LIMIT_ALLOWED = True
 
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
@@ -461,7 +461,7 @@ def zrevrangebylex(db: Database, args: list[bytes]) -> Reply:
 @command("zrangestore", -5, (WRITE,), keys=(1, 2, 1))
 def zrangestore(db: Database, args: list[bytes]) -> Reply:
     """ZRANGE into a destination key; the number of members stored."""
-    query = _RangeQuery(None, None, store=True)
+    query = _RangeQuery(None, None, store=True, rank_limit=True)
     query.parse(args[1:])
     return _store(db, args[0], SortedSet(query.run(db, args[1:])))
 
