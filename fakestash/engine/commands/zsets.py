@@ -26,6 +26,7 @@ from fakestash.engine.commands.sets import (
     parse_positive,
     parse_random_count,
 )
+from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply, format_double
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
@@ -193,9 +194,16 @@ def _zadd(db: Database, args: list[bytes], incr: bool) -> Reply:
     added, updated, processed, last = _apply_adds(zset, scores, members, opts)
     if created and zset:
         db.put(key, zset)
+    if added or updated:
+        _event(db, b"zincr" if opts.incr else b"zadd", key)
     if opts.incr:
         return format_double(last) if processed else None
     return added + updated if opts.ch else added
+
+
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, ZSET, event, key)
 
 
 def _apply_adds(
@@ -246,7 +254,9 @@ def zrem(db: Database, args: list[bytes]) -> Reply:
     if zset is None:
         return 0
     removed = sum(zset.remove(member) for member in args[1:])
-    db.delete_if_empty(args[0], zset)
+    if removed:
+        _event(db, b"zrem", args[0])
+        db.delete_if_empty(args[0], zset)
     return removed
 
 
@@ -463,27 +473,33 @@ def zrangestore(db: Database, args: list[bytes]) -> Reply:
     """ZRANGE into a destination key; the number of members stored."""
     query = _RangeQuery(None, None, store=True, rank_limit=True)
     query.parse(args[1:])
-    return _store(db, args[0], SortedSet(query.run(db, args[1:])))
+    return _store(db, args[0], SortedSet(query.run(db, args[1:])), b"zrangestore")
 
 
-def _store(db: Database, key: bytes, result: SortedSet) -> Reply:
+def _store(db: Database, key: bytes, result: SortedSet, event: bytes) -> Reply:
+    """Store a result (an empty one deletes the key, a ``del`` event if it existed)."""
     if result:
         db.put(key, result.compact())
-    else:
-        db.delete(key)
+        _event(db, event, key)
+    elif db.delete(key) and db.notify_flags:
+        emit(db, GENERIC, b"del", key)
     return len(result)
 
 
 # ---- removing ranges -------------------------------------------------------------------------
 
 
-def _remove_window(db: Database, key: bytes, window: Callable[[SortedSet], tuple[int, int]]) -> int:
+def _remove_window(
+    db: Database, key: bytes, window: Callable[[SortedSet], tuple[int, int]], event: bytes
+) -> int:
     zset = _read(db, key)
     if zset is None:
         return 0
     lo, hi = window(zset)
     removed = zset.remove_span(lo, hi)
-    db.delete_if_empty(key, zset)
+    if removed:
+        _event(db, event, key)
+        db.delete_if_empty(key, zset)
     return removed
 
 
@@ -491,21 +507,21 @@ def _remove_window(db: Database, key: bytes, window: Callable[[SortedSet], tuple
 def zremrangebyrank(db: Database, args: list[bytes]) -> Reply:
     """Remove members by rank; the number removed."""
     start, end = parse_int(args[1]), parse_int(args[2])
-    return _remove_window(db, args[0], lambda z: z.rank_window(start, end))
+    return _remove_window(db, args[0], lambda z: z.rank_window(start, end), b"zremrangebyrank")
 
 
 @command("zremrangebyscore", 4, (WRITE,), keys=(1, 1, 1))
 def zremrangebyscore(db: Database, args: list[bytes]) -> Reply:
     """Remove members with scores in [min, max]; the number removed."""
     rng = parse_score_range(args[1], args[2])
-    return _remove_window(db, args[0], lambda z: z.score_window(rng))
+    return _remove_window(db, args[0], lambda z: z.score_window(rng), b"zremrangebyscore")
 
 
 @command("zremrangebylex", 4, (WRITE,), keys=(1, 1, 1))
 def zremrangebylex(db: Database, args: list[bytes]) -> Reply:
     """Remove members in a lex range; the number removed."""
     rng = parse_lex_range(args[1], args[2])
-    return _remove_window(db, args[0], lambda z: z.lex_window(rng))
+    return _remove_window(db, args[0], lambda z: z.lex_window(rng), b"zremrangebylex")
 
 
 # ---- popping and sampling --------------------------------------------------------------------
@@ -525,7 +541,9 @@ def _first_zset(db: Database, keys: Sequence[bytes]) -> tuple[bytes, SortedSet] 
 
 def _pop(db: Database, key: bytes, zset: SortedSet, count: int, from_max: bool) -> list[Entry]:
     taken = zset.pop(count, from_max)
-    db.delete_if_empty(key, zset)
+    if taken:
+        _event(db, b"zpopmax" if from_max else b"zpopmin", key)
+        db.delete_if_empty(key, zset)
     return taken
 
 
@@ -767,7 +785,7 @@ def _setop_store(db: Database, args: list[bytes], op: str, name: str) -> Reply:
     spec.parse(db, args[1:])
     result = spec.compute()
     assert isinstance(result, SortedSet)
-    return _store(db, args[0], result)
+    return _store(db, args[0], result, name.encode())
 
 
 _FIND_KEYS: KeyFinder = numkeys_finder(1)
