@@ -120,6 +120,14 @@ GEO: list[Command] = [
     ["GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "r"],
 ]  # fmt: skip
 
+KEY_MISS: list[Command] = [
+    ["GET", "a"], ["EXISTS", "a"], ["TYPE", "a"], ["TTL", "a"], ["MGET", "a", "b"],
+    ["HGET", "h", "f"], ["LRANGE", "l", "0", "-1"], ["SMEMBERS", "s"], ["ZSCORE", "z", "m"],
+    ["XRANGE", "x", "-", "+"], ["SINTER", "s", "t"], ["PFCOUNT", "p"], ["GETBIT", "a", "0"],
+    ["SET", "k", "v"], ["GET", "k"], ["INCR", "c"], ["DEL", "nokey"], ["LPOP", "nol"],
+    ["GETEX", "nokey2"], ["GETDEL", "nokey3"], ["RANDOMKEY"],
+]  # fmt: skip
+
 SCENARIOS: dict[str, tuple[str, list[Command]]] = {
     "geo": ("EAn", GEO),
     "strings": ("EAn", STRINGS),
@@ -134,13 +142,7 @@ SCENARIOS: dict[str, tuple[str, list[Command]]] = {
     "keyspace-only-lists": ("Kl", [["SET", "k", "v"], ["LPUSH", "l", "a"], ["DEL", "l"]]),
     "generic-and-new": ("Egn", [["SET", "k", "v"], ["EXPIRE", "k", "9"], ["DEL", "k"]]),
     "disabled": ("", [["SET", "k", "v"], ["DEL", "k"]]),
-    "key-miss": ("Em", [
-        ["GET", "a"], ["EXISTS", "a"], ["TYPE", "a"], ["TTL", "a"], ["MGET", "a", "b"],
-        ["HGET", "h", "f"], ["LRANGE", "l", "0", "-1"], ["SMEMBERS", "s"], ["ZSCORE", "z", "m"],
-        ["XRANGE", "x", "-", "+"], ["SINTER", "s", "t"], ["PFCOUNT", "p"], ["GETBIT", "a", "0"],
-        ["SET", "k", "v"], ["GET", "k"], ["INCR", "c"], ["DEL", "nokey"], ["LPOP", "nol"],
-        ["GETEX", "nokey2"], ["GETDEL", "nokey3"], ["OBJECT", "ENCODING", "a"], ["RANDOMKEY"],
-    ]),  # fmt: skip
+    "key-miss": ("Em", KEY_MISS),
 }
 
 

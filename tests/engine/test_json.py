@@ -729,3 +729,33 @@ def test_format_float_round_trips_and_keeps_a_float_marker(x: float) -> None:
     text = format_float(x)
     assert float(text) == x
     assert "." in text or "e" in text
+
+
+# ---- JSON.DEBUG ------------------------------------------------------------------------------
+
+
+def test_json_debug_memory_and_help(stash: FakeStash) -> None:
+    setdoc(stash, '{"a":1,"s":"hello","o":{"x":[1,2.5]}}')
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k") == 209
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$..x") == [56]
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$.s") == [29]
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", ".a") == 8
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$.nope") == []
+    assert run(stash, "JSON.DEBUG", "memory", "missing") == 0
+    assert run(stash, "JSON.DEBUG", "MEMORY", "missing", "$") == []
+    assert run(stash, "JSON.DEBUG", "help") == [
+        b"MEMORY <key> [path] - reports memory usage",
+        b"HELP                - this message",
+    ]
+
+
+def test_json_debug_errors(stash: FakeStash) -> None:
+    setdoc(stash, "{}")
+    run(stash, "SET", "str", "v")
+    arity = "ERR wrong number of arguments for 'json.debug' command"
+    assert error(stash, "JSON.DEBUG", "FOO") == "ERR unknown subcommand - try `JSON.DEBUG HELP`"
+    assert error(stash, "JSON.DEBUG", "MEMORY") == arity
+    assert error(stash, "JSON.DEBUG", "MEMORY", "k", "$", "extra") == arity
+    assert error(stash, "JSON.DEBUG", "HELP", "extra") == arity
+    assert error(stash, "JSON.DEBUG", "MEMORY", "k", ".nope") == "ERR Path '$.nope' does not exist"
+    assert error(stash, "JSON.DEBUG", "MEMORY", "str") == "Existing key has wrong Redis type"

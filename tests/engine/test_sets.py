@@ -464,3 +464,49 @@ def test_reply_order_rule(members: list[bytes]) -> None:
     first_str = next((i for i, m in enumerate(unique) if not is_int(m)), len(unique))
     expected = sorted(unique[:first_str], key=int) + unique[first_str:]
     assert list(value) == expected
+
+
+# ---- SDIFFCARD / SUNIONCARD (Upstash) -------------------------------------------------------
+
+
+def test_sdiffcard_counts_the_difference_up_to_limit(stash: FakeStash) -> None:
+    run(stash, "SADD", "set1", "a", "b", "c")
+    run(stash, "SADD", "set2", "c", "d", "e")
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2") == 2
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2", "LIMIT", "1") == 1
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2", "LIMIT", "0") == 2
+    assert run(stash, "SDIFFCARD", "1", "set1", "LIMIT", "2") == 2
+    assert run(stash, "SDIFFCARD", "2", "nokey", "set1") == 0
+    assert run(stash, "SDIFFCARD", "2", "set1", "set1") == 0
+    assert run(stash, "SDIFFCARD", "2", "set1", "nokey") == 3
+
+
+def test_sunioncard_counts_distinct_members_exactly_or_approximately(stash: FakeStash) -> None:
+    run(stash, "SADD", "set1", "a", "b", "c")
+    run(stash, "SADD", "set2", "c", "d", "e")
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2") == 5
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "3") == 3
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "0") == 5
+    assert run(stash, "SUNIONCARD", "2", "nokey", "other") == 0
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "APPROX") == 5
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "4", "APPROX") == 4
+    run(stash, "SADD", "big", *[f"m{i}" for i in range(5000)])
+    run(stash, "PFADD", "hll", *[f"m{i}" for i in range(5000)], "a", "b", "c")
+    assert run(stash, "SUNIONCARD", "2", "big", "set1", "APPROX") == run(stash, "PFCOUNT", "hll")
+
+
+@pytest.mark.parametrize("name", ["SDIFFCARD", "SUNIONCARD"])
+def test_card_commands_errors(stash: FakeStash, name: str) -> None:
+    run(stash, "SET", "str", "v")
+    assert error(stash, name, "0", "a") == "ERR numkeys should be greater than 0"
+    assert error(stash, name, "x", "a") == "ERR numkeys should be greater than 0"
+    assert error(stash, name, "3", "a", "b") == (
+        "ERR Number of keys can't be greater than number of args"
+    )
+    assert error(stash, name, "1", "a", "LIMIT", "-1") == "ERR LIMIT can't be negative"
+    assert error(stash, name, "1", "a", "LIMIT") == "ERR syntax error"
+    assert error(stash, name, "1", "a", "BOGUS") == "ERR syntax error"
+    assert error(stash, name, "1", "str") == (
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    )
+    assert error(stash, name) == f"ERR wrong number of arguments for '{name.lower()}' command"
