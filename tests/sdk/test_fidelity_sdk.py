@@ -87,7 +87,7 @@ def test_json_recursive_descent_answers_deeper_matches_first(redis: Any) -> None
 
 def test_json_set_under_a_missing_parent_is_an_error(redis: Any) -> None:
     assert redis.json.set("j", "$", {"int": 1}) is True
-    with pytest.raises(UpstashError, match="^ERR missing key at non-terminal path level$"):
+    with pytest.raises(UpstashError, match=r"^ERR missing key at non-terminal path level$"):
         redis.json.set("j", "$.nonexisting_key.str", "test")
     assert redis.json.get("j") == [{"int": 1}]
     assert redis.json.set("j", "$.nonexisting_key.str", "test", xx=True) is False
@@ -121,7 +121,7 @@ def test_xinfo_consumers_of_a_missing_group_is_empty(redis: Any) -> None:
     redis.xadd("s", "1-0", {"f": "v"})
     redis.xgroup_create("s", "g", "0")
     assert redis.xinfo_consumers("s", "missing-group") == []
-    with pytest.raises(UpstashError, match="^ERR no such key$"):
+    with pytest.raises(UpstashError, match=r"^ERR no such key$"):
         redis.xinfo_consumers("nokey", "g")
 
 
@@ -168,7 +168,7 @@ def test_sdiffcard_sunioncard_msetex(redis: Any) -> None:
     assert redis.mget("k1", "k2") == ["v1", "v2"]
     assert redis.ttl("k2") == 60
     assert redis.execute(["MSETEX", 1, "k1", "x", "NX"]) == 0
-    with pytest.raises(UpstashError, match="^ERR wrong number of key-value pairs$"):
+    with pytest.raises(UpstashError, match=r"^ERR wrong number of key-value pairs$"):
         redis.execute(["MSETEX", 2, "k1", "v1"])
 
 
@@ -180,7 +180,7 @@ def test_config_and_keyspace_notifications(redis: Any, fakestash: FakeStash) -> 
     assert redis.execute(["CONFIG", "SET", "notify-keyspace-events", "KEA"]) == "OK"
     assert redis.execute(["CONFIG", "GET", "notify*"]) == ["notify-keyspace-events", "AKE"]
     assert redis.execute(["CONFIG", "GET", "maxmemory"]) == []
-    with pytest.raises(UpstashError, match="CONFIG SET - 'maxmemory'$"):
+    with pytest.raises(UpstashError, match=r"CONFIG SET - 'maxmemory'$"):
         redis.execute(["CONFIG", "SET", "maxmemory", "1mb"])
     with fakestash.psubscribe("__keyevent@0__:*") as events:
         redis.set("k", "v", ex=10)
