@@ -271,9 +271,16 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         id="xtrim-approximate",
         commands=("xtrim", "xadd"),
-        upstash="`MAXLEN ~ n` trims almost exactly (n±1 entries left).",
-        redis="Trims whole macro nodes only, often leaving many more entries.",
-        source="uprest upstream.patch; spec §8",
+        upstash="`MAXLEN ~ n` / `MINID ~ id` trims nothing until at least 100 entries (a "
+        "node's worth) could go, then trims exactly (up to LIMIT): 120 entries, `XTRIM k "
+        "MAXLEN ~ 30` leaves 120; 110 then `XADD k MAXLEN ~ 30` leaves 111; 1000 entries, "
+        "`XTRIM k MAXLEN ~ 30` leaves 30.",
+        redis="Trims whole macro nodes (100 entries) only: 1000 entries, `MAXLEN ~ 30` leave "
+        "100.",
+        source="upstash-redis (py) tests/commands/stream/test_xadd.py, test_xtrim.py (the "
+        "~ test skipped: 'differs in Upstash'), redis-js xtrim.test.ts (10000 entries, ~300 "
+        "leaves 290-310), uprest upstream.patch; spec §8. The 100-entry threshold is our "
+        "rule fitting every observation",
         confidence="observed",
     ),
     Deviation(
@@ -325,7 +332,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
         id="server-introspection",
         commands=("info", "time", "config|get", "config|set"),
         upstash="INFO describes the Upstash database; CONFIG GET/SET know only "
-        "`notify-keyspace-events`; TIME is the fake's clock.",
+        "`notify-keyspace-events` (GET of another name is `[]`, SET of another name is "
+        "Redis' \"Unknown option\" error, our choice of text); setting it turns keyspace "
+        "notifications on, as in Redis; TIME is the fake's clock.",
         redis="Redis' own server state.",
         source="Upstash docs redis/commands/server/*; spec §8",
         matches=lambda argv: _name(argv) in ("info", "time", "config"),
@@ -357,6 +366,84 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "Redis' text. Which one the server sends today is open",
         fake_follows="redis",
         confidence="documented",
+    ),
+)
+
+# ---- issue 13: SCAN's COUNT, JSON, streams, ZRANGESTORE, HEXPIRETIME, Upstash-only commands
+
+DEVIATIONS += (
+    Deviation(
+        id="scan-count",
+        commands=("scan", "hscan", "sscan", "zscan"),
+        upstash="COUNT is the number of elements a call reads, exactly (`SCAN 0 COUNT 1` "
+        "answers one key and a cursor); MATCH and TYPE filter what was read; without COUNT a "
+        "call reads 100 (`SCAN 0 MATCH hash` on a few dozen keys answers `[0, [\"hash\"]]`). "
+        "A collection that fits one page is answered whole, in its own order.",
+        redis="COUNT is a hint (hash buckets: a call may answer more or fewer); the default "
+        "is 10; a small (listpack/intset) collection is answered whole whatever COUNT.",
+        source="upstash-redis (py) tests/commands/generic/test_scan.py and its conftest (29 "
+        "keys: no COUNT answers `[0, [\"hash\"]]`, MATCH or TYPE alike); the default of 100 "
+        "and the collections' rule are our reading (no source shows them)",
+        confidence="observed",
+    ),
+    Deviation(
+        id="json-descent-order",
+        commands=("json.get", "json.mget", "json.type", "json.strlen", "json.arrlen", "…"),
+        upstash="`..` answers deeper matches first (post-order): `$..a` on "
+        '`{"a":1,"o":{"a":2}}` is `[2,1]`, for every JSON command.',
+        redis="RedisJSON walks pre-order: `[1,2]`.",
+        source="redis-js json_get/json_mget/json_objlen tests run against Upstash "
+        "(`$..a` → `[4, 2]`, `[2, null]`); uprest exclusions.txt ('RedisJSON result ordering "
+        "divergences'). Post-order among siblings is our reading",
+        confidence="observed",
+    ),
+    Deviation(
+        id="json-set-missing-parent",
+        commands=("json.set",),
+        upstash="JSON.SET under a parent that does not exist fails: `ERR missing key at "
+        "non-terminal path level` (with XX: nil).",
+        redis="RedisJSON 2.x replies nil.",
+        source="upstash-redis (py) tests/commands/json/test_json_set.py "
+        "(test_set_nonexisting_path expects an error). The text is not published: this is "
+        "RedisJSON 1.x's for the same case",
+        confidence="observed",
+    ),
+    Deviation(
+        id="xinfo-consumers-missing-group",
+        commands=("xinfo|consumers",),
+        upstash="`XINFO CONSUMERS key missing-group` answers `[]`.",
+        redis="`NOGROUP No such consumer group 'missing-group' for key name 'key'`.",
+        source="issue 13 (observed on Upstash)",
+        confidence="observed",
+    ),
+    Deviation(
+        id="zrangestore-limit-by-rank",
+        commands=("zrangestore",),
+        upstash="`ZRANGESTORE dst src 0 2 LIMIT 1 1` (no BYSCORE/BYLEX) stores the ranks "
+        "after LIMIT offset count, as ZRANGE does (`zrange-limit-by-rank`).",
+        redis="`ERR syntax error, LIMIT is only supported in combination with either BYSCORE "
+        "or BYLEX`.",
+        source="issue 13 (observed on Upstash); serverless-redis-http README for ZRANGE",
+        confidence="observed",
+    ),
+    Deviation(
+        id="hexpiretime-floor",
+        commands=("hexpiretime",),
+        upstash="HEXPIRETIME floors the expiry to the second: after `HEXPIRE k 5 FIELDS 1 f` "
+        "at time t it is at most floor(t) + 5. HTTL still rounds up.",
+        redis="`(expire + 999) / 1000`: rounded up.",
+        source="upstash-redis (py) tests/commands/hash/test_hexpiretime.py "
+        "(`expiry_time <= int(time.time()) + 5`); Redis t_hash.c httlGenericCommand",
+        confidence="observed",
+    ),
+    Deviation(
+        id="upstash-only-set-cardinalities",
+        commands=("sdiffcard", "sunioncard"),
+        upstash="`SDIFFCARD numkeys key… [LIMIT n]` and `SUNIONCARD numkeys key… [APPROX] "
+        "[LIMIT n]` count a difference or union (APPROX: a HyperLogLog estimate). Errors "
+        "follow SINTERCARD's.",
+        redis="No such commands (`ERR unknown command`).",
+        source="Upstash docs redis/commands/set/sdiffcard.mdx, sunioncard.mdx",
     ),
 )
 

@@ -7,7 +7,9 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
+from fakestash.engine import notify
 from fakestash.engine.replies import ErrorReply
+from fakestash.engine.scan_index import ScanIndex
 from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, WrongType
 
@@ -64,9 +66,14 @@ class Database:
         self.lock = lock or threading.RLock()
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
+        #: Every key of ``data``, for SCAN (kept by ``put``, ``get_or_create``, ``delete``).
+        self.scan_index = ScanIndex()
         self.version = 0  # moved by every write: the Upstash-Sync-Token
         self.observers: list[CommandObserver] = []
         self.member_expiry = False  # set once a member (hash field) TTL exists here
+        #: notify-keyspace-events (``notify.py``): 0 publishes nothing.
+        self.notify_flags = 0
+        self._notify_miss = False  # the running command reads: a missed lookup is "keymiss"
         self.now_ms = 0
         #: ``argv[0]`` of the command running, as the client spelled it (a few Redis error
         #: texts quote it, e.g. GEOSEARCH's).
@@ -102,6 +109,10 @@ class Database:
                 for observer in self.observers:
                     observer(self, argv, source)
             self.command_name = argv[0]
+            if self.notify_flags:
+                self._notify_miss = bool(self.notify_flags & notify.KEY_MISS) and (
+                    not cmd.is_write or cmd.name in notify.MISS_ON_WRITE
+                )
             reply = handler(self, args)
             if cmd.is_write:
                 self.version += 1
@@ -151,16 +162,36 @@ class Database:
         """The live value of ``key`` or None; deletes it if its time has passed."""
         value = self.data.get(key)
         if value is None:
-            return None
+            return self._missed(key)
         when = self.expires.get(key)
         if when is not None and when < self.now_ms:
-            self.delete(key)
-            return None
+            self._expire(key)
+            return self._missed(key)
         reap = MemberExpiry.reapers.get(type(value))
-        if reap is not None and reap(value, self.now_ms) and not value:
-            self.delete(key)
-            return None
+        if reap is not None and reap(value, self.now_ms) and self._reaped(key, value):
+            return self._missed(key)
         return value
+
+    def _missed(self, key: bytes) -> None:
+        """A lookup found nothing: a ``keymiss`` event if a read command asked (class m)."""
+        if self.notify_flags and self._notify_miss:
+            notify.emit(self, notify.KEY_MISS, b"keymiss", key)
+
+    def _expire(self, key: bytes) -> None:
+        self.delete(key)
+        if self.notify_flags:
+            notify.emit(self, notify.EXPIRED, b"expired", key)
+
+    def _reaped(self, key: bytes, value: Any) -> bool:
+        """Members of ``value`` expired: notify, and delete it if left empty (True)."""
+        if self.notify_flags:
+            notify.emit(self, notify.HASH, b"hexpired", key)
+        if value:
+            return False
+        self.delete(key)
+        if self.notify_flags:
+            notify.emit(self, notify.GENERIC, b"del", key)
+        return True
 
     def get(self, key: bytes, kind: type[T]) -> T | None:
         """The value of ``key`` if it is a ``kind``; None if missing; WRONGTYPE otherwise."""
@@ -174,11 +205,20 @@ class Database:
         if value is None:
             value = kind()
             self.data[key] = value
+            self.scan_index.add(key)
+            if self.notify_flags:
+                notify.emit(self, notify.NEW, b"new", key)
         return value
 
     def put(self, key: bytes, value: Any, *, keep_ttl: bool = False) -> None:
         """Store ``value`` at ``key``, replacing what was there (and its TTL, by default)."""
-        self.data[key] = value
+        if key not in self.data:
+            self.scan_index.add(key)
+            self.data[key] = value
+            if self.notify_flags:
+                notify.emit(self, notify.NEW, b"new", key)
+        else:
+            self.data[key] = value
         if not keep_ttl:
             self.expires.pop(key, None)
 
@@ -186,12 +226,15 @@ class Database:
         if self.data.pop(key, None) is None:
             return False
         self.expires.pop(key, None)
+        self.scan_index.remove(key)
         return True
 
     def delete_if_empty(self, key: bytes, value: Any) -> None:
-        """Collections vanish when their last element goes."""
+        """Collections vanish when their last element goes (a ``del`` event, as Redis)."""
         if not value:
             self.delete(key)
+            if self.notify_flags:
+                notify.emit(self, notify.GENERIC, b"del", key)
 
     def exists(self, key: bytes) -> bool:
         return self.lookup(key) is not None
@@ -212,13 +255,13 @@ class Database:
     def purge_expired(self) -> None:
         now = self.now_ms
         for key in [k for k, when in self.expires.items() if when < now]:
-            self.delete(key)
+            self._expire(key)
         if self.member_expiry:
             reapers = MemberExpiry.reapers
             for key, value in list(self.data.items()):
                 reap = reapers.get(type(value))
-                if reap is not None and reap(value, now) and not value:
-                    self.delete(key)
+                if reap is not None and reap(value, now):
+                    self._reaped(key, value)
 
     def keys(self) -> Iterator[bytes]:
         """Every live key, in insertion order (a snapshot: safe to delete while iterating)."""
@@ -232,6 +275,7 @@ class Database:
     def flush(self) -> None:
         self.data.clear()
         self.expires.clear()
+        self.scan_index.clear()
 
 
 class _FrozenTime:

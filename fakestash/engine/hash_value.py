@@ -17,6 +17,7 @@ from typing import Iterator
 
 from fakestash.engine import rdb
 from fakestash.engine.database import MemberExpiry
+from fakestash.engine.scan_index import ScanIndex, grown
 
 #: Redis converts a listpack hash to a hashtable past these (hash-max-listpack-*). The
 #: conversion is one-way; HSCAN answers a listpack hash whole, in one call.
@@ -28,7 +29,7 @@ class HashValue:
     """A Redis hash: ``fields`` maps field to value; ``ttls`` maps field to (when_ms, seq)."""
 
     type_name = "hash"
-    __slots__ = ("_next_expiry", "_seq", "fields", "is_listpack", "ttls")
+    __slots__ = ("_next_expiry", "_seq", "fields", "is_listpack", "scan_index", "ttls")
 
     def __init__(self) -> None:
         self.fields: dict[bytes, bytes] = {}
@@ -36,6 +37,7 @@ class HashValue:
         self._seq = 0
         self._next_expiry: int | None = None  # a lower bound of the earliest TTL
         self.is_listpack = True
+        self.scan_index: ScanIndex | None = None  # HSCAN's, once the hash is big
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -50,6 +52,7 @@ class HashValue:
         other._seq = self._seq
         other._next_expiry = self._next_expiry
         other.is_listpack = self.is_listpack
+        other.scan_index = None if self.scan_index is None else self.scan_index.copy()
         return other
 
     # ---- reading ---------------------------------------------------------------------
@@ -67,6 +70,9 @@ class HashValue:
         ttls = self.ttls
         timed = sorted(ttls, key=lambda f: (ttls[f][0], -ttls[f][1]))
         return chain(timed, (f for f in self.fields if f not in ttls))
+
+    def scan_members(self) -> Iterator[bytes]:
+        return self.order()
 
     def items(self) -> Iterator[tuple[bytes, bytes]]:
         fields = self.fields
@@ -87,6 +93,11 @@ class HashValue:
             del self.ttls[field]
             del fields[field]  # a field losing its TTL moves to the end, as in Redis
         fields[field] = value
+        if is_new:
+            if self.scan_index is not None:
+                self.scan_index.add(field)
+            else:
+                self.scan_index = grown(None, len(fields), fields)
         if self.is_listpack and (
             len(value) > LISTPACK_MAX_VALUE
             or len(field) > LISTPACK_MAX_VALUE
@@ -99,6 +110,8 @@ class HashValue:
         if self.fields.pop(field, None) is None:
             return False
         self.ttls.pop(field, None)
+        if self.scan_index is not None:
+            self.scan_index.remove(field)
         return True
 
     def set_expiry(self, field: bytes, when_ms: int) -> None:
@@ -122,6 +135,8 @@ class HashValue:
         for field in expired:
             del self.ttls[field]
             del self.fields[field]
+            if self.scan_index is not None:
+                self.scan_index.remove(field)
         self._next_expiry = min((when for when, _ in self.ttls.values()), default=None)
         return bool(expired)
 

@@ -4,7 +4,7 @@ RedisJSON turns a legacy path into JSONPath before compiling it (``.`` → ``$``
 ``$.a``, ``a`` → ``$.a``, ``[1]`` → ``$.[1]``; redis_json/src/redisjson.rs ``Path::new``), and
 then evaluates both with its own json_path crate; only the *reply shape* differs per dialect.
 We do the same. Supported: ``$``, ``.key``, ``['key']`` / ``["key"]``, ``*`` / ``[*]``, ``..``
-(recursive descent, pre-order: a node's own match before its children's), ``[n]`` with
+(recursive descent, in Upstash's order: see ``_descend``), ``[n]`` with
 negative ``n``, unions ``[0,2]`` / ``['a','b']``, slices ``[start:end:step]``, and filters
 ``[?(...)]`` with ``== != < <= > >= =~``, ``&&``, ``||``, parentheses and ``@`` / ``$`` paths.
 
@@ -399,10 +399,14 @@ def _step(root: Json, node: Json, sel: Selector, at: Concrete) -> Iterator[Match
 
 
 def _descend(root: Json, node: Json, sel: Selector, at: Concrete) -> Iterator[Match]:
-    yield from _step(root, node, sel, at)
+    """``..sel``: post-order, every child's matches (in document order) before the node's
+    own, so deeper matches come first. Upstash answers ``$..a`` on ``{"a":1,"o":{"a":2}}``
+    with ``[2,1]`` for every JSON command; RedisJSON, pre-order, with ``[1,2]``
+    (``deviations.py`` "json-descent-order")."""
     for child, where in _children(node, at):
         if isinstance(child, (list, dict)):
             yield from _descend(root, child, sel, where)
+    yield from _step(root, node, sel, at)
 
 
 def _children(node: Json, at: Concrete) -> Iterator[Match]:

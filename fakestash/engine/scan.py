@@ -1,29 +1,28 @@
-"""Cursor iteration shared by SCAN, HSCAN, SSCAN and ZSCAN.
+"""Cursor iteration shared by SCAN, HSCAN, SSCAN and ZSCAN: the cursor, the options, the page.
 
-Elements are visited in the order of a stable 63-bit hash of their bytes, and the cursor is
-the hash to resume from. So, as Redis guarantees, an element present for the whole
-iteration is returned, and one added or removed meanwhile may or may not be. The hash is
-blake2b, never Python's ``hash()``, so the order is the same in every process.
+Elements are visited in scan-position order (``scan_index``): the cursor is the position to
+resume from, so, as Redis guarantees, an element present for the whole iteration is
+returned, and one added or removed meanwhile may or may not be.
+
+Upstash's COUNT (``DEFAULT_COUNT``, ``deviations.py`` "scan-count"): a call reads exactly
+COUNT elements (Redis reads about COUNT, by hash buckets, and a small collection whole),
+then MATCH and TYPE filter what was read; without COUNT a call reads 100.
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
-from hashlib import blake2b
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Iterable, Protocol, Sequence
 
 from fakestash.engine.args import parse_int
+from fakestash.engine.scan_index import Page, ScanIndex, page_of
 from fakestash.errors import SYNTAX, CommandError
-
-T = TypeVar("T")
 
 INVALID_CURSOR = "ERR invalid cursor"
 
-
-def scan_position(item: bytes) -> int:
-    """Where ``item`` sits in the iteration: 1 … 2**63 - 1 (0 means "done")."""
-    return (int.from_bytes(blake2b(item, digest_size=8).digest(), "big") >> 1) | 1
+#: Elements one call reads when no COUNT is given (Redis: 10). Upstash answers
+#: ``SCAN 0 MATCH hash`` on a database of a few dozen keys with cursor 0 in one call.
+DEFAULT_COUNT = 100
 
 
 def parse_cursor(raw: bytes) -> int:
@@ -38,16 +37,27 @@ def parse_cursor(raw: bytes) -> int:
     return (-value) % 2**64 if sign == b"-" else value
 
 
-def scan_page(
-    items: Iterable[T], cursor: int, count: int, key: Callable[[T], bytes]
-) -> tuple[int, list[T]]:
-    """Up to ``count`` items from ``cursor`` on, and the cursor to resume from (0: done)."""
-    ranked = ((scan_position(key(item)), i, item) for i, item in enumerate(items))
-    candidates = [entry for entry in ranked if entry[0] >= cursor]
-    page = heapq.nsmallest(count + 1, candidates)
-    if len(page) <= count:
-        return 0, [item for _, _, item in page]
-    return page[count][0], [item for _, _, item in page[:count]]
+class Scannable(Protocol):
+    """A hash, set or sorted set: its size, its members in its own order, and the index it
+    keeps once big (``scan_index.INDEX_THRESHOLD``)."""
+
+    scan_index: ScanIndex | None
+
+    def __len__(self) -> int: ...
+
+    def scan_members(self) -> Iterable[bytes]: ...
+
+
+def collection_page(value: Scannable, cursor: int, count: int) -> Page:
+    """A page of HSCAN/SSCAN/ZSCAN. A collection that fits one page is answered whole, in
+    its own order, whatever the cursor (as Redis answers a small collection; an iteration
+    that began when it was bigger may see an element twice, never miss one); otherwise
+    pages follow scan positions, from the index when the collection has one."""
+    if len(value) <= count:
+        return 0, list(value.scan_members())
+    if value.scan_index is not None:
+        return value.scan_index.page(cursor, count)
+    return page_of(value.scan_members(), cursor, count)
 
 
 @dataclass
@@ -55,7 +65,7 @@ class ScanOptions:
     """What follows the cursor of SCAN/HSCAN/SSCAN/ZSCAN."""
 
     pattern: bytes | None = None  # None: every element (no MATCH, or MATCH *)
-    count: int = 10
+    count: int = DEFAULT_COUNT
     values: dict[bytes, bytes] = field(default_factory=dict)  # extra options with a value
     flags: set[bytes] = field(default_factory=set)  # extra options without one
 

@@ -16,6 +16,8 @@ from typing import Callable, Iterable, Iterator
 
 from sortedcontainers import SortedList
 
+from fakestash.engine.scan_index import ScanIndex, grown
+
 #: Redis' zset-max-listpack-entries / zset-max-listpack-value: beyond either, a sorted set
 #: is a skiplist (and stays one). Only OBJECT ENCODING and ZSCAN's paging can tell.
 LISTPACK_MAX_ENTRIES = 128
@@ -115,12 +117,13 @@ class SortedSet:
     pairs in order. Positions ("ranks") are 0-based from the lowest score."""
 
     type_name = "zset"
-    __slots__ = ("index", "listpack", "scores")
+    __slots__ = ("index", "listpack", "scan_index", "scores")
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self.scores: dict[bytes, float] = {}
         self.index: SortedList = SortedList()
         self.listpack = True
+        self.scan_index: ScanIndex | None = None  # ZSCAN's, once the sorted set is big
         for score, member in entries:
             self.add(member, score)
 
@@ -149,7 +152,12 @@ class SortedSet:
         other.scores = dict(self.scores)
         other.index = self.index.copy()
         other.listpack = self.listpack
+        other.scan_index = None if self.scan_index is None else self.scan_index.copy()
         return other
+
+    def scan_members(self) -> Iterator[bytes]:
+        """Members from the lowest score (ZSCAN's order for a sorted set it answers whole)."""
+        return (member for _, member in self.index)
 
     def compact(self) -> SortedSet:
         """Give a freshly built result the encoding Redis would (listpack if it fits)."""
@@ -183,6 +191,11 @@ class SortedSet:
             score = 0.0
         self.scores[member] = score
         self.index.add((score, member))
+        if old is None:
+            if self.scan_index is not None:
+                self.scan_index.add(member)
+            else:
+                self.scan_index = grown(None, len(self.scores), self.scores)
         return old is None
 
     def remove(self, member: bytes) -> bool:
@@ -190,6 +203,8 @@ class SortedSet:
         if score is None:
             return False
         self.index.remove((score, member))
+        if self.scan_index is not None:
+            self.scan_index.remove(member)
         return True
 
     # ---- ranks -----------------------------------------------------------------------
@@ -313,8 +328,11 @@ class SortedSet:
         """Delete positions ``lo`` ≤ p < ``hi``; the number removed."""
         if lo >= hi:
             return 0
+        scan_index = self.scan_index
         for _, member in self.index.islice(lo, hi):
             del self.scores[member]
+            if scan_index is not None:
+                scan_index.remove(member)
         del self.index[lo:hi]
         return hi - lo
 

@@ -281,14 +281,20 @@ def test_hrandfield_errors(stash: FakeStash, args: tuple[str, ...], text: str) -
 # ---- HSCAN -------------------------------------------------------------------------------
 
 
-def test_hscan_answers_a_small_hash_whole(stash: FakeStash) -> None:
+def test_hscan_answers_a_hash_that_fits_one_page_whole_in_its_order(stash: FakeStash) -> None:
     run(stash, "HSET", "h", "a", "1", "b", "2", "ab", "3")
-    assert run(stash, "HSCAN", "h", "0", "COUNT", "1") == [
-        b"0",
-        flat("a", "1", "b", "2", "ab", "3"),
-    ]
+    assert run(stash, "HSCAN", "h", "0") == [b"0", flat("a", "1", "b", "2", "ab", "3")]
     assert run(stash, "HSCAN", "h", "0", "MATCH", "a*") == [b"0", flat("a", "1", "ab", "3")]
     assert run(stash, "HSCAN", "h", "0", "NOVALUES") == [b"0", flat("a", "b", "ab")]
+
+
+def test_hscan_count_is_an_exact_page_size_as_on_upstash(stash: FakeStash) -> None:
+    run(stash, "HSET", "h", "a", "1", "b", "2", "ab", "3")
+    first = run(stash, "HSCAN", "h", "0", "COUNT", "1")
+    assert isinstance(first, list) and first[0] != b"0" and len(first[1]) == 2
+    second = run(stash, "HSCAN", "h", first[0], "COUNT", "2")
+    assert isinstance(second, list) and second[0] == b"0" and len(second[1]) == 4
+    assert sorted(first[1][::2] + second[1][::2]) == [b"a", b"ab", b"b"]
 
 
 def test_hscan_pages_a_big_hash_and_visits_each_field_once(stash: FakeStash) -> None:
@@ -344,6 +350,17 @@ def test_hexpire_sets_ttls_and_reports_per_field(stash: FakeStash) -> None:
     assert run(stash, "HPTTL", "h", "FIELDS", "1", "a") == [10_000]
     assert run(stash, "HEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS // 1000 + 10]
     assert run(stash, "HPEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS + 10_000]
+
+
+def test_hexpiretime_never_rounds_up_as_upstash(stash: FakeStash, clock: ManualClock) -> None:
+    clock.advance(ms=700)  # t = NOW + 0.7 s
+    run(stash, "HSET", "h", "a", "1")
+    run(stash, "HEXPIRE", "h", "5", "FIELDS", "1", "a")
+    assert run(stash, "HEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS // 1000 + 5]
+    assert run(stash, "HPEXPIRETIME", "h", "FIELDS", "1", "a") == [NOW_MS + 5_700]
+    assert run(stash, "HTTL", "h", "FIELDS", "1", "a") == [5]
+    clock.advance(ms=100)
+    assert run(stash, "HTTL", "h", "FIELDS", "1", "a") == [5]  # 4.9 s left: rounded up
 
 
 def test_expired_fields_vanish_and_take_the_key_with_them(

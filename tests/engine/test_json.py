@@ -40,8 +40,8 @@ def test_set_and_get_both_dialects(stash: FakeStash) -> None:
     assert run(stash, "JSON.GET", "k", ".a") == b"1"
     assert run(stash, "JSON.GET", "k", "a") == b"1"
     assert run(stash, "JSON.GET", "k", "b.c[1]") == b"2"
-    assert run(stash, "JSON.GET", "k", "$..a") == b"[1,2]"
-    assert run(stash, "JSON.GET", "k", "..a") == b"1"  # legacy: the first match
+    assert run(stash, "JSON.GET", "k", "$..a") == b"[2,1]"  # Upstash: deeper matches first
+    assert run(stash, "JSON.GET", "k", "..a") == b"2"  # legacy: the first match
     assert run(stash, "JSON.GET", "k", "$.nope") == b"[]"
     assert error(stash, "JSON.GET", "k", ".nope") == "ERR Path '$.nope' does not exist"
     assert run(stash, "JSON.GET", "missing") is None
@@ -151,7 +151,12 @@ def test_set_creates_keys_only_at_the_root(stash: FakeStash) -> None:
     assert run(stash, "JSON.SET", "k", ".a", "1", "XX") is None
     setdoc(stash, "{}")
     assert run(stash, "JSON.SET", "k", "$.a", "1") == Status("OK")
-    assert run(stash, "JSON.SET", "k", "$.b.c", "1") is None  # the parent is missing
+    # Upstash: a missing parent is an error (RedisJSON: nil); with XX there is nothing to do
+    assert error(stash, "JSON.SET", "k", "$.b.c", "1") == "ERR missing key at non-terminal path level"
+    assert error(stash, "JSON.SET", "k", ".b.c", "1", "NX") == (
+        "ERR missing key at non-terminal path level"
+    )
+    assert run(stash, "JSON.SET", "k", "$.b.c", "1", "XX") is None
     assert run(stash, "JSON.SET", "k", "$.a.c", "1") is None  # the parent is not an object
     assert error(stash, "JSON.SET", "k", "$..c", "1") == "Err wrong static path"
     assert error(stash, "JSON.SET", "k", "$[0]", "1") == "ERR array index out of range"
@@ -165,7 +170,9 @@ def test_set_with_bracket_notation_as_redisjson(stash: FakeStash) -> None:
     assert run(stash, "JSON.SET", "x", '.["f1"].f2[1]', "{}") == Status("OK")
     assert run(stash, "JSON.SET", "x", '.["f1"].f2[1]["f.]$.f"]', "{}") == Status("OK")
     assert run(stash, "JSON.SET", "x", '.["f1"]["f2"][1]["f.]$.f"]', "1") == Status("OK")
-    assert run(stash, "JSON.SET", "x", '.["f3"].f2', "1") is None
+    assert error(stash, "JSON.SET", "x", '.["f3"].f2', "1") == (
+        "ERR missing key at non-terminal path level"
+    )
     assert json.loads(run(stash, "JSON.GET", "x")) == {"f1": {"f2": [0, {"f.]$.f": 1}, 0]}}
 
 
@@ -340,7 +347,7 @@ def test_strlen_and_strappend(stash: FakeStash) -> None:
     assert error(stash, "JSON.STRAPPEND", "k", ".a", "1") == (
         "WRONGTYPE wrong type of path value - expected string but found 1"
     )
-    assert run(stash, "JSON.GET", "k", "$..a") == '["foobar!","hébar"]'.encode()
+    assert run(stash, "JSON.GET", "k", "$..a") == '["hébar","foobar!"]'.encode()
     setdoc(stash, '"x"', "s")
     assert run(stash, "JSON.STRAPPEND", "s", '"yz"') == 3
     assert error(stash, "JSON.STRAPPEND", "missing", '"yz"') == NO_KEY
@@ -397,7 +404,7 @@ def test_array_crud_as_redisjson_test_array_crud(stash: FakeStash) -> None:
 
 def test_arrappend_dialects_and_errors(stash: FakeStash) -> None:
     setdoc(stash, '{"a":[1],"b":{"a":[]},"s":"x"}')
-    assert run(stash, "JSON.ARRAPPEND", "k", "$..a", "2", '"x"') == [3, 2]
+    assert run(stash, "JSON.ARRAPPEND", "k", "$..a", "2", '"x"') == [2, 3]
     assert run(stash, "JSON.ARRAPPEND", "k", "$.s", "2") == [None]
     assert run(stash, "JSON.ARRAPPEND", "k", "$.nope", "2") == []
     assert run(stash, "JSON.ARRAPPEND", "k", ".a", "{}") == 4
@@ -409,7 +416,7 @@ def test_arrappend_dialects_and_errors(stash: FakeStash) -> None:
     assert error(stash, "JSON.ARRAPPEND", "k", "$.a") == (
         "ERR wrong number of arguments for 'json.arrappend' command"
     )
-    assert run(stash, "JSON.GET", "k", "$..a") == b'[[1,2,"x",{}],[2,"x"]]'
+    assert run(stash, "JSON.GET", "k", "$..a") == b'[[2,"x"],[1,2,"x",{}]]'
 
 
 def test_arrindex_as_redisjson_test_arr_index(stash: FakeStash) -> None:
@@ -478,7 +485,7 @@ def test_arrinsert_as_redisjson_test_arr_insert(stash: FakeStash) -> None:
 
 def test_arrlen_both_dialects(stash: FakeStash) -> None:
     setdoc(stash, '{"a":[1,2],"b":{"a":[]},"s":"x"}')
-    assert run(stash, "JSON.ARRLEN", "k", "$..a") == [2, 0]
+    assert run(stash, "JSON.ARRLEN", "k", "$..a") == [0, 2]
     assert run(stash, "JSON.ARRLEN", "k", "$.s") == [None]
     assert run(stash, "JSON.ARRLEN", "k", ".a") == 2
     assert error(stash, "JSON.ARRLEN", "k", ".s") == "ERR Path '.s' does not exist or not an array"
@@ -506,7 +513,7 @@ def test_arrpop_as_redisjson_test_arr_pop(stash: FakeStash) -> None:
 
 def test_arrpop_jsonpath_replies_per_match(stash: FakeStash) -> None:
     setdoc(stash, '{"int":1,"array":[1,2,3,4],"object":{"array":[5,6,7]},"e":[]}')
-    assert run(stash, "JSON.ARRPOP", "k", "$..array", "1") == [b"2", b"6"]
+    assert run(stash, "JSON.ARRPOP", "k", "$..array", "1") == [b"6", b"2"]
     assert run(stash, "JSON.ARRPOP", "k", "$.int") == [None]
     assert run(stash, "JSON.ARRPOP", "k", "$.e") == [None]
     assert run(stash, "JSON.ARRPOP", "k", "$.nowhere") == []
@@ -548,12 +555,12 @@ def test_arrtrim_as_redisjson_test_arr_trim(stash: FakeStash) -> None:
 
 def test_numincrby_and_nummultby_both_dialects(stash: FakeStash) -> None:
     setdoc(stash, '{"a":1,"b":{"a":2.5},"s":"x"}')
-    assert run(stash, "JSON.NUMINCRBY", "k", "$..a", "2") == b"[3,4.5]"
+    assert run(stash, "JSON.NUMINCRBY", "k", "$..a", "2") == b"[4.5,3]"
     assert run(stash, "JSON.NUMINCRBY", "k", "$.*", "1") == b"[4,null,null]"
     assert run(stash, "JSON.NUMINCRBY", "k", ".a", "1") == b"5"
     assert run(stash, "JSON.NUMINCRBY", "k", ".a", "0.5") == b"5.5"
     assert run(stash, "JSON.NUMINCRBY", "k", ".b.a", "0.5") == b"5.0"
-    assert run(stash, "JSON.NUMMULTBY", "k", "$..a", "2") == b"[11.0,10.0]"
+    assert run(stash, "JSON.NUMMULTBY", "k", "$..a", "2") == b"[10.0,11.0]"
     assert run(stash, "JSON.NUMINCRBY", "k", "$.nope", "1") == b"[]"
     assert error(stash, "JSON.NUMINCRBY", "k", ".s", "1") == (
         "ERR Path '$.s' does not exist or does not contains a number"
@@ -574,7 +581,7 @@ def test_number_ops_wrap_integers_and_refuse_infinity(stash: FakeStash) -> None:
 
 def test_toggle_both_dialects(stash: FakeStash) -> None:
     setdoc(stash, '{"a":true,"b":{"a":false},"n":1}')
-    assert run(stash, "JSON.TOGGLE", "k", "$..a") == [0, 1]
+    assert run(stash, "JSON.TOGGLE", "k", "$..a") == [1, 0]
     assert run(stash, "JSON.TOGGLE", "k", "$.n") == [None]
     assert run(stash, "JSON.TOGGLE", "k", ".a") == b"true"
     assert run(stash, "JSON.TOGGLE", "k", ".a") == b"false"
@@ -586,14 +593,14 @@ def test_toggle_both_dialects(stash: FakeStash) -> None:
 def test_clear_as_redisjson_test_clear(stash: FakeStash) -> None:
     setdoc(stash, DOC, "test")
     assert (
-        run(stash, "JSON.GET", "test", "$..n") == b'[42,44,{"a":1,"b":2},["to","be","cleared",4]]'
+        run(stash, "JSON.GET", "test", "$..n") == b'[44,{"a":1,"b":2},["to","be","cleared",4],42]'
     )
     assert run(stash, "JSON.CLEAR", "test", "$.arr[2].n") == 1
     assert run(stash, "JSON.CLEAR", "test", "$.arr[3].n2.n") == 1
     assert run(stash, "JSON.CLEAR", "test", "$.arr[1]") == 0
     assert run(stash, "JSON.GET", "test", "$.arr[2].n") == b"[{}]"
     assert run(stash, "JSON.GET", "test", ".arr[2].n") == b"{}"
-    assert run(stash, "JSON.GET", "test", "$..n") == b"[42,44,{},[]]"
+    assert run(stash, "JSON.GET", "test", "$..n") == b"[44,{},[],42]"
     setdoc(stash, DOC, "test")
     assert run(stash, "JSON.CLEAR", "test", "$.arr.*") == 3
     assert run(stash, "JSON.GET", "test", "$") == b'[{"n":42,"s":"42","arr":[{},"s",{},{}]}]'
@@ -681,10 +688,10 @@ def test_jsonpath_selectors(stash: FakeStash, path: str, want: list[object]) -> 
     assert json.loads(run(stash, "JSON.GET", "k", path)) == want
 
 
-def test_recursive_descent_is_pre_order(stash: FakeStash) -> None:
+def test_recursive_descent_returns_deeper_matches_first_as_upstash(stash: FakeStash) -> None:
     setdoc(stash, '{"a":{"b":1},"b":2,"c":[{"b":3}]}')
-    assert run(stash, "JSON.GET", "k", "$..b") == b"[2,1,3]"
-    assert run(stash, "JSON.GET", "k", "$..*") == b'[{"b":1},2,[{"b":3}],1,{"b":3},3]'
+    assert run(stash, "JSON.GET", "k", "$..b") == b"[1,3,2]"
+    assert run(stash, "JSON.GET", "k", "$..*") == b'[1,3,{"b":3},{"b":1},2,[{"b":3}]]'
 
 
 def test_bad_path_syntax_is_an_error(stash: FakeStash) -> None:
@@ -756,3 +763,33 @@ def test_a_syntax_error_before_the_limit_is_reported_first(stash: FakeStash) -> 
     assert error(stash, "JSON.SET", "j", "$", "[1 2" + "[" * 300) == (
         "expected `,` or `]` at line 1 column 4"
     )
+
+
+# ---- JSON.DEBUG ------------------------------------------------------------------------------
+
+
+def test_json_debug_memory_and_help(stash: FakeStash) -> None:
+    setdoc(stash, '{"a":1,"s":"hello","o":{"x":[1,2.5]}}')
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k") == 209
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$..x") == [56]
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$.s") == [29]
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", ".a") == 8
+    assert run(stash, "JSON.DEBUG", "MEMORY", "k", "$.nope") == []
+    assert run(stash, "JSON.DEBUG", "memory", "missing") == 0
+    assert run(stash, "JSON.DEBUG", "MEMORY", "missing", "$") == []
+    assert run(stash, "JSON.DEBUG", "help") == [
+        b"MEMORY <key> [path] - reports memory usage",
+        b"HELP                - this message",
+    ]
+
+
+def test_json_debug_errors(stash: FakeStash) -> None:
+    setdoc(stash, "{}")
+    run(stash, "SET", "str", "v")
+    arity = "ERR wrong number of arguments for 'json.debug' command"
+    assert error(stash, "JSON.DEBUG", "FOO") == "ERR unknown subcommand - try `JSON.DEBUG HELP`"
+    assert error(stash, "JSON.DEBUG", "MEMORY") == arity
+    assert error(stash, "JSON.DEBUG", "MEMORY", "k", "$", "extra") == arity
+    assert error(stash, "JSON.DEBUG", "HELP", "extra") == arity
+    assert error(stash, "JSON.DEBUG", "MEMORY", "k", ".nope") == "ERR Path '$.nope' does not exist"
+    assert error(stash, "JSON.DEBUG", "MEMORY", "str") == "Existing key has wrong Redis type"

@@ -313,10 +313,21 @@ def test_sintercard_key_positions_come_from_numkeys() -> None:
 # ---- SSCAN ---------------------------------------------------------------------------------
 
 
-def test_sscan_small_sets_reply_whole_like_redis(stash: FakeStash) -> None:
+def test_sscan_answers_a_set_that_fits_one_page_whole_in_its_order(stash: FakeStash) -> None:
     run(stash, "SADD", "s", "b", "a", "ab")
     assert run(stash, "SSCAN", "s", "0") == [b"0", [b"b", b"a", b"ab"]]
-    assert run(stash, "SSCAN", "s", "0", "MATCH", "a*", "COUNT", "1") == [b"0", [b"a", b"ab"]]
+    assert run(stash, "SSCAN", "s", "0", "MATCH", "a*", "COUNT", "3") == [b"0", [b"a", b"ab"]]
+    assert run(stash, "SSCAN", "s", "123", "COUNT", "3") == [b"0", [b"b", b"a", b"ab"]]
+
+
+def test_sscan_count_smaller_than_the_set_pages_exactly(stash: FakeStash) -> None:
+    run(stash, "SADD", "s", "b", "a", "ab")
+    first = run(stash, "SSCAN", "s", "0", "COUNT", "1")
+    assert isinstance(first, list) and first[0] != b"0" and len(first[1]) == 1
+    rest = run(stash, "SSCAN", "s", first[0], "COUNT", "1")
+    last = run(stash, "SSCAN", "s", rest[0], "COUNT", "1")
+    assert last[0] == b"0"
+    assert sorted(first[1] + rest[1] + last[1]) == [b"a", b"ab", b"b"]
 
 
 def test_sscan_big_sets_page_through_every_member(stash: FakeStash) -> None:
@@ -453,3 +464,49 @@ def test_reply_order_rule(members: list[bytes]) -> None:
     first_str = next((i for i, m in enumerate(unique) if not is_int(m)), len(unique))
     expected = sorted(unique[:first_str], key=int) + unique[first_str:]
     assert list(value) == expected
+
+
+# ---- SDIFFCARD / SUNIONCARD (Upstash) -------------------------------------------------------
+
+
+def test_sdiffcard_counts_the_difference_up_to_limit(stash: FakeStash) -> None:
+    run(stash, "SADD", "set1", "a", "b", "c")
+    run(stash, "SADD", "set2", "c", "d", "e")
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2") == 2
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2", "LIMIT", "1") == 1
+    assert run(stash, "SDIFFCARD", "2", "set1", "set2", "LIMIT", "0") == 2
+    assert run(stash, "SDIFFCARD", "1", "set1", "LIMIT", "2") == 2
+    assert run(stash, "SDIFFCARD", "2", "nokey", "set1") == 0
+    assert run(stash, "SDIFFCARD", "2", "set1", "set1") == 0
+    assert run(stash, "SDIFFCARD", "2", "set1", "nokey") == 3
+
+
+def test_sunioncard_counts_distinct_members_exactly_or_approximately(stash: FakeStash) -> None:
+    run(stash, "SADD", "set1", "a", "b", "c")
+    run(stash, "SADD", "set2", "c", "d", "e")
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2") == 5
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "3") == 3
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "0") == 5
+    assert run(stash, "SUNIONCARD", "2", "nokey", "other") == 0
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "APPROX") == 5
+    assert run(stash, "SUNIONCARD", "2", "set1", "set2", "LIMIT", "4", "APPROX") == 4
+    run(stash, "SADD", "big", *[f"m{i}" for i in range(5000)])
+    run(stash, "PFADD", "hll", *[f"m{i}" for i in range(5000)], "a", "b", "c")
+    assert run(stash, "SUNIONCARD", "2", "big", "set1", "APPROX") == run(stash, "PFCOUNT", "hll")
+
+
+@pytest.mark.parametrize("name", ["SDIFFCARD", "SUNIONCARD"])
+def test_card_commands_errors(stash: FakeStash, name: str) -> None:
+    run(stash, "SET", "str", "v")
+    assert error(stash, name, "0", "a") == "ERR numkeys should be greater than 0"
+    assert error(stash, name, "x", "a") == "ERR numkeys should be greater than 0"
+    assert error(stash, name, "3", "a", "b") == (
+        "ERR Number of keys can't be greater than number of args"
+    )
+    assert error(stash, name, "1", "a", "LIMIT", "-1") == "ERR LIMIT can't be negative"
+    assert error(stash, name, "1", "a", "LIMIT") == "ERR syntax error"
+    assert error(stash, name, "1", "a", "BOGUS") == "ERR syntax error"
+    assert error(stash, name, "1", "str") == (
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    )
+    assert error(stash, name) == f"ERR wrong number of arguments for '{name.lower()}' command"

@@ -134,11 +134,42 @@ def test_xtrim_maxlen_and_minid(stash: FakeStash) -> None:
     assert run(stash, "EXISTS", "s") == 1  # an empty stream is still a key
 
 
-def test_xtrim_approximate_trims_exactly_up_to_limit(stash: FakeStash) -> None:
-    filled(stash, 50)
-    assert run(stash, "XTRIM", "s", "MAXLEN", "~", "30") == 20
+def grow(stash: FakeStash, n: int, key: str = "s") -> None:
+    for _ in range(n):
+        run(stash, "XADD", key, "*", "f", "v")
+
+
+def test_xtrim_approximate_waits_for_a_node_then_trims_exactly_as_upstash(
+    stash: FakeStash,
+) -> None:
+    grow(stash, 120)  # 90 could go: fewer than a node (100), nothing goes
+    assert run(stash, "XTRIM", "s", "MAXLEN", "~", "30") == 0
+    assert run(stash, "XLEN", "s") == 120
+    grow(stash, 10)
+    assert run(stash, "XTRIM", "s", "MAXLEN", "~", "30") == 100  # 100 can go: exact
+    assert run(stash, "XLEN", "s") == 30
+    assert run(stash, "XTRIM", "s", "MAXLEN", "=", "10") == 20  # "=" is unchanged
+
+
+def test_xtrim_approximate_limit_and_minid(stash: FakeStash) -> None:
+    filled(stash, 300)
     assert run(stash, "XTRIM", "s", "MAXLEN", "~", "10", "LIMIT", "5") == 5
-    assert run(stash, "XLEN", "s") == 25
+    assert run(stash, "XLEN", "s") == 295
+    first = run(stash, "XRANGE", "s", "-", "+", "COUNT", "150")
+    assert isinstance(first, list)
+    fiftieth, hundred_fiftieth = first[49][0], first[149][0]
+    assert run(stash, "XTRIM", "s", "MINID", "~", fiftieth) == 0  # 49 below: kept
+    assert run(stash, "XTRIM", "s", "MINID", "~", hundred_fiftieth) == 149
+    assert run(stash, "XLEN", "s") == 146
+
+
+def test_xadd_approximate_trim_as_upstash(stash: FakeStash) -> None:
+    grow(stash, 110)
+    run(stash, "XADD", "s", "MAXLEN", "~", "30", "*", "f", "v")
+    assert run(stash, "XLEN", "s") == 111  # 81 could go: kept
+    grow(stash, 1000)
+    run(stash, "XADD", "s", "MAXLEN", "~", "30", "*", "f", "v")
+    assert run(stash, "XLEN", "s") == 30
 
 
 def test_xtrim_errors_and_missing_key(stash: FakeStash) -> None:
@@ -570,9 +601,8 @@ def test_xinfo_consumers_idle_and_inactive(stash: FakeStash, clock: ManualClock)
         [b"name", b"c", b"pending", 1, b"idle", 250, b"inactive", 250],
         [b"name", b"idle-one", b"pending", 0, b"idle", 250, b"inactive", -1],
     ]
-    assert error(stash, "XINFO", "CONSUMERS", "s", "nog") == (
-        "NOGROUP No such consumer group 'nog' for key name 's'"
-    )
+    assert run(stash, "XINFO", "CONSUMERS", "s", "nog") == []  # Upstash (Redis: NOGROUP)
+    assert error(stash, "XINFO", "CONSUMERS", "nokey", "g") == "ERR no such key"
 
 
 def test_xsetid(stash: FakeStash) -> None:
@@ -636,6 +666,15 @@ def test_xackdel_delref_and_keepref(stash: FakeStash) -> None:
         1,
     ]
     assert run(stash, "XACKDEL", "nokey", "g", "IDS", "2", "1-1", "2-2") == [-1, -1]
+
+
+def test_xackdel_deletes_an_entry_the_group_already_acknowledged(stash: FakeStash) -> None:
+    add(stash, "s", "1-0")
+    run(stash, "XGROUP", "CREATE", "s", "g", "0")
+    run(stash, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    assert run(stash, "XACK", "s", "g", "1-0") == 1
+    assert run(stash, "XACKDEL", "s", "g", "IDS", "2", "1-0", "9-0") == [1, -1]
+    assert run(stash, "XLEN", "s") == 0
 
 
 def test_xdelex_policies(stash: FakeStash) -> None:

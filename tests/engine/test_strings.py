@@ -40,7 +40,7 @@ class Other:
 
 @pytest.fixture
 def with_list(stash: FakeStash) -> FakeStash:
-    stash.database.data[b"l"] = Other()
+    stash.database.put(b"l", Other())
     return stash
 
 
@@ -634,3 +634,61 @@ def test_delex_errors(with_list: FakeStash) -> None:
     assert error(with_list, "DELEX", "k", "FOO", "x") == "ERR syntax error"
     assert error(with_list, "DELEX", "k", "IFEQ", "x", "y") == "ERR syntax error"
     assert error(with_list, "DELEX") == "ERR wrong number of arguments for 'delex' command"
+
+
+# ---- MSETEX (Redis 8.4) -----------------------------------------------------------------------
+
+
+def test_msetex_sets_every_key_with_one_expiry(stash: FakeStash, clock: ManualClock) -> None:
+    assert run(stash, "MSETEX", "2", "a", "1", "b", "2", "EX", "60") == 1
+    assert run(stash, "MGET", "a", "b") == [b"1", b"2"]
+    assert run(stash, "TTL", "a") == 60 and run(stash, "TTL", "b") == 60
+    assert run(stash, "MSETEX", "1", "a", "x", "PX", "1500") == 1
+    assert run(stash, "PTTL", "a") == 1500
+    assert run(stash, "MSETEX", "1", "a", "y", "KEEPTTL") == 1
+    assert run(stash, "GET", "a") == b"y" and run(stash, "PTTL", "a") == 1500
+    assert run(stash, "MSETEX", "1", "a", "z") == 1  # no expiry option: the TTL goes
+    assert run(stash, "TTL", "a") == -1
+    at = clock.time_ms() // 1000 + 30
+    assert run(stash, "MSETEX", "1", "c", "v", "EXAT", str(at)) == 1
+    assert run(stash, "TTL", "c") == 30
+    assert run(stash, "MSETEX", "1", "c", "v", "PXAT", "1") == 1  # past: the key is gone
+    assert run(stash, "EXISTS", "c") == 0
+
+
+def test_msetex_nx_and_xx_look_at_every_key(stash: FakeStash) -> None:
+    run(stash, "SET", "a", "old")
+    assert run(stash, "MSETEX", "2", "a", "1", "b", "2", "NX") == 0
+    assert run(stash, "EXISTS", "b") == 0
+    assert run(stash, "MSETEX", "2", "a", "1", "b", "2", "XX") == 0
+    assert run(stash, "GET", "a") == b"old"
+    assert run(stash, "MSETEX", "2", "c", "1", "d", "2", "NX", "EX", "5") == 1
+    assert run(stash, "MSETEX", "2", "c", "3", "d", "4", "EX", "5", "XX") == 1
+    assert run(stash, "MGET", "c", "d") == [b"3", b"4"]
+    run(stash, "LPUSH", "l", "x")
+    assert run(stash, "MSETEX", "1", "l", "v") == 1  # overwrites any type, as MSET
+    assert run(stash, "GET", "l") == b"v"
+
+
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (("MSETEX", "key1", "val1", "ex", "10"), "ERR invalid numkeys value"),
+        (("MSETEX", "0", "a", "1"), "ERR invalid numkeys value"),
+        (("MSETEX", "2147483648", "a", "1"), "ERR invalid numkeys value"),
+        (("MSETEX", "2147483647", "a", "1"), "ERR wrong number of key-value pairs"),
+        (("MSETEX", "2", "a", "1", "b"), "ERR wrong number of key-value pairs"),
+        (("MSETEX", "1", "a", "1", "invalid_flag"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "NX", "XX"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "EX", "10", "PX", "5000"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "KEEPTTL", "EX", "10"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "GET"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "IFEQ", "x"), "ERR syntax error"),
+        (("MSETEX", "1", "a", "1", "EX", "0"), "ERR invalid expire time in 'msetex' command"),
+        (("MSETEX", "1", "a", "1", "EX", "x"), "ERR value is not an integer or out of range"),
+        (("MSETEX", "1", "a"), "ERR wrong number of arguments for 'msetex' command"),
+    ],
+)
+def test_msetex_errors(stash: FakeStash, argv: tuple[str, ...], text: str) -> None:
+    assert error(stash, *argv) == text
+    assert run(stash, "EXISTS", "a") == 0

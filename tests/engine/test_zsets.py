@@ -382,12 +382,22 @@ def test_zrange_limit_on_a_rank_range_is_upstashs_deviation(z: FakeStash) -> Non
     assert run(z, "ZRANGE", "z", "0", "-1", "LIMIT", "-1", "2") == []
 
 
-def test_zrevrange_and_zrangestore_keep_redis_limit_rule(z: FakeStash) -> None:
+def test_zrevrange_keeps_redis_limit_rule(z: FakeStash) -> None:
     text = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
     assert error(z, "ZREVRANGE", "z", "0", "-1", "LIMIT", "0", "1") == text
-    assert error(z, "ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "0", "1") == text
     # Redis takes a LIMIT whose count is -1 and ignores it.
     assert run(z, "ZREVRANGE", "z", "0", "-1", "LIMIT", "2", "-1") == [b"d", b"c", b"b", b"a"]
+
+
+def test_zrangestore_limit_on_a_rank_range_as_upstash(z: FakeStash) -> None:
+    assert run(z, "ZRANGESTORE", "d", "z", "0", "2", "LIMIT", "1", "1") == 1
+    assert run(z, "ZRANGE", "d", "0", "-1", "WITHSCORES") == [b"b", b"2"]
+    assert run(z, "ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "1", "-1") == 3
+    assert run(z, "ZRANGE", "d", "0", "-1") == [b"b", b"c", b"d"]
+    assert run(z, "ZRANGESTORE", "d", "z", "0", "-1", "REV", "LIMIT", "0", "2") == 2
+    assert run(z, "ZRANGE", "d", "0", "-1") == [b"c", b"d"]
+    assert run(z, "ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "9", "1") == 0
+    assert run(z, "EXISTS", "d") == 0
 
 
 def test_zrangestore(z: FakeStash) -> None:
@@ -640,10 +650,12 @@ def test_numkeys_key_positions() -> None:
 
 def test_zscan_small_sorted_sets_reply_whole_in_order(z: FakeStash) -> None:
     assert run(z, "ZSCAN", "z", "0") == [b"0", [b"a", b"1", b"b", b"2", b"c", b"3", b"d", b"4"]]
-    assert run(z, "ZSCAN", "z", "0", "MATCH", "[bc]", "COUNT", "1") == [
+    assert run(z, "ZSCAN", "z", "0", "MATCH", "[bc]", "COUNT", "4") == [
         b"0",
         [b"b", b"2", b"c", b"3"],
     ]
+    page = run(z, "ZSCAN", "z", "0", "COUNT", "1")  # Upstash: COUNT is the page size
+    assert isinstance(page, list) and page[0] != b"0" and len(page[1]) == 2
 
 
 def test_zscan_big_sorted_sets_page(stash: FakeStash) -> None:

@@ -50,7 +50,7 @@ def test_get_paths_and_dialects(doc: Any) -> None:
     assert doc.json.get("j", "$.array") == [[1, 2, 3, 4]]
     assert doc.json.get("j", "$.array", "$.int") == {"$.array": [[1, 2, 3, 4]], "$.int": [1]}
     assert doc.json.get("j", "$.nope") == []
-    assert doc.json.get("j", "$..array") == [[1, 2, 3, 4], [5, 6, 7]]
+    assert doc.json.get("j", "$..array") == [[5, 6, 7], [1, 2, 3, 4]]  # Upstash: deeper first
     assert doc.json.get("j", ".int") == 1
     with pytest.raises(UpstashError, match=r"Path '\$.nope' does not exist"):
         doc.json.get("j", ".nope")
@@ -85,8 +85,8 @@ def test_numbers_and_toggle(doc: Any) -> None:
 
 
 def test_arrays(doc: Any) -> None:
-    assert doc.json.arrappend("j", "$..array", "x", 9) == [6, 5]
-    assert doc.json.arrlen("j", "$..array") == [6, 5]
+    assert doc.json.arrappend("j", "$..array", "x", 9) == [5, 6]
+    assert doc.json.arrlen("j", "$..array") == [5, 6]
     assert doc.json.arrindex("j", "$.array", "x") == [4]
     assert doc.json.arrindex("j", "$.array", 9, 0, 4) == [-1]
     assert doc.json.arrinsert("j", "$.array", 0, {"z": 1}) == [7]

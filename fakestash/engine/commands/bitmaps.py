@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fakestash.engine.args import parse_int
 from fakestash.engine.commands.strings import get_string
 from fakestash.engine.database import Database
+from fakestash.engine.notify import GENERIC, STRING, emit
 from fakestash.engine.replies import Reply
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import SYNTAX, CommandError
@@ -71,6 +72,8 @@ def setbit(db: Database, args: list[bytes]) -> Reply:
     if value is not current or bool(old) != bool(on):
         new = value[byte] | mask if on else value[byte] & ~mask
         db.put(key, value[:byte] + bytes((new,)) + value[byte + 1 :], keep_ttl=True)
+        if db.notify_flags:
+            emit(db, STRING, b"setbit", key)
     return 1 if old else 0
 
 
@@ -220,11 +223,14 @@ def bitop(db: Database, args: list[bytes]) -> Reply:
     sources = [get_string(db, key) or b"" for key in args[2:]]
     size = max(len(s) for s in sources)
     if size == 0:
-        db.delete(dest)
+        if db.delete(dest) and db.notify_flags:
+            emit(db, GENERIC, b"del", dest)
         return 0
     numbers = [int.from_bytes(s, "big") << (8 * (size - len(s))) for s in sources]
     result = _combine(op, numbers, (1 << (8 * size)) - 1)
     db.put(dest, result.to_bytes(size, "big"))
+    if db.notify_flags:
+        emit(db, STRING, b"set", dest)
     return size
 
 
@@ -372,6 +378,7 @@ def _bitfield(db: Database, args: list[bytes], readonly_command: bool) -> Reply:
     grown = _grown(current, highest)
     buffer = bytearray(grown)
     replies: list[Reply] = []
+    changes = 0
     for op in ops:
         old = get_field(buffer, op.offset, op.bits, op.signed)
         if op.kind == b"GET":
@@ -383,8 +390,11 @@ def _bitfield(db: Database, args: list[bytes], readonly_command: bool) -> Reply:
             continue
         set_field(buffer, op.offset, op.bits, new)
         replies.append(reply)
+        changes += 1
     if grown is not current or buffer != grown:
         db.put(key, bytes(buffer), keep_ttl=True)
+    if changes and db.notify_flags:
+        emit(db, STRING, b"setbit", key)
     return replies
 
 

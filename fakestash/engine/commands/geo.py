@@ -24,6 +24,7 @@ from fakestash.engine import geohash
 from fakestash.engine.args import parse_int
 from fakestash.engine.commands.zsets import _zadd, parse_double
 from fakestash.engine.geohash import BOX, CIRCLE, GEO_LAT_MAX, GEO_LAT_MIN, Shape
+from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply
 from fakestash.engine.sorted_set import ScoreRange, SortedSet
 from fakestash.engine.table import READONLY, WRITE, command
@@ -284,7 +285,7 @@ class _Search:
     def run(self, db: Database, zset: SortedSet | None) -> Reply:
         if zset is None:
             if self.store is not None:
-                db.delete(self.store)
+                self._clear_store(db)
                 return 0
             return []
         if self.count and self.sort == SORT_NONE and not self.any:
@@ -319,13 +320,22 @@ class _Search:
     def _store(self, db: Database, points: list[Point]) -> Reply:
         assert self.store is not None
         if not points:
-            db.delete(self.store)
+            self._clear_store(db)
             return 0
         result = SortedSet()
         for point in points:
             result.add(point.member, point.dist if self.storedist else point.score)
         db.put(self.store, result.compact())
+        if db.notify_flags:
+            event = b"geosearchstore" if self.flags & SEARCH else b"georadiusstore"
+            emit(db, ZSET, event, self.store)
         return len(points)
+
+    def _clear_store(self, db: Database) -> None:
+        """An empty result deletes the destination (a ``del`` event if it existed)."""
+        assert self.store is not None
+        if db.delete(self.store) and db.notify_flags:
+            emit(db, GENERIC, b"del", self.store)
 
 
 def _parse_count(raw: bytes) -> int:

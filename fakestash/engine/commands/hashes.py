@@ -16,8 +16,9 @@ from fakestash.engine.args import INT64_MAX, INT64_MIN, is_int, parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.hash_value import HashValue
+from fakestash.engine.notify import HASH, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError, WrongArity
 
@@ -38,6 +39,20 @@ def _hash(db: Database, key: bytes) -> HashValue | None:
     return db.get(key, HashValue)
 
 
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, HASH, event, key)
+
+
+def _ttl_event(db: Database, key: bytes, results: list[int], persist: bool = False) -> None:
+    """After TTL changes (t_hash.c): ``hpersist``/``hexpire`` if any field's TTL changed,
+    else ``hdel`` if any field was deleted (a time already past)."""
+    if SET in results:
+        _event(db, b"hpersist" if persist else b"hexpire", key)
+    elif DELETED in results:
+        _event(db, b"hdel", key)
+
+
 # ---- setting and getting -----------------------------------------------------------------
 
 
@@ -47,7 +62,9 @@ def hset(db: Database, args: list[bytes]) -> Reply:
     if len(args) % 2 == 0:
         raise WrongArity("hset")
     value = db.get_or_create(args[0], HashValue)
-    return sum(value.set(args[i], args[i + 1]) for i in range(1, len(args), 2))
+    added = sum(value.set(args[i], args[i + 1]) for i in range(1, len(args), 2))
+    _event(db, b"hset", args[0])
+    return added
 
 
 @command("hmset", -4, [WRITE, FAST], keys=(1, 1, 1))
@@ -58,6 +75,7 @@ def hmset(db: Database, args: list[bytes]) -> Reply:
     value = db.get_or_create(args[0], HashValue)
     for i in range(1, len(args), 2):
         value.set(args[i], args[i + 1])
+    _event(db, b"hset", args[0])
     return OK
 
 
@@ -68,6 +86,7 @@ def hsetnx(db: Database, args: list[bytes]) -> Reply:
     if args[1] in value:
         return 0
     value.set(args[1], args[2])
+    _event(db, b"hset", args[0])
     return 1
 
 
@@ -121,7 +140,9 @@ def hdel(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return 0
     deleted = sum(value.delete(field) for field in args[1:])
-    db.delete_if_empty(args[0], value)
+    if deleted:
+        _event(db, b"hdel", args[0])
+        db.delete_if_empty(args[0], value)
     return deleted
 
 
@@ -165,6 +186,7 @@ def hincrby(db: Database, args: list[bytes]) -> Reply:
     if not INT64_MIN <= new <= INT64_MAX:
         raise CommandError(OVERFLOW)
     db.get_or_create(args[0], HashValue).set(args[1], b"%d" % new, keep_ttl=True)
+    _event(db, b"hincrby", args[0])
     return new
 
 
@@ -189,6 +211,7 @@ def hincrbyfloat(db: Database, args: list[bytes]) -> Reply:
         raise CommandError("ERR increment would produce NaN or Infinity")
     text = longdouble.format_long_double(new)
     db.get_or_create(args[0], HashValue).set(args[1], text, keep_ttl=True)
+    _event(db, b"hincrbyfloat", args[0])
     return text
 
 
@@ -252,16 +275,12 @@ def hscan(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return [b"0", []]
     options = parse_scan_options(args[2:], flags=(b"NOVALUES",))
-    pattern, count, no_values = options.pattern, options.count, b"NOVALUES" in options.flags
-    fields: Sequence[bytes]
-    if value.is_listpack:  # Redis answers a listpack hash whole, whatever the cursor
-        next_cursor, fields = 0, list(value.order())
-    else:
-        next_cursor, fields = scan_page(list(value.order()), cursor, count, key=lambda f: f)
+    pattern, no_values = options.pattern, b"NOVALUES" in options.flags
+    next_cursor, fields = collection_page(value, cursor, options.count)
     if pattern is not None:
         regex = compile_glob(pattern)
         fields = [f for f in fields if regex.fullmatch(f) is not None]
-    return [str(next_cursor).encode(), _flatten(value, list(fields), not no_values)]
+    return [str(next_cursor).encode(), _flatten(value, fields, not no_values)]
 
 
 # ---- field expiration --------------------------------------------------------------------
@@ -326,9 +345,10 @@ def _hexpire(db: Database, args: list[bytes], *, seconds: bool, relative: bool, 
     if value is None:
         return [NO_FIELD] * len(fields)
     db.member_expiry = True
-    reply: list[Reply] = [_set_field_expiry(value, f, when, db.now_ms, cond) for f in fields]
+    results = [_set_field_expiry(value, f, when, db.now_ms, cond) for f in fields]
+    _ttl_event(db, args[0], results)
     db.delete_if_empty(args[0], value)
-    return reply
+    return list[Reply](results)
 
 
 @command("hexpire", -6, [WRITE, FAST], keys=(1, 1, 1))
@@ -356,6 +376,8 @@ def hpexpireat(db: Database, args: list[bytes]) -> Reply:
 
 
 def _httl(db: Database, args: list[bytes], *, seconds: bool, relative: bool) -> Reply:
+    """HTTL rounds a remaining time up, as Redis; HEXPIRETIME's absolute time is floored, as
+    Upstash (Redis rounds it up too): deviations.py "hexpiretime-floor"."""
     value = _hash(db, args[0])
     fields = _fields(args, 1, NUMFIELDS_POSITIVE)
     if value is None:
@@ -370,8 +392,14 @@ def _httl(db: Database, args: list[bytes], *, seconds: bool, relative: bool) -> 
         if when is None:
             reply.append(NO_TTL)
         else:
-            reply.append((when + 999 - base) // 1000 if seconds else when - base)
+            reply.append(_in_unit(when - base, seconds=seconds, round_up=relative))
     return reply
+
+
+def _in_unit(ms: int, *, seconds: bool, round_up: bool) -> int:
+    if not seconds:
+        return ms
+    return (ms + 999) // 1000 if round_up else ms // 1000
 
 
 @command("httl", -5, [READONLY, FAST], keys=(1, 1, 1))
@@ -405,13 +433,14 @@ def hpersist(db: Database, args: list[bytes]) -> Reply:
     fields = _fields(args, 1, NUMFIELDS_POSITIVE)
     if value is None:
         return [NO_FIELD] * len(fields)
-    reply: list[Reply] = []
+    results: list[int] = []
     for field in fields:
         if field not in value:
-            reply.append(NO_FIELD)
+            results.append(NO_FIELD)
         else:
-            reply.append(SET if value.persist(field) else NO_TTL)
-    return reply
+            results.append(SET if value.persist(field) else NO_TTL)
+    _ttl_event(db, args[0], results, persist=True)
+    return list[Reply](results)
 
 
 # ---- HGETDEL / HGETEX / HSETEX (Redis 8.0) -----------------------------------------------
@@ -430,7 +459,9 @@ def hgetdel(db: Database, args: list[bytes]) -> Reply:
         reply.append(item)
         if item is not None:
             value.delete(field)
-    db.delete_if_empty(args[0], value)
+    if any(item is not None for item in reply):
+        _event(db, b"hdel", args[0])
+        db.delete_if_empty(args[0], value)
     return reply
 
 
@@ -460,6 +491,7 @@ def hgetex(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return [None] * len(fields)
     reply: list[Reply] = []
+    results: list[int] = []
     for field in fields:
         item = value.get(field)
         reply.append(item)
@@ -467,9 +499,10 @@ def hgetex(db: Database, args: list[bytes]) -> Reply:
             continue
         if when is not None:
             db.member_expiry = True
-            _set_field_expiry(value, field, when, db.now_ms, b"")
+            results.append(_set_field_expiry(value, field, when, db.now_ms, b""))
         elif option == b"PERSIST":
-            value.persist(field)
+            results.append(SET if value.persist(field) else NO_TTL)
+    _ttl_event(db, args[0], results, persist=option == b"PERSIST")
     db.delete_if_empty(args[0], value)
     return reply
 
@@ -537,19 +570,19 @@ def hsetex(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         if condition == b"FXX":
             return 0
-        value = HashValue()
+        value = db.get_or_create(args[0], HashValue)
     fields = pairs[0::2]
     if condition == b"FXX" and not all(f in value for f in fields):
         return 0
     if condition == b"FNX" and any(f in value for f in fields):
         return 0
+    results: list[int] = []
     for field, item in zip(fields, pairs[1::2]):
         value.set(field, item, keep_ttl=bool(expiration))
         if when is not None:
             db.member_expiry = True
-            _set_field_expiry(value, field, when, db.now_ms, b"")
-    if value:
-        db.put(args[0], value, keep_ttl=True)
-    else:
-        db.delete(args[0])
+            results.append(_set_field_expiry(value, field, when, db.now_ms, b""))
+    _event(db, b"hset", args[0])
+    _ttl_event(db, args[0], results)
+    db.delete_if_empty(args[0], value)
     return 1

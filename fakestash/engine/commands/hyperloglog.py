@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fakestash.engine import hll
 from fakestash.engine.database import Database
+from fakestash.engine.notify import STRING, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import CommandError, WrongType
@@ -53,6 +54,8 @@ def pfadd(db: Database, args: list[bytes]) -> Reply:
     if updated:
         hll.invalidate(sketch.header)
         db.put(key, sketch.value(), keep_ttl=True)
+        if db.notify_flags:
+            emit(db, STRING, b"pfadd", key)
     return 1 if updated else 0
 
 
@@ -112,4 +115,6 @@ def pfmerge(db: Database, args: list[bytes]) -> Reply:
                 sketch.set(index, count)
     hll.invalidate(sketch.header)
     db.put(dest, sketch.value(), keep_ttl=current is not None)
+    if db.notify_flags:
+        emit(db, STRING, b"pfadd", dest)  # as Redis: PFMERGE's event is "pfadd"
     return OK

@@ -12,6 +12,8 @@ of another type fails with redis-module-rs's ``Existing key has wrong Redis type
 
 from __future__ import annotations
 
+import functools
+import json as _json
 from typing import Callable
 
 from fakestash.engine.database import Database
@@ -39,6 +41,7 @@ from fakestash.engine.json_value import (
     to_bytes,
     type_of,
 )
+from fakestash.engine.notify import MODULE, emit
 from fakestash.engine.replies import OK, Reply, Status, format_double
 from fakestash.engine.table import READONLY, WRITE, command
 from fakestash.errors import SYNTAX, CommandError, WrongArity
@@ -47,6 +50,10 @@ WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
 NO_KEY = "ERR could not perform this operation on a key that doesn't exist"
 AT_ROOT = "ERR new objects must be created at the root"
 STATIC_PATH = "Err wrong static path"
+#: Upstash: JSON.SET under a parent that does not exist fails (RedisJSON 2.x replies nil).
+#: Upstash's text is not published; this is RedisJSON 1.x's for the same case
+#: (deviations.py "json-set-missing-parent").
+MISSING_PARENT = "ERR missing key at non-terminal path level"
 INDEX_RANGE = "ERR array index out of range"
 OUT_OF_BOUNDS = "ERR index out of bounds"
 NOT_INTEGER = "Couldn't parse as integer"
@@ -85,6 +92,42 @@ def _existing(db: Database, key: bytes) -> JsonValue:
     if doc is None:
         raise CommandError(NO_KEY)
     return doc
+
+
+# ---- keyspace notifications: RedisJSON's module events ("json.set"…), sent when a command
+# changed the document, as RedisJSON does (class "d" of notify-keyspace-events).
+
+Handler = Callable[[Database, list[bytes]], Reply]
+
+
+def _changed(reply: Reply, array_text: bool) -> bool:
+    """Did a write command change anything? OK, a positive count, or a per-match reply
+    with at least one non-null entry (a list; for NUMINCRBY/NUMMULTBY a JSON array text)."""
+    if reply is None:
+        return False
+    if isinstance(reply, int):
+        return reply > 0
+    if isinstance(reply, list):
+        return any(item is not None for item in reply)
+    if array_text and isinstance(reply, bytes) and reply.startswith(b"["):
+        return any(item is not None for item in _json.loads(reply))
+    return True
+
+
+def _notifying(event: bytes, array_text: bool = False) -> Callable[[Handler], Handler]:
+    """Publish ``event`` about the key (``args[0]``) when the command changed it."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def run(db: Database, args: list[bytes]) -> Reply:
+            reply = handler(db, args)
+            if db.notify_flags and _changed(reply, array_text):
+                emit(db, MODULE, event, args[0])
+            return reply
+
+        return run
+
+    return wrap
 
 
 def _path(raw: bytes) -> Path:
@@ -156,7 +199,10 @@ Plan = tuple[str, Concrete, str]
 NX, XX, MERGE = "nx", "xx", "merge"
 
 
-def _plan(doc: JsonValue, path: Path, option: str | None) -> list[Plan]:
+def _plan(
+    doc: JsonValue, path: Path, option: str | None, strict_parent: bool = False
+) -> list[Plan]:
+    """What a write at ``path`` does; ``strict_parent``: a missing parent is an error."""
     if option != NX:
         found = [("set", where, "") for _, where in _matches(doc, path)]
         if found:
@@ -168,7 +214,10 @@ def _plan(doc: JsonValue, path: Path, option: str | None) -> list[Plan]:
     last = path.selectors[-1]
     if isinstance(last, Key):
         parent = Path(path.original, path.fixed, path.legacy, path.selectors[:-1])
-        return [("add", where, last.name) for _, where in _matches(doc, parent)]
+        parents = _matches(doc, parent)
+        if strict_parent and not parents:
+            raise CommandError(MISSING_PARENT)
+        return [("add", where, last.name) for _, where in parents]
     assert isinstance(last, Index)
     if not _matches(doc, path):
         raise CommandError(INDEX_RANGE)
@@ -211,6 +260,7 @@ def _merge(target: Json, patch: Json) -> Json:
 
 
 @command("json.set", -4, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.set")
 def json_set(db: Database, args: list[bytes]) -> Reply:
     """Set the JSON value at a path (NX / XX); OK, or nil when nothing was set."""
     key, path = args[0], _path(args[1])
@@ -240,7 +290,7 @@ def json_set(db: Database, args: list[bytes]) -> Reply:
             return None
         doc.data = value
         return OK
-    plans = _plan(doc, path, option)
+    plans = _plan(doc, path, option, strict_parent=True)
     return OK if plans and _apply_plans(doc, plans, value) else None
 
 
@@ -314,6 +364,7 @@ def json_get(db: Database, args: list[bytes]) -> Reply:
 
 
 @command("json.del", -2, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.del")
 def json_del(db: Database, args: list[bytes]) -> Reply:
     """Delete the values at a path (the whole key for the root); how many were deleted."""
     path = _opt_path(args, 1)
@@ -389,12 +440,15 @@ def json_mset(db: Database, args: list[bytes]) -> Reply:
             db.put(key, JsonValue(value), keep_ttl=db.lookup(key) is not None)
         else:
             doc = _doc(db, key)
-            if doc is not None:
-                _apply_plans(doc, plans, value)
+            if doc is None or not _apply_plans(doc, plans, value):
+                continue
+        if db.notify_flags:
+            emit(db, MODULE, b"json.mset", key)
     return OK
 
 
 @command("json.merge", -4, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.merge")
 def json_merge(db: Database, args: list[bytes]) -> Reply:
     """Merge a JSON value into a path (RFC 7386: null deletes); OK, or nil if no match."""
     key, path = args[0], _path(args[1])
@@ -565,6 +619,7 @@ def _is_array(value: Json) -> bool:
 
 
 @command("json.arrappend", -4, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.arrappend")
 def json_arrappend(db: Database, args: list[bytes]) -> Reply:
     """Append JSON values to the array at a path; the new length."""
     path = _path(args[1])
@@ -622,6 +677,7 @@ def _index_of(array: Json, wanted: Json, start: int, stop: int) -> Reply:
 
 
 @command("json.arrinsert", -5, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.arrinsert")
 def json_arrinsert(db: Database, args: list[bytes]) -> Reply:
     """Insert JSON values before an index of the array at a path; the new length."""
     path = _path(args[1])
@@ -659,6 +715,7 @@ def json_arrlen(db: Database, args: list[bytes]) -> Reply:
 
 
 @command("json.arrpop", -2, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.arrpop")
 def json_arrpop(db: Database, args: list[bytes]) -> Reply:
     """Remove and return (as JSON text) the element at an index (default last) of an array."""
     rest = args[1:]
@@ -693,6 +750,7 @@ def json_arrpop(db: Database, args: list[bytes]) -> Reply:
 
 
 @command("json.arrtrim", 5, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.arrtrim")
 def json_arrtrim(db: Database, args: list[bytes]) -> Reply:
     """Keep only [start, stop] (inclusive) of the array at a path; the new length."""
     path = _path(args[1])
@@ -723,6 +781,7 @@ def _normalize(index: int, n: int) -> int:
 
 
 @command("json.strappend", -3, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.strappend")
 def json_strappend(db: Database, args: list[bytes]) -> Reply:
     """Append a JSON string to the string at a path; the new UTF-8 byte length."""
     if len(args) > 2:
@@ -795,18 +854,21 @@ def _wrap64(value: int) -> int:
 
 
 @command("json.numincrby", 4, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.numincrby", array_text=True)
 def json_numincrby(db: Database, args: list[bytes]) -> Reply:
     """Add to the number at a path; the new value(s) as JSON text."""
     return _num_op(db, args, lambda a, b: a + b, lambda a, b: a + b)
 
 
 @command("json.nummultby", 4, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.nummultby", array_text=True)
 def json_nummultby(db: Database, args: list[bytes]) -> Reply:
     """Multiply the number at a path; the new value(s) as JSON text."""
     return _num_op(db, args, lambda a, b: a * b, lambda a, b: a * b)
 
 
 @command("json.toggle", 3, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.toggle")
 def json_toggle(db: Database, args: list[bytes]) -> Reply:
     """Flip the boolean at a path; 1/0 per match (``$``) or "true"/"false" (legacy)."""
     path = _path(args[1])
@@ -826,6 +888,7 @@ def json_toggle(db: Database, args: list[bytes]) -> Reply:
 
 
 @command("json.clear", -2, [WRITE], keys=(1, 1, 1))
+@_notifying(b"json.clear")
 def json_clear(db: Database, args: list[bytes]) -> Reply:
     """Empty the arrays/objects and zero the numbers at a path; how many changed."""
     path = _opt_path(args, 1)
@@ -843,3 +906,46 @@ def json_clear(db: Database, args: list[bytes]) -> Reply:
             _replace(doc, where, 0)
         cleared += 1
     return cleared
+
+
+# ---- JSON.DEBUG --------------------------------------------------------------------------
+
+_DEBUG_HELP = [b"MEMORY <key> [path] - reports memory usage", b"HELP                - this message"]
+
+
+@command("json.debug", -2, [READONLY], keys=(2, 2, 1))
+def json_debug(db: Database, args: list[bytes]) -> Reply:
+    """MEMORY key [path]: bytes a JSON value takes (an estimate); HELP: the forms."""
+    sub = decode_arg(args[0]).upper()
+    if sub == "HELP":
+        if len(args) != 1:
+            raise WrongArity("json.debug")
+        return list(_DEBUG_HELP)
+    if sub != "MEMORY":
+        raise CommandError("ERR unknown subcommand - try `JSON.DEBUG HELP`")
+    if not 2 <= len(args) <= 3:
+        raise WrongArity("json.debug")
+    path = _opt_path(args, 2)
+    doc = _doc(db, args[1])
+    if not path.legacy:
+        return [] if doc is None else [json_memory(v) for v, _ in _matches(doc, path)]
+    return 0 if doc is None else json_memory(_first(doc, path))
+
+
+def json_memory(value: Json) -> int:
+    """RedisJSON's ``get_memory`` model (ijson): an 8-byte value slot, plus a heap block of
+    16 bytes and the content for strings, non-small numbers, arrays and objects; null,
+    booleans and integers of 24 bits live in the slot. An estimate for comparisons: the
+    figure Upstash computes is not published (docs/commands/json.md)."""
+    if value is None or isinstance(value, bool):
+        return 8
+    if isinstance(value, int) and -(2**23) <= value < 2**23:
+        return 8
+    if isinstance(value, (int, float)):
+        return 8 + 16
+    if isinstance(value, str):
+        return 8 + 16 + len(value.encode())
+    if isinstance(value, list):
+        return 8 + 16 + sum(json_memory(item) for item in value)
+    assert isinstance(value, dict)
+    return 8 + 16 + sum(16 + len(k.encode()) + json_memory(v) for k, v in value.items())

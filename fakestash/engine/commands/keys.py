@@ -15,8 +15,9 @@ from fakestash.engine import rdb
 from fakestash.engine.args import INT64_MAX, parse_int
 from fakestash.engine.database import Database, MemberExpiry, type_name
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.notify import GENERIC, emit
 from fakestash.engine.replies import OK, Reply, Status
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
 
@@ -25,7 +26,14 @@ from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
 
 def _delete_many(db: Database, keys: list[bytes]) -> int:
     lookup, delete = db.lookup, db.delete
-    return sum(1 for key in keys if lookup(key) is not None and delete(key))
+    if not db.notify_flags:
+        return sum(1 for key in keys if lookup(key) is not None and delete(key))
+    deleted = 0
+    for key in keys:
+        if lookup(key) is not None and delete(key):
+            emit(db, GENERIC, b"del", key)
+            deleted += 1
+    return deleted
 
 
 @command("del", -2, [WRITE], keys=(1, -1, 1))
@@ -99,6 +107,8 @@ def _expire(db: Database, args: list[bytes], name: str, unit_ms: int, relative: 
     if flags and not _flags_allow(flags, db.expiry_of(key), when):
         return 0
     db.expire_at(key, when)
+    if db.notify_flags:  # a time already past deleted the key
+        emit(db, GENERIC, b"expire" if key in db.data else b"del", key)
     return 1
 
 
@@ -186,9 +196,11 @@ def pexpiretime(db: Database, args: list[bytes]) -> Reply:
 @command("persist", 2, [WRITE, FAST], keys=(1, 1, 1))
 def persist(db: Database, args: list[bytes]) -> Reply:
     """Remove a key's expiry: 1 if it had one, else 0."""
-    if db.lookup(args[0]) is None:
+    if db.lookup(args[0]) is None or not db.persist(args[0]):
         return 0
-    return 1 if db.persist(args[0]) else 0
+    if db.notify_flags:
+        emit(db, GENERIC, b"persist", args[0])
+    return 1
 
 
 # ---- rename / copy -------------------------------------------------------------------------
@@ -204,10 +216,14 @@ def _rename(db: Database, args: list[bytes], nx: bool) -> Reply:
     if nx and db.lookup(dst) is not None:
         return 0
     when = db.expiry_of(src)
-    db.delete(src)
+    db.delete(dst)  # Redis deletes a target, then adds the key anew (a "new" event)
     db.put(dst, value)
     if when is not None:
         db.expires[dst] = when  # the TTL moves with the value, already known to be live
+    db.delete(src)
+    if db.notify_flags:
+        emit(db, GENERIC, b"rename_from", src)
+        emit(db, GENERIC, b"rename_to", dst)
     return 1 if nx else OK
 
 
@@ -257,9 +273,12 @@ def copy(db: Database, args: list[bytes]) -> Reply:
     if db.lookup(dst) is not None and not replace:
         return 0
     when = db.expiry_of(src)
+    db.delete(dst)  # REPLACE: Redis deletes the target, then adds the copy ("new")
     db.put(dst, copy_value(value))
     if when is not None:
         db.expires[dst] = when
+    if db.notify_flags:
+        emit(db, GENERIC, b"copy_to", dst)
     return 1
 
 
@@ -281,17 +300,16 @@ def scan(db: Database, args: list[bytes]) -> Reply:
     """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
     cursor = parse_cursor(args[0])
     options = parse_scan_options(args[1:], valued=(b"TYPE",), flags=(b"WITHTYPE",))
-    count, pattern = options.count, options.pattern
     raw_type = options.values.get(b"TYPE")
     wanted = raw_type.decode("utf-8", "replace").lower() if raw_type is not None else None
     with_type = b"WITHTYPE" in options.flags  # Upstash's extension: keys paired with types
-    next_cursor, page = scan_page(db.keys(), cursor, count, key=lambda k: k)
-    match = compile_glob(pattern).fullmatch if pattern is not None else None
+    next_cursor, page = db.scan_index.page(cursor, options.count)
+    match = compile_glob(options.pattern).fullmatch if options.pattern is not None else None
     out: list[Reply] = []
     for key in page:
         if match is not None and match(key) is None:
             continue
-        value = db.lookup(key)
+        value = db.lookup(key)  # an expired key read here is deleted, as Redis does
         if value is None:
             continue
         kind = type_name(value)
@@ -339,18 +357,23 @@ def restore(db: Database, args: list[bytes]) -> Reply:
         value = rdb.load(payload)
     except rdb.RdbError:
         raise CommandError("ERR Bad data format") from None
-    if replace:
-        db.delete(key)
-    if not _keep_live_members(db, value):
-        return OK  # every field's TTL had passed: nothing is created (see below)
+    deleted = replace and db.delete(key)
+    if not _keep_live_members(db, value):  # every field's TTL had passed: nothing is created
+        if deleted and db.notify_flags:
+            emit(db, GENERIC, b"del", key)
+        return OK
     when = None
     if ttl_ms:
         when = ttl_ms if absttl else ttl_ms + db.now_ms
-        if when <= db.now_ms:
-            return OK  # already expired: Redis creates nothing (REPLACE still deleted)
+        if when <= db.now_ms:  # already expired: Redis creates nothing (REPLACE deleted)
+            if deleted and db.notify_flags:
+                emit(db, GENERIC, b"del", key)
+            return OK
     db.put(key, value)
     if when is not None:
         db.expires[key] = when
+    if db.notify_flags:
+        emit(db, GENERIC, b"restore", key)
     return OK
 
 

@@ -11,6 +11,7 @@ from typing import Sequence
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.list_value import ListValue
+from fakestash.engine.notify import LIST, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError, WrongArity
@@ -31,6 +32,17 @@ def _positive(raw: bytes, error: str, *, low: int = 0) -> int:
     if value < low:
         raise CommandError(error)
     return value
+
+
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, LIST, event, key)
+
+
+def _popped(db: Database, side: bytes, key: bytes, value: ListValue) -> None:
+    """After a pop: the ``lpop``/``rpop`` event, then ``del`` if the list went empty."""
+    _event(db, b"lpop" if side == LEFT else b"rpop", key)
+    db.delete_if_empty(key, value)
 
 
 def _side(raw: bytes) -> bytes:
@@ -55,6 +67,7 @@ def _push(db: Database, args: list[bytes], side: bytes, *, only_existing: bool) 
         value.extendleft(args[1:])
     else:
         value.extend(args[1:])
+    _event(db, b"lpush" if side == LEFT else b"rpush", args[0])
     return len(value)
 
 
@@ -97,13 +110,10 @@ def _pop(db: Database, args: list[bytes], side: bytes, name: str) -> Reply:
     value = _list(db, args[0])
     if value is None:
         return None
-    if count is None:
-        items = _take(value, side, 1)
-        db.delete_if_empty(args[0], value)
-        return items[0]
-    items = _take(value, side, count)
-    db.delete_if_empty(args[0], value)
-    return list(items)
+    items = _take(value, side, 1 if count is None else count)
+    if items:
+        _popped(db, side, args[0], value)
+    return items[0] if count is None else list(items)
 
 
 @command("lpop", -2, [WRITE, FAST], keys=(1, 1, 1))
@@ -147,7 +157,7 @@ def lmpop(db: Database, args: list[bytes]) -> Reply:
         value = _list(db, key)
         if value is not None:
             items = _take(value, side, count or 1)
-            db.delete_if_empty(key, value)
+            _popped(db, side, key, value)
             return [key, list(items)]
     return None
 
@@ -168,7 +178,9 @@ def _move(db: Database, source: bytes, dest: bytes, src_side: bytes, dst_side: b
         target.appendleft(item)
     else:
         target.append(item)
-    db.delete_if_empty(source, value)
+    # Redis' order: the push (and the new key), then the pop and the source's deletion
+    _event(db, b"lpush" if dst_side == LEFT else b"rpush", dest)
+    _popped(db, src_side, source, value)
     return item
 
 
@@ -291,6 +303,7 @@ def lset(db: Database, args: list[bytes]) -> Reply:
     if not 0 <= index < len(value):
         raise CommandError("ERR index out of range")
     value[index] = args[2]
+    _event(db, b"lset", args[0])
     return OK
 
 
@@ -308,6 +321,7 @@ def linsert(db: Database, args: list[bytes]) -> Reply:
     except ValueError:
         return -1
     value.insert(index if where == b"BEFORE" else index + 1, args[3])
+    _event(db, b"linsert", args[0])
     return len(value)
 
 
@@ -333,6 +347,7 @@ def lrem(db: Database, args: list[bytes]) -> Reply:
             kept.reverse()
         value.clear()
         value.extend(kept)
+        _event(db, b"lrem", args[0])
         db.delete_if_empty(args[0], value)
     return removed
 
@@ -357,5 +372,6 @@ def ltrim(db: Database, args: list[bytes]) -> Reply:
             value.pop()
         for _ in range(first):
             value.popleft()
+    _event(db, b"ltrim", args[0])
     db.delete_if_empty(args[0], value)
     return OK

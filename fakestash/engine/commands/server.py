@@ -1,4 +1,5 @@
-"""Server and connection commands: PING ECHO DBSIZE FLUSHDB FLUSHALL TIME SELECT INFO COMMAND.
+"""Server and connection commands: PING ECHO DBSIZE FLUSHDB FLUSHALL TIME SELECT INFO COMMAND
+CONFIG.
 
 Also the commands Upstash refuses over REST ("not allowed in REST or it has a special
 context path"): connection state, transactions by hand, and subscriptions (which have their
@@ -8,10 +9,12 @@ own SSE paths).
 from __future__ import annotations
 
 from fakestash.clock import time_us
+from fakestash.engine import notify
 from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, PONG, Reply
-from fakestash.engine.table import ADMIN, FAST, READONLY, WRITE, command, restricted
+from fakestash.engine.table import ADMIN, FAST, READONLY, WRITE, command, container, restricted
 from fakestash.errors import SYNTAX, CommandError
 
 REDIS_VERSION = "8.2.0"  # what Upstash reports (spec §7)
@@ -121,4 +124,54 @@ def _info_sections(db: Database) -> list[tuple[str, str]]:
     ]
 
 
-del ADMIN  # imported for symmetry with other families; no admin commands here
+# ---- CONFIG GET / SET ----------------------------------------------------------------------
+# Upstash serves CONFIG GET/SET for one parameter, notify-keyspace-events (Upstash docs
+# redis/commands/server/config-get.mdx, config-set.mdx): GET of any other name matches
+# nothing, SET of any other name is an error (Redis' "unknown option" text: Upstash's is
+# not published). Setting it turns keyspace notifications on (``notify.py``).
+
+NOTIFY_EVENTS = b"notify-keyspace-events"
+
+container("config", group="server")
+
+
+@command("config|get", -3, [ADMIN])
+def config_get(db: Database, args: list[bytes]) -> Reply:
+    """Parameters matching the glob patterns, with their values (notify-keyspace-events
+    only): a flat name, value list."""
+    for pattern in args:
+        if pattern.lower() == NOTIFY_EVENTS:  # a plain name answers as typed, as Redis 7
+            return [pattern, _notify_value(db)]
+        if compile_glob(pattern.lower()).fullmatch(NOTIFY_EVENTS) is not None:
+            return [NOTIFY_EVENTS, _notify_value(db)]
+    return []
+
+
+def _notify_value(db: Database) -> bytes:
+    return notify.flags_to_string(db.notify_flags).encode()
+
+
+@command("config|set", -4, [ADMIN])
+def config_set(db: Database, args: list[bytes]) -> Reply:
+    """Set notify-keyspace-events (the only parameter Upstash lets a database change)."""
+    if len(args) % 2:
+        raise CommandError(SYNTAX)
+    flags: int | None = None
+    for i in range(0, len(args), 2):
+        name = args[i]
+        if name.lower() != NOTIFY_EVENTS:
+            text = name.decode("utf-8", "replace")
+            raise CommandError(
+                f"ERR Unknown option or number of arguments for CONFIG SET - '{text}'"
+            )
+        if flags is not None:
+            raise CommandError(
+                "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events')"
+                " - duplicate parameter"
+            )
+        flags = notify.parse_flags(args[i + 1].decode("utf-8", "replace"))
+        if flags is None:
+            raise CommandError(notify.INVALID_CLASS)
+    assert flags is not None
+    db.notify_flags = flags
+    return OK

@@ -17,11 +17,13 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from fakestash.engine import rdb
+from fakestash.engine import hll, rdb
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.notify import GENERIC, SET, emit
 from fakestash.engine.replies import Reply
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
+from fakestash.engine.scan_index import ScanIndex, grown
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
@@ -47,13 +49,14 @@ class RedisSet:
     """
 
     type_name = "set"
-    __slots__ = ("_holes", "_items", "_slot", "encoding")
+    __slots__ = ("_holes", "_items", "_slot", "encoding", "scan_index")
 
     def __init__(self, members: Sequence[bytes] = ()) -> None:
         self._items: list[bytes | None] = []
         self._slot: dict[bytes, int] = {}
         self._holes = 0
         self.encoding = "intset"
+        self.scan_index: ScanIndex | None = None  # SSCAN's, once the set is big
         for member in members:
             self.add(member)
 
@@ -75,11 +78,15 @@ class RedisSet:
     def members(self) -> list[bytes]:
         return list(self)
 
+    def scan_members(self) -> Iterator[bytes]:
+        return iter(self)
+
     def copy(self) -> RedisSet:
         other = RedisSet()
         other._items = [m for m in self._items if m is not None]
         other._slot = {m: i for i, m in enumerate(other._items) if m is not None}
         other.encoding = self.encoding
+        other.scan_index = None if self.scan_index is None else self.scan_index.copy()
         return other
 
     def add(self, member: bytes) -> bool:
@@ -94,6 +101,10 @@ class RedisSet:
             self.encoding = "hashtable"
         self._slot[member] = len(self._items)
         self._items.append(member)
+        if self.scan_index is not None:
+            self.scan_index.add(member)
+        else:
+            self.scan_index = grown(None, len(self._slot), self._slot)
         return True
 
     def _leave_intset(self, member: bytes) -> None:
@@ -111,6 +122,8 @@ class RedisSet:
             return False
         self._items[slot] = None
         self._holes += 1
+        if self.scan_index is not None:
+            self.scan_index.remove(member)
         if self._holes > 32 and self._holes > len(self._slot):
             self._close_holes()
         return True
@@ -227,7 +240,15 @@ def _read(db: Database, key: bytes) -> RedisSet | None:
 def sadd(db: Database, args: list[bytes]) -> Reply:
     """Add members to a set; the number newly added."""
     value = db.get_or_create(args[0], RedisSet)
-    return sum(value.add(member) for member in args[1:])
+    added = sum(value.add(member) for member in args[1:])
+    if added:
+        _event(db, b"sadd", args[0])
+    return added
+
+
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, SET, event, key)
 
 
 @command("srem", -3, (WRITE, FAST), keys=(1, 1, 1))
@@ -237,7 +258,9 @@ def srem(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return 0
     removed = sum(value.remove(member) for member in args[1:])
-    db.delete_if_empty(args[0], value)
+    if removed:
+        _event(db, b"srem", args[0])
+        db.delete_if_empty(args[0], value)
     return removed
 
 
@@ -280,15 +303,19 @@ def spop(db: Database, args: list[bytes]) -> Reply:
             return None
         member = value.random_member(db.rng)
         value.remove(member)
+        _event(db, b"spop", args[0])
         db.delete_if_empty(args[0], value)
         return member
     count = parse_positive(args[1])
     value = _read(db, args[0])
     if value is None or count == 0:
         return []
+    _event(db, b"spop", args[0])
     if count >= len(value):
         popped: list[Reply] = list(value)
         db.delete(args[0])
+        if db.notify_flags:
+            emit(db, GENERIC, b"del", args[0])
         return popped
     taken: list[Reply] = []
     for _ in range(count):
@@ -333,27 +360,26 @@ def smove(db: Database, args: list[bytes]) -> Reply:
         return int(member in src)
     if not src.remove(member):
         return 0
+    _event(db, b"srem", src_key)
     db.delete_if_empty(src_key, src)
     if dst is None:
         dst = RedisSet()
         db.put(dst_key, dst)
-    dst.add(member)
+    if dst.add(member):
+        _event(db, b"sadd", dst_key)
     return 1
 
 
 @command("sscan", -3, (READONLY,), keys=(1, 1, 1))
 def sscan(db: Database, args: list[bytes]) -> Reply:
-    """Iterate a set's members: cursor, MATCH pattern, COUNT hint."""
+    """Iterate a set's members: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
     value = _read(db, args[0])
     if value is None:
         return [b"0", []]
     options = parse_scan_options(args[2:])
-    pattern, count = options.pattern, options.count
-    if value.encoding != "hashtable":  # small encodings reply whole, as Redis does
-        return [b"0", [m for m in value if matches(pattern, m)]]
-    next_cursor, page = scan_page(value, cursor, count, key=lambda m: m)
-    return [str(next_cursor).encode(), [m for m in page if matches(pattern, m)]]
+    next_cursor, page = collection_page(value, cursor, options.count)
+    return [str(next_cursor).encode(), [m for m in page if matches(options.pattern, m)]]
 
 
 # ---- multi-set algebra ---------------------------------------------------------------------
@@ -400,11 +426,13 @@ def difference(sets: list[RedisSet | None]) -> RedisSet:
     return result
 
 
-def _store(db: Database, key: bytes, result: RedisSet) -> Reply:
+def _store(db: Database, key: bytes, result: RedisSet, event: bytes) -> Reply:
+    """Store a result (an empty one deletes the key, a ``del`` event if it existed)."""
     if result:
         db.put(key, result)
-    else:
-        db.delete(key)
+        _event(db, event, key)
+    elif db.delete(key) and db.notify_flags:
+        emit(db, GENERIC, b"del", key)
     return len(result)
 
 
@@ -417,24 +445,86 @@ def sinter(db: Database, args: list[bytes]) -> Reply:
 @command("sinterstore", -3, (WRITE,), keys=(1, -1, 1))
 def sinterstore(db: Database, args: list[bytes]) -> Reply:
     """SINTER into a destination key; its size."""
-    return _store(db, args[0], RedisSet(intersection(_read_all(db, args[1:]))))
+    return _store(
+        db, args[0], RedisSet(intersection(_read_all(db, args[1:]))), b"sinterstore"
+    )
+
+
+def _card_args(
+    args: list[bytes], flags: Sequence[bytes] = ()
+) -> tuple[list[bytes], int, set[bytes]]:
+    """``numkeys key… [LIMIT n] [flag…]`` as SINTERCARD reads it: the keys, the limit (0:
+    none) and the flags given."""
+    numkeys = parse_numkeys(args[0])
+    if numkeys > len(args) - 1:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    limit, given = 0, set()
+    i = 1 + numkeys
+    while i < len(args):
+        word = args[i].upper()
+        if word == b"LIMIT" and i + 1 < len(args):
+            limit = parse_limit(args[i + 1])
+            i += 2
+        elif word in flags:
+            given.add(word)
+            i += 1
+        else:
+            raise CommandError(SYNTAX)
+    return list(args[1 : 1 + numkeys]), limit, given
 
 
 @command("sintercard", -3, (READONLY,), key_finder=numkeys_finder(1))
 def sintercard(db: Database, args: list[bytes]) -> Reply:
     """The size of the intersection, counting up to LIMIT."""
-    numkeys = parse_numkeys(args[0])
-    if numkeys > len(args) - 1:
-        raise CommandError("ERR Number of keys can't be greater than number of args")
-    limit = 0
-    i = 1 + numkeys
-    while i < len(args):
-        if args[i].upper() == b"LIMIT" and i + 1 < len(args):
-            limit = parse_limit(args[i + 1])
-            i += 2
-        else:
-            raise CommandError(SYNTAX)
-    return len(intersection(_read_all(db, args[1 : 1 + numkeys]), limit))
+    keys, limit, _ = _card_args(args)
+    return len(intersection(_read_all(db, keys), limit))
+
+
+@command("sdiffcard", -3, (READONLY,), key_finder=numkeys_finder(1))
+def sdiffcard(db: Database, args: list[bytes]) -> Reply:
+    """The size of the difference (first set minus the others), counting up to LIMIT."""
+    keys, limit, _ = _card_args(args)
+    sets = _read_all(db, keys)
+    first = sets[0]
+    if first is None or any(s is first for s in sets[1:]):
+        return 0
+    others = [s for s in sets[1:] if s is not None]
+    count = 0
+    for member in first:
+        if not any(member in other for other in others):
+            count += 1
+            if count == limit:
+                break
+    return count
+
+
+@command("sunioncard", -3, (READONLY,), key_finder=numkeys_finder(1))
+def sunioncard(db: Database, args: list[bytes]) -> Reply:
+    """The size of the union, counting up to LIMIT; APPROX estimates it with a HyperLogLog."""
+    keys, limit, flags = _card_args(args, flags=(b"APPROX",))
+    sets = [s for s in _read_all(db, keys) if s is not None]
+    if b"APPROX" in flags:
+        count = _union_estimate(sets)
+        return min(count, limit) if limit else count
+    seen: dict[bytes, None] = {}
+    for s in sets:
+        for member in s:
+            if member not in seen:
+                seen[member] = None
+                if len(seen) == limit:
+                    return limit
+    return len(seen)
+
+
+def _union_estimate(sets: list[RedisSet]) -> int:
+    """PFCOUNT of a HyperLogLog fed every member (Redis' registers and estimator)."""
+    registers = bytearray(hll.REGISTERS)
+    for s in sets:
+        for member in s:
+            index, count = hll.pattern(member)
+            if count > registers[index]:
+                registers[index] = count
+    return hll.estimate(hll.histogram_of_raw(bytes(registers)))
 
 
 @command("sunion", -2, (READONLY,), keys=(1, -1, 1))
@@ -446,7 +536,7 @@ def sunion(db: Database, args: list[bytes]) -> Reply:
 @command("sunionstore", -3, (WRITE,), keys=(1, -1, 1))
 def sunionstore(db: Database, args: list[bytes]) -> Reply:
     """SUNION into a destination key; its size."""
-    return _store(db, args[0], union(_read_all(db, args[1:])))
+    return _store(db, args[0], union(_read_all(db, args[1:])), b"sunionstore")
 
 
 @command("sdiff", -2, (READONLY,), keys=(1, -1, 1))
@@ -458,4 +548,4 @@ def sdiff(db: Database, args: list[bytes]) -> Reply:
 @command("sdiffstore", -3, (WRITE,), keys=(1, -1, 1))
 def sdiffstore(db: Database, args: list[bytes]) -> Reply:
     """SDIFF into a destination key; its size."""
-    return _store(db, args[0], difference(_read_all(db, args[1:])))
+    return _store(db, args[0], difference(_read_all(db, args[1:])), b"sdiffstore")

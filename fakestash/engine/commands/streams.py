@@ -5,13 +5,15 @@ redis-server 7.0.15); newer behaviour is pinned to the Redis docs and test suite
 have an ``active-time``/``inactive`` (7.2), ``XREAD … +`` reads the last entry (7.4), XADD and
 XTRIM take KEEPREF/DELREF/ACKED and XDELEX/XACKDEL exist (8.2), ENTRIESREAD is capped at the
 entries added. Upstash specifics (see ``docs/commands/streams.md``): BLOCK is refused,
-``~`` trims exactly (up to LIMIT), XREADGROUP NOACK creates no consumer, and a consumer's PEL
-is capped at ``PEL_LIMIT`` entries.
+``~`` trims exactly once a node's worth can go (``APPROX_STEP``), XREADGROUP NOACK creates
+no consumer, XINFO CONSUMERS of a missing group is empty, and a consumer's PEL is capped at
+``PEL_LIMIT`` entries.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -19,6 +21,7 @@ from sortedcontainers import SortedDict
 
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.notify import STREAM, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.stream_value import (
     INVALID_ENTRIES_READ,
@@ -177,6 +180,18 @@ def _group_of(db: Database, key: bytes, name: bytes) -> tuple[StreamValue, Group
     return stream, group
 
 
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, STREAM, event, key)
+
+
+def _consumer(db: Database, key: bytes, group: Group, name: bytes) -> Consumer:
+    """The group's consumer ``name``, created (an ``xgroup-createconsumer`` event) if new."""
+    if name not in group.consumers:
+        _event(db, b"xgroup-createconsumer", key)
+    return group.consumer(name, db.now_ms)
+
+
 def _subcommand_syntax(container_name: str, sub: bytes) -> CommandError:
     return CommandError(
         f"ERR unknown subcommand or wrong number of arguments for '{_text(sub).upper()}'. "
@@ -266,10 +281,19 @@ def _parse_add_or_trim(args: list[bytes], xadd: bool) -> TrimArgs:
     return out
 
 
+#: Upstash's ``~``: nothing is trimmed until at least this many entries could go (a Redis
+#: stream node's worth, stream-node-max-entries), then the trim is exact. It fits every
+#: observation: 120 entries, ``MAXLEN ~ 30`` leaves 120; 111 leave 111; 1000 leave 30;
+#: 10000 with ``~ 300`` leave 300 (deviations.py "xtrim-approximate").
+APPROX_STEP = 100
+
+
 def _trim(stream: StreamValue, opts: TrimArgs) -> int:
-    """Trim exactly, ``~`` included (Upstash trims near-exactly), at most ``limit`` entries
-    for ``~``; ACKED skips entries a group still needs, DELREF drops their PEL entries."""
+    """Trim exactly; ``~`` only once ``APPROX_STEP`` entries could go, and then at most
+    ``limit``; ACKED skips entries a group still needs, DELREF drops their PEL entries."""
     if opts.maxlen is not None and len(stream) <= opts.maxlen:
+        return 0
+    if opts.approx and _surplus(stream, opts) < APPROX_STEP:
         return 0
     doomed: list[StreamId] = []
     length = len(stream)
@@ -290,6 +314,14 @@ def _trim(stream: StreamValue, opts: TrimArgs) -> int:
         for sid in doomed:
             stream.drop_references(sid)
     return len(doomed)
+
+
+def _surplus(stream: StreamValue, opts: TrimArgs) -> int:
+    """How many entries an exact trim would consider: those past MAXLEN, or below MINID."""
+    if opts.maxlen is not None:
+        return len(stream) - opts.maxlen
+    assert opts.minid is not None
+    return bisect_left(stream.ids, opts.minid)
 
 
 @command("xadd", -5, [WRITE, FAST], keys=(1, 1, 1))
@@ -314,8 +346,9 @@ def xadd(db: Database, args: list[bytes]) -> Reply:
         )
     sid = _next_id(db, stream, opts)
     stream.append(sid, list(fields))
-    if opts.trims:
-        _trim(stream, opts)
+    _event(db, b"xadd", args[0])
+    if opts.trims and _trim(stream, opts):
+        _event(db, b"xtrim", args[0])
     return format_id(sid)
 
 
@@ -348,7 +381,10 @@ def xtrim(db: Database, args: list[bytes]) -> Reply:
     stream = _stream(db, args[0])
     if stream is None:
         return 0
-    return _trim(stream, opts)
+    trimmed = _trim(stream, opts)
+    if trimmed:
+        _event(db, b"xtrim", args[0])
+    return trimmed
 
 
 @command("xlen", 2, [READONLY, FAST], keys=(1, 1, 1))
@@ -365,7 +401,10 @@ def xdel(db: Database, args: list[bytes]) -> Reply:
     if stream is None:
         return 0
     ids = [strict_id(raw) for raw in args[1:]]
-    return sum(stream.delete(sid) for sid in ids)
+    deleted = sum(stream.delete(sid) for sid in ids)
+    if deleted:
+        _event(db, b"xdel", args[0])
+    return deleted
 
 
 # ---- ranges ------------------------------------------------------------------------------
@@ -530,7 +569,7 @@ def xreadgroup(db: Database, args: list[bytes]) -> Reply:
             _check_pel_limit(key, stream, group, gt, opts)
     reply: list[Reply] = []
     for key, stream, group, gt in plan:
-        served = _serve_group(db, stream, group, gt, opts)
+        served = _serve_group(db, key, stream, group, gt, opts)
         if served is not None:
             reply.append([key, served])
     return reply or None
@@ -566,12 +605,17 @@ def _check_pel_limit(
 
 
 def _serve_group(
-    db: Database, stream: StreamValue, group: Group, gt: StreamId, opts: ReadArgs
+    db: Database,
+    key: bytes,
+    stream: StreamValue,
+    group: Group,
+    gt: StreamId,
+    opts: ReadArgs,
 ) -> list[Reply] | None:
     now = db.now_ms
     consumer = group.consumers.get(opts.consumer)
     if consumer is None and not opts.noack:  # Upstash: NOACK creates no consumer
-        consumer = group.consumer(opts.consumer, now)
+        consumer = _consumer(db, key, group, opts.consumer)
     if consumer is not None:
         consumer.seen_time = now
     if gt != GT:
@@ -772,7 +816,7 @@ def xclaim(db: Database, args: list[bytes]) -> Reply:
     if opts.last_id > group.last_id:
         group.last_id = opts.last_id
     now = db.now_ms
-    consumer = group.consumer(args[2], now)
+    consumer = _consumer(db, args[0], group, args[2])
     consumer.seen_time = now
     out: list[Reply] = []
     for sid in opts.ids:
@@ -829,7 +873,7 @@ def xautoclaim(db: Database, args: list[bytes]) -> Reply:
             raise CommandError(SYNTAX)
     stream, group = _group_of(db, args[0], args[1])
     now = db.now_ms
-    consumer = group.consumer(args[2], now)
+    consumer = _consumer(db, args[0], group, args[2])
     consumer.seen_time = now
     keys = list(group.pel.irange(minimum=start))
     attempts = count * 10
@@ -925,6 +969,7 @@ def xgroup_create(db: Database, args: list[bytes]) -> Reply:
     if name in stream.groups:
         raise CommandError("BUSYGROUP Consumer Group name already exists")
     stream.groups[name] = Group(name, sid, _capped(stream, entries_read))
+    _event(db, b"xgroup-create", key)
     return OK
 
 
@@ -944,6 +989,7 @@ def xgroup_setid(db: Database, args: list[bytes]) -> Reply:
         entries_read = _entries_read(args[4])
     group.last_id = sid
     group.entries_read = _capped(stream, entries_read)
+    _event(db, b"xgroup-setid", key)
     return OK
 
 
@@ -951,7 +997,10 @@ def xgroup_setid(db: Database, args: list[bytes]) -> Reply:
 def xgroup_destroy(db: Database, args: list[bytes]) -> Reply:
     """Delete a consumer group; 1 if it existed."""
     stream = _xgroup_stream(db, args[0])
-    return 1 if stream.groups.pop(args[1], None) is not None else 0
+    if stream.groups.pop(args[1], None) is None:
+        return 0
+    _event(db, b"xgroup-destroy", args[0])
+    return 1
 
 
 @command("xgroup|createconsumer", 5, [WRITE], keys=(2, 2, 1))
@@ -961,7 +1010,7 @@ def xgroup_createconsumer(db: Database, args: list[bytes]) -> Reply:
     group = _group_for(stream, args[0], args[1])
     if args[2] in group.consumers:
         return 0
-    group.consumer(args[2], db.now_ms)
+    _consumer(db, args[0], group, args[2])
     return 1
 
 
@@ -975,6 +1024,7 @@ def xgroup_delconsumer(db: Database, args: list[bytes]) -> Reply:
         return 0
     for sid in consumer.pel:
         group.pel.pop(sid, None)
+    _event(db, b"xgroup-delconsumer", args[0])
     return len(consumer.pel)
 
 
@@ -1021,6 +1071,7 @@ def xsetid(db: Database, args: list[bytes]) -> Reply:
         stream.entries_added = entries_added
     if max_deleted != MIN_ID:
         stream.max_deleted_id = max_deleted
+    _event(db, b"xsetid", args[0])
     return OK
 
 
@@ -1074,29 +1125,34 @@ def xdelex(db: Database, args: list[bytes]) -> Reply:
     stream = _stream(db, args[0])
     if stream is None:
         return [-1] * len(ids)
-    return [_delete_with_refs(stream, sid, policy) for sid in ids]
+    results = [_delete_with_refs(stream, sid, policy) for sid in ids]
+    if 1 in results:
+        _event(db, b"xdel", args[0])
+    return list[Reply](results)
 
 
 @command("xackdel", -6, [WRITE, FAST], keys=(1, 1, 1))
 def xackdel(db: Database, args: list[bytes]) -> Reply:
-    """Acknowledge entries in a group and delete them (KEEPREF/DELREF/ACKED, Redis 8.2)."""
+    """Acknowledge entries in a group and delete them (KEEPREF/DELREF/ACKED, Redis 8.2).
+
+    Per id: 1 deleted (or acknowledged, when the entry was already gone), 2 acknowledged but
+    kept (ACKED: another group still needs it), -1 neither pending nor in the stream. An
+    entry the group had already acknowledged is still deleted, as Upstash does and Redis
+    8.2's docs say (-1 only "if no such ID exists in the provided stream key")."""
     policy, ids = _parse_ref_ids(args, 2)
     stream = _stream(db, args[0])
     group = stream.groups.get(args[1]) if stream is not None else None
     if stream is None or group is None:
         return [-1] * len(ids)
     out: list[Reply] = []
+    deleted = False
     for sid in ids:
-        if not group.remove_pending(sid):
-            out.append(-1)
-            continue
-        if policy == DELREF:
-            stream.drop_references(sid)
-        if policy == ACKED and stream.is_referenced(sid):
-            out.append(2)
-            continue
-        stream.delete(sid)
-        out.append(1)
+        acked = group.remove_pending(sid)
+        result = _delete_with_refs(stream, sid, policy)
+        deleted = deleted or result == 1
+        out.append(1 if result == -1 and acked else result)
+    if deleted:
+        _event(db, b"xdel", args[0])
     return out
 
 
@@ -1216,7 +1272,9 @@ def xinfo_consumers(db: Database, args: list[bytes]) -> Reply:
     """The consumers of a group: name, pending, idle (since last attempt), inactive (since
     last success, -1 if never)."""
     stream = _info_stream(db, args[0])
-    group = _group_for(stream, args[0], args[1])
+    group = stream.groups.get(args[1])
+    if group is None:
+        return []  # Upstash (Redis: NOGROUP); deviations.py "xinfo-consumers-missing-group"
     now = db.now_ms
     out: list[Reply] = []
     for consumer in group.sorted_consumers():

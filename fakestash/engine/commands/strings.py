@@ -1,26 +1,28 @@
 """String commands: GET SET and friends, counters, ranges, LCS, DIGEST and DELEX.
 
 Texts and edge cases follow redis/src/t_string.c (checked against a real Redis 7.0) and,
-for commands newer than 7.0 (SET IFEQ/IFNE/IFDEQ/IFDNE, DELEX, DIGEST: Redis 8.4, which
-Upstash serves), the Redis command docs. GET and SET are the commands every benchmark
-runs: their plain forms take a short path with no option parsing.
+for commands newer than 7.0 (SET IFEQ/IFNE/IFDEQ/IFDNE, DELEX, DIGEST, MSETEX: Redis 8.4,
+which Upstash serves), the Redis command docs and test suite. GET and SET are the commands
+every benchmark runs: their plain forms take a short path with no option parsing.
 """
 
 from __future__ import annotations
 
 import importlib
 from fractions import Fraction
-from typing import Any
+from typing import Any, Sequence
 
 from fakestash.engine import longdouble
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.notify import GENERIC, STRING, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import OVERFLOW, SYNTAX, CommandError, WrongType
 
 #: Redis' default proto-max-bulk-len: the largest string APPEND/SETRANGE may build.
 MAX_STRING = 512 * 1024 * 1024
+INT_MAX = 2**31 - 1
 TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 
@@ -125,6 +127,8 @@ def set_(db: Database, args: list[bytes]) -> Reply:
     """Set the string value of a key, with NX/XX/IF* conditions, GET and expiry options."""
     if len(args) == 2:
         db.put(args[0], args[1])
+        if db.notify_flags:
+            emit(db, STRING, b"set", args[0])
         return OK
     opts = _parse_options(args, 2, is_set=True)
     expire_at = _expire_ms(db, opts, "set") if opts.expire is not None else None
@@ -136,9 +140,18 @@ def set_(db: Database, args: list[bytes]) -> Reply:
     if not _condition_holds(opts, current):
         return current if wants_get else None
     db.put(key, args[1], keep_ttl=bool(opts.flags & _KEEPTTL))
+    _set_events(db, key, expire_at)
     if expire_at is not None:
         db.expire_at(key, expire_at)
     return current if wants_get else OK
+
+
+def _set_events(db: Database, key: bytes, expire_at: int | None) -> None:
+    """SET's events: ``set``, then ``expire`` when it gave a TTL (even one already past)."""
+    if db.notify_flags:
+        emit(db, STRING, b"set", key)
+        if expire_at is not None:
+            emit(db, GENERIC, b"expire", key)
 
 
 def _condition_holds(opts: _Options, current: Any) -> bool:
@@ -166,6 +179,7 @@ def setnx(db: Database, args: list[bytes]) -> Reply:
     if db.lookup(args[0]) is not None:
         return 0
     db.put(args[0], args[1])
+    _set_events(db, args[0], None)
     return 1
 
 
@@ -177,6 +191,7 @@ def _set_with_ttl(db: Database, args: list[bytes], unit_ms: int, name: str) -> R
     if when > INT64_MAX:
         raise expire_error(name)
     db.put(args[0], args[2])
+    _set_events(db, args[0], when)
     db.expire_at(args[0], when)
     return OK
 
@@ -198,6 +213,7 @@ def getset(db: Database, args: list[bytes]) -> Reply:
     """Set a new value and return the old one (the TTL is cleared)."""
     old = get_string(db, args[0])
     db.put(args[0], args[1])
+    _set_events(db, args[0], None)
     return old
 
 
@@ -207,6 +223,8 @@ def getdel(db: Database, args: list[bytes]) -> Reply:
     value = get_string(db, args[0])
     if value is not None:
         db.delete(args[0])
+        if db.notify_flags:
+            emit(db, GENERIC, b"del", args[0])
     return value
 
 
@@ -219,9 +237,12 @@ def getex(db: Database, args: list[bytes]) -> Reply:
     if value is None:
         return None
     if opts.expire is not None:
-        db.expire_at(key, _expire_ms(db, opts, "getex"))
-    elif opts.flags & _PERSIST:
-        db.persist(key)
+        when = _expire_ms(db, opts, "getex")
+        db.expire_at(key, when)
+        if db.notify_flags:  # a time already past deleted the key
+            emit(db, GENERIC, b"expire" if key in db.data else b"del", key)
+    elif opts.flags & _PERSIST and db.persist(key) and db.notify_flags:
+        emit(db, GENERIC, b"persist", key)
     return value
 
 
@@ -250,6 +271,7 @@ def mset(db: Database, args: list[bytes]) -> Reply:
     _check_pairs(args, "mset")
     for i in range(0, len(args), 2):
         db.put(args[i], args[i + 1])
+        _set_events(db, args[i], None)
     return OK
 
 
@@ -261,6 +283,41 @@ def msetnx(db: Database, args: list[bytes]) -> Reply:
         return 0
     for i in range(0, len(args), 2):
         db.put(args[i], args[i + 1])
+        _set_events(db, args[i], None)
+    return 1
+
+
+def _msetex_keys(argv: Sequence[bytes]) -> list[bytes]:
+    """``MSETEX numkeys key value…``: every other argument after numkeys."""
+    try:
+        n = int(argv[1])
+    except (ValueError, IndexError):
+        return []
+    return list(argv[2 : 2 + 2 * max(n, 0) : 2])
+
+
+@command("msetex", -4, [WRITE], key_finder=_msetex_keys)
+def msetex(db: Database, args: list[bytes]) -> Reply:
+    """Set many keys with one expiry (NX: none exists, XX: all exist): 1 if set, 0 if not."""
+    numkeys = parse_int(args[0], "ERR invalid numkeys value")
+    if not 1 <= numkeys <= INT_MAX:
+        raise CommandError("ERR invalid numkeys value")
+    if 2 * numkeys > len(args) - 1:
+        raise CommandError("ERR wrong number of key-value pairs")
+    opts = _parse_options(args, 1 + 2 * numkeys, is_set=True)
+    if opts.flags & (_GET | _COND):
+        raise CommandError(SYNTAX)  # Redis 8.4 takes NX/XX, EX/PX/EXAT/PXAT and KEEPTTL only
+    expire_at = _expire_ms(db, opts, "msetex") if opts.expire is not None else None
+    pairs = [(args[i], args[i + 1]) for i in range(1, 1 + 2 * numkeys, 2)]
+    if opts.flags & (_NX | _XX):
+        present = [db.lookup(key) is not None for key, _ in pairs]
+        if (opts.flags & _NX and any(present)) or (opts.flags & _XX and not all(present)):
+            return 0
+    for key, value in pairs:
+        db.put(key, value, keep_ttl=bool(opts.flags & _KEEPTTL))
+        _set_events(db, key, expire_at)
+        if expire_at is not None:
+            db.expire_at(key, expire_at)
     return 1
 
 
@@ -279,11 +336,18 @@ def append(db: Database, args: list[bytes]) -> Reply:
     current = get_string(db, key)
     if current is None:
         db.put(key, tail)
+        _string_event(db, b"append", key)
         return len(tail)
     _check_length(len(current) + len(tail))
     new = current + tail
     db.put(key, new, keep_ttl=True)
+    _string_event(db, b"append", key)
     return len(new)
+
+
+def _string_event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, STRING, event, key)
 
 
 @command("strlen", 2, [READONLY, FAST], keys=(1, 1, 1))
@@ -338,6 +402,7 @@ def setrange(db: Database, args: list[bytes]) -> Reply:
             return 0
         _check_length(offset + len(patch))
         db.put(key, bytes(offset) + patch)
+        _string_event(db, b"setrange", key)
         return offset + len(patch)
     if not patch:
         return len(current)
@@ -346,6 +411,7 @@ def setrange(db: Database, args: list[bytes]) -> Reply:
         current += bytes(offset - len(current))
     new = current[:offset] + patch + current[offset + len(patch) :]
     db.put(key, new, keep_ttl=True)
+    _string_event(db, b"setrange", key)
     return len(new)
 
 
@@ -359,6 +425,7 @@ def _incr(db: Database, key: bytes, delta: int) -> int:
     if not INT64_MIN <= total <= INT64_MAX:
         raise CommandError(OVERFLOW)
     db.put(key, b"%d" % total, keep_ttl=True)
+    _string_event(db, b"incrby", key)
     return total
 
 
@@ -403,6 +470,7 @@ def incrbyfloat(db: Database, args: list[bytes]) -> Reply:
         raise CommandError("ERR increment would produce NaN or Infinity")
     text = longdouble.format_long_double(total)
     db.put(key, text, keep_ttl=True)
+    _string_event(db, b"incrbyfloat", key)
     return text
 
 
@@ -535,7 +603,10 @@ def delex(db: Database, args: list[bytes]) -> Reply:
     """Delete a key, optionally only if its value (IFEQ/IFNE) or digest (IFDEQ/IFDNE) matches."""
     key = args[0]
     if len(args) == 1:
-        return 1 if db.lookup(key) is not None and db.delete(key) else 0
+        if db.lookup(key) is None:
+            return 0
+        _delete(db, key)
+        return 1
     if len(args) != 3 or args[1].upper() not in _CONDITIONS:
         raise CommandError(SYNTAX)
     value = db.lookup(key)
@@ -547,5 +618,11 @@ def delex(db: Database, args: list[bytes]) -> Reply:
     opts.flags, opts.condition, opts.match = _COND, args[1].upper(), args[2]
     if not _condition_holds(opts, value):
         return 0
-    db.delete(key)
+    _delete(db, key)
     return 1
+
+
+def _delete(db: Database, key: bytes) -> None:
+    db.delete(key)
+    if db.notify_flags:
+        emit(db, GENERIC, b"del", key)

@@ -4,8 +4,8 @@ Replies and error texts follow Redis (7.0 checked against a real server, newer o
 as ZRANK WITHSCORE from the Redis docs). Scores are rendered the Redis 7.2+ way
 (``format_double``: shortest round-trip, e.g. ``1.1`` where 7.0 says ``1.1000000000000001``).
 
-Upstash deviation: ZRANGE accepts LIMIT without BYSCORE/BYLEX and applies it as offset/count
-on the result; Redis refuses it. See ``RANK_LIMIT_ALLOWED``.
+Upstash deviation: ZRANGE and ZRANGESTORE accept LIMIT without BYSCORE/BYLEX and apply it as
+offset/count on the result; Redis refuses it. See ``RANK_LIMIT_ALLOWED``.
 The blocking BZPOPMIN/BZPOPMAX/BZMPOP are not registered: Upstash does not serve them.
 """
 
@@ -26,8 +26,9 @@ from fakestash.engine.commands.sets import (
     parse_positive,
     parse_random_count,
 )
+from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply, format_double
-from fakestash.engine.scan import parse_cursor, parse_scan_options, scan_page
+from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.errors import NOT_FLOAT, SYNTAX, CommandError, WrongArity, WrongType
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 
 #: Upstash accepts ``ZRANGE key 0 -1 LIMIT 0 2`` (Redis: "LIMIT is only supported in
 #: combination with either BYSCORE or BYLEX") and applies LIMIT as offset/count over the
-#: selected ranks (deviation ``zrange-limit-by-rank`` in fakestash/deviations.py; ZRANGE
-#: only: ZREVRANGE and ZRANGESTORE keep Redis' error). Set to False to get Redis' error.
+#: selected ranks (deviation ``zrange-limit-by-rank`` in fakestash/deviations.py; ZRANGE and
+#: ZRANGESTORE: ZREVRANGE keeps Redis' error). Set to False to get Redis' error.
 RANK_LIMIT_ALLOWED = True
 
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
@@ -193,9 +194,16 @@ def _zadd(db: Database, args: list[bytes], incr: bool) -> Reply:
     added, updated, processed, last = _apply_adds(zset, scores, members, opts)
     if created and zset:
         db.put(key, zset)
+    if added or updated:
+        _event(db, b"zincr" if opts.incr else b"zadd", key)
     if opts.incr:
         return format_double(last) if processed else None
     return added + updated if opts.ch else added
+
+
+def _event(db: Database, event: bytes, key: bytes) -> None:
+    if db.notify_flags:
+        emit(db, ZSET, event, key)
 
 
 def _apply_adds(
@@ -246,7 +254,9 @@ def zrem(db: Database, args: list[bytes]) -> Reply:
     if zset is None:
         return 0
     removed = sum(zset.remove(member) for member in args[1:])
-    db.delete_if_empty(args[0], zset)
+    if removed:
+        _event(db, b"zrem", args[0])
+        db.delete_if_empty(args[0], zset)
     return removed
 
 
@@ -461,29 +471,35 @@ def zrevrangebylex(db: Database, args: list[bytes]) -> Reply:
 @command("zrangestore", -5, (WRITE,), keys=(1, 2, 1))
 def zrangestore(db: Database, args: list[bytes]) -> Reply:
     """ZRANGE into a destination key; the number of members stored."""
-    query = _RangeQuery(None, None, store=True)
+    query = _RangeQuery(None, None, store=True, rank_limit=True)
     query.parse(args[1:])
-    return _store(db, args[0], SortedSet(query.run(db, args[1:])))
+    return _store(db, args[0], SortedSet(query.run(db, args[1:])), b"zrangestore")
 
 
-def _store(db: Database, key: bytes, result: SortedSet) -> Reply:
+def _store(db: Database, key: bytes, result: SortedSet, event: bytes) -> Reply:
+    """Store a result (an empty one deletes the key, a ``del`` event if it existed)."""
     if result:
         db.put(key, result.compact())
-    else:
-        db.delete(key)
+        _event(db, event, key)
+    elif db.delete(key) and db.notify_flags:
+        emit(db, GENERIC, b"del", key)
     return len(result)
 
 
 # ---- removing ranges -------------------------------------------------------------------------
 
 
-def _remove_window(db: Database, key: bytes, window: Callable[[SortedSet], tuple[int, int]]) -> int:
+def _remove_window(
+    db: Database, key: bytes, window: Callable[[SortedSet], tuple[int, int]], event: bytes
+) -> int:
     zset = _read(db, key)
     if zset is None:
         return 0
     lo, hi = window(zset)
     removed = zset.remove_span(lo, hi)
-    db.delete_if_empty(key, zset)
+    if removed:
+        _event(db, event, key)
+        db.delete_if_empty(key, zset)
     return removed
 
 
@@ -491,21 +507,21 @@ def _remove_window(db: Database, key: bytes, window: Callable[[SortedSet], tuple
 def zremrangebyrank(db: Database, args: list[bytes]) -> Reply:
     """Remove members by rank; the number removed."""
     start, end = parse_int(args[1]), parse_int(args[2])
-    return _remove_window(db, args[0], lambda z: z.rank_window(start, end))
+    return _remove_window(db, args[0], lambda z: z.rank_window(start, end), b"zremrangebyrank")
 
 
 @command("zremrangebyscore", 4, (WRITE,), keys=(1, 1, 1))
 def zremrangebyscore(db: Database, args: list[bytes]) -> Reply:
     """Remove members with scores in [min, max]; the number removed."""
     rng = parse_score_range(args[1], args[2])
-    return _remove_window(db, args[0], lambda z: z.score_window(rng))
+    return _remove_window(db, args[0], lambda z: z.score_window(rng), b"zremrangebyscore")
 
 
 @command("zremrangebylex", 4, (WRITE,), keys=(1, 1, 1))
 def zremrangebylex(db: Database, args: list[bytes]) -> Reply:
     """Remove members in a lex range; the number removed."""
     rng = parse_lex_range(args[1], args[2])
-    return _remove_window(db, args[0], lambda z: z.lex_window(rng))
+    return _remove_window(db, args[0], lambda z: z.lex_window(rng), b"zremrangebylex")
 
 
 # ---- popping and sampling --------------------------------------------------------------------
@@ -525,7 +541,9 @@ def _first_zset(db: Database, keys: Sequence[bytes]) -> tuple[bytes, SortedSet] 
 
 def _pop(db: Database, key: bytes, zset: SortedSet, count: int, from_max: bool) -> list[Entry]:
     taken = zset.pop(count, from_max)
-    db.delete_if_empty(key, zset)
+    if taken:
+        _event(db, b"zpopmax" if from_max else b"zpopmin", key)
+        db.delete_if_empty(key, zset)
     return taken
 
 
@@ -608,17 +626,14 @@ def _random_entries(db: Database, zset: SortedSet, count: int) -> list[Entry]:
 
 @command("zscan", -3, (READONLY,), keys=(1, 1, 1))
 def zscan(db: Database, args: list[bytes]) -> Reply:
-    """Iterate members and scores: cursor, MATCH pattern, COUNT hint."""
+    """Iterate members and scores: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
     zset = _read(db, args[0])
     if zset is None:
         return [b"0", []]
     options = parse_scan_options(args[2:])
-    pattern, count = options.pattern, options.count
-    if zset.listpack:  # a small sorted set replies whole, in order, as Redis does
-        return [b"0", flat([e for e in zset if matches(pattern, e[1])], True)]
-    next_cursor, page = scan_page(zset.scores, cursor, count, key=lambda m: m)
-    entries = [(zset.scores[m], m) for m in page if matches(pattern, m)]
+    next_cursor, page = collection_page(zset, cursor, options.count)
+    entries = [(zset.scores[m], m) for m in page if matches(options.pattern, m)]
     return [str(next_cursor).encode(), flat(entries, True)]
 
 
@@ -770,7 +785,7 @@ def _setop_store(db: Database, args: list[bytes], op: str, name: str) -> Reply:
     spec.parse(db, args[1:])
     result = spec.compute()
     assert isinstance(result, SortedSet)
-    return _store(db, args[0], result)
+    return _store(db, args[0], result, name.encode())
 
 
 _FIND_KEYS: KeyFinder = numkeys_finder(1)
