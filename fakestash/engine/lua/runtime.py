@@ -1,26 +1,30 @@
-"""One Lua 5.1 interpreter (lupa) with Redis' API, sandbox and conversions.
+"""One Lua 5.1 interpreter (lupa) with Redis' API, sandbox, limits and conversions.
 
 A ``LuaEngine`` compiles script bodies and function libraries and runs them against a
 ``Database``: ``redis.call`` goes through the same command table as every other command,
-under the server lock, with ``now_ms`` frozen for the whole script.
+under the server lock, with ``now_ms`` frozen for the whole script. A run ends at its time
+limit whatever the script does, and the runtime refuses to grow past its memory limit
+(``sandbox.py`` has the Lua half of both).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
-from fakestash.engine.acl import check_script_call
+from fakestash.engine.acl import acting_user, check_script_call, denial
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
 from fakestash.engine.lua.rand48 import Rand48
-from fakestash.engine.lua.sandbox import PRELUDE
+from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
 from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
 from fakestash.errors import CommandError
 
@@ -30,8 +34,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakestash.lua")
 
-#: Seconds of wall-clock time a script may run before it is stopped with an error.
+#: Seconds of wall-clock time a script (EVAL, FCALL) may run before it is stopped.
 SCRIPT_TIME_LIMIT = 5.0
+#: Seconds a library's top level may run in FUNCTION LOAD (Redis' LOAD_TIMEOUT_MS).
+FUNCTION_LOAD_TIME_LIMIT = 0.5
+#: Bytes of memory one Lua runtime may hold (read when a database starts its runtime).
+SCRIPT_MEMORY_LIMIT = 256 * 1024 * 1024
+#: Wall-clock seconds the count hook aims to leave between two time checks.
+CHECK_INTERVAL = 0.002
+MAX_CHECK_COUNT = 1 << 17
+
+KILLED_TEXT = (
+    "ERR Script killed: it ran longer than the script time limit of {limit:g} s "
+    "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
+)
+LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
+NOT_ENOUGH_MEMORY = b"not enough memory"
 
 REDIS_VERSION = "7.2.4"
 REDIS_VERSION_NUM = 0x070204
@@ -65,10 +83,16 @@ class LuaEngine:
             unpack_returned_tuples=True,
             register_eval=False,
             register_builtins=False,
+            # Python objects in Lua (redis.call, the libraries) expose no attributes:
+            # no script reaches Python through them.
+            attribute_handlers=(self._no_attribute, self._no_attribute),
+            max_memory=SCRIPT_MEMORY_LIMIT,
         )
         self.rand = Rand48(seed)
         self.run: ScriptRun | None = None
-        self._deadline = 0.0
+        self._deadline = math.inf
+        self._checked = 0.0
+        self._kill_text = b""
         self.to_lua = ReplyToLua(self.lua)
         py = self.lua.table_from(
             {
@@ -82,19 +106,23 @@ class LuaEngine:
                 b"setresp": self._setresp,
                 b"set_repl": _set_repl,
                 b"acl_check": self._acl_check,
-                b"time_up": self._time_up,
+                b"time_check": self._time_check,
+                b"expired": self._expired,
+                b"gc_collect_kb": SCRIPT_MEMORY_LIMIT / 2048,
                 b"version": REDIS_VERSION.encode(),
                 b"version_num": REDIS_VERSION_NUM,
             }
         )
-        libs = make_libs(self.lua, lambda: self._where())
-        api = self.lua.execute(PRELUDE, py, libs)
+        libs = make_libs(self.lua, lambda: self._where(), self._check_time)
+        api = self.lua.compile(_prelude_bytecode(), name=SANDBOX_CHUNK)(py, libs)
         self._where = api[b"where"]
         self._compile = api[b"compile"]
         self._run_eval = api[b"run_eval"]
         self._run_function = api[b"run_function"]
         self._load_library = api[b"load_library"]
         self._is_function = api[b"is_function"]
+        self._arm = api[b"arm"]
+        self._negative_zero = api[b"negative_zero"]
         self.table_from = self.lua.table_from
 
     # ---- compiling ---------------------------------------------------------------------
@@ -109,7 +137,13 @@ class LuaEngine:
 
     def load_library(self, code: bytes, register: Callable[..., Any]) -> None:
         """Run library code whose ``redis.register_function`` calls ``register``."""
-        result = self._load_library(code, register)
+        self._start(FUNCTION_LOAD_TIME_LIMIT, LOAD_TIMEOUT_TEXT)
+        try:
+            result = self._load_library(code, register)
+        except lua51.LuaError as exc:  # the runtime could not even start the load
+            raise CommandError(f"ERR Error registering functions: {_lua_error_text(exc)}") from None
+        finally:
+            self._deadline = math.inf
         ok = result[0] if isinstance(result, tuple) else result
         if ok:
             return
@@ -135,21 +169,54 @@ class LuaEngine:
         db = run.db
         with db.frozen_time():
             outer, self.run = self.run, run
-            self._deadline = time.monotonic() + SCRIPT_TIME_LIMIT
+            self._start(SCRIPT_TIME_LIMIT, _killed_text(SCRIPT_TIME_LIMIT))
             self.to_lua.resp = 2
             try:
                 ok, result = runner(fn, self.table_from(keys), self.table_from(argv))
+            except lua51.LuaError as exc:  # out of memory before the script could start
+                raise CommandError(
+                    f"ERR Error running script {run.name}, {_lua_error_text(exc)}"
+                ) from None
             finally:
                 self.run = outer
+                self._deadline = math.inf
         if not ok:
             raise CommandError(_script_error(result, run.name))
         try:
-            return convert.lua_to_reply(result)
+            return convert.lua_to_reply(result, self._negative_zero)
         except ScriptErrorReply as exc:
             raise CommandError(exc.text) from None
 
-    def _time_up(self) -> bool:
-        return time.monotonic() > self._deadline
+    # ---- the time limit (the Lua half is the watchdog in sandbox.py) ----------------------
+
+    def _start(self, limit: float, kill_text: bytes) -> None:
+        self._checked = time.monotonic()
+        self._deadline = self._checked + limit
+        self._kill_text = kill_text
+
+    def _time_check(self, count: float) -> int | bytes:
+        """The count hook: the number of instructions until the next check (aiming at
+        ``CHECK_INTERVAL`` seconds, a power of two), or the kill text once past the limit."""
+        now = time.monotonic()
+        if now >= self._deadline:
+            return self._kill_text
+        elapsed, self._checked = now - self._checked, now
+        wanted = MAX_CHECK_COUNT if elapsed <= 0 else int(count * CHECK_INTERVAL / elapsed)
+        wanted = min(MAX_CHECK_COUNT, max(1, wanted))
+        return 1 << (wanted.bit_length() - 1)
+
+    def _expired(self) -> bytes | None:
+        """For the garbage-collection check: the kill text once past the limit."""
+        return self._kill_text if time.monotonic() >= self._deadline else None
+
+    def _check_time(self) -> None:
+        """Every redis.call and library call: past the limit, the script ends here."""
+        if time.monotonic() >= self._deadline:
+            self._arm(self._kill_text)
+            raise LuaCallError(self._kill_text)
+
+    def _no_attribute(self, *_: Any) -> Any:
+        raise LuaLibError(self._where() + b"attempt to index a function value")
 
     # ---- the redis.* callbacks (never raise into Lua) -------------------------------------
 
@@ -171,6 +238,7 @@ class LuaEngine:
         run = self.run
         if run is None:
             return False, b"ERR redis.call/pcall can only be called inside a script invocation"
+        self._check_time()
         try:
             argv = convert.args_to_argv(args)
             reply = self._execute(run, argv)
@@ -220,7 +288,10 @@ class LuaEngine:
         cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
         if cmd is None:
             raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
-        return not (run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags))
+        if run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags):
+            return False
+        restricted, user = acting_user(run.db)  # users made with ACL SETUSER
+        return not restricted or denial(user, cmd, argv) is None
 
     def _randomseed(self, seed: float) -> None:
         self.rand.seed(int(seed))
@@ -263,6 +334,8 @@ def _unwrap(exc: Any) -> tuple[bytes, bytes]:
         return b"call", exc.text
     if isinstance(exc, LuaLibError):
         return b"lib", exc.text
+    if isinstance(exc, MemoryError):  # lupa's LuaMemoryError: a table too big for the limit
+        return b"lib", NOT_ENOUGH_MEMORY
     return b"other", str(exc).encode()
 
 
@@ -350,6 +423,27 @@ def _error_message(err: Any) -> str:
         msg = err[b"err"]
         return _text(msg) if isinstance(msg, bytes) else "ERR unknown error"
     return "ERR " + _text(err)
+
+
+@functools.cache
+def _prelude_bytecode() -> bytes:
+    """The sandbox prelude, compiled once per process: loading its bytecode costs a tenth
+    of parsing it, which is most of a new database's first script. (Scripts can never load
+    bytecode; this is the sandbox's own code.)"""
+    scratch = lua51.LuaRuntime(encoding=None, register_eval=False, register_builtins=False)
+    chunk = scratch.compile(PRELUDE, name=SANDBOX_CHUNK)
+    return bytes(scratch.eval("string.dump")(chunk))
+
+
+@functools.lru_cache(maxsize=8)
+def _killed_text(limit: float) -> bytes:
+    return KILLED_TEXT.format(limit=limit).encode()
+
+
+def _lua_error_text(exc: lua51.LuaError) -> str:
+    if isinstance(exc, MemoryError):
+        return NOT_ENOUGH_MEMORY.decode()
+    return str(exc).splitlines()[0] if str(exc) else "execution failure"
 
 
 def _script_error(err: Any, name: str) -> str:

@@ -25,8 +25,11 @@ class LuaLibError(Exception):
         self.text = text
 
 
-def _wrap(fn: Callable[..., tuple[Any, ...]], where: Callable[[], bytes]) -> Callable[..., Any]:
+def _wrap(
+    fn: Callable[..., tuple[Any, ...]], where: Callable[[], bytes], check: Callable[[], None]
+) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
+        check()
         result = fn(*args)
         if not result[0]:
             raise LuaLibError(where() + result[1])
@@ -37,15 +40,16 @@ def _wrap(fn: Callable[..., tuple[Any, ...]], where: Callable[[], bytes]) -> Cal
     return call
 
 
-def make_libs(lua: LuaRuntime, where: Callable[[], bytes]) -> Any:
+def make_libs(lua: LuaRuntime, where: Callable[[], bytes], check: Callable[[], None]) -> Any:
     """A Lua table ``{bit=…, cjson=…, cmsgpack=…, struct=…}`` of Python functions.
 
-    ``where`` gives the ``user_script:N: `` prefix of the calling line, as ``luaL_error``.
+    ``where`` gives the ``user_script:N: `` prefix of the calling line, as ``luaL_error``;
+    ``check`` runs before every call (it ends a script that is past its time limit).
     """
 
     def table(spec: dict[bytes, Any]) -> Any:
         return lua.table_from(
-            {name: fn if lua_type(fn) else _wrap(fn, where) for name, fn in spec.items()}
+            {name: fn if lua_type(fn) else _wrap(fn, where, check) for name, fn in spec.items()}
         )
 
     return lua.table_from(
