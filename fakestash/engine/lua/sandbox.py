@@ -134,11 +134,17 @@ local function facade(mt)
   return f
 end
 
--- luaL_typerror's text, raised `level` frames up (1 = the caller of type_error).
-local function type_error(level, n, name, expected, ...)
+-- luaL_argerror as a C function raises it: named as its caller spelled it ('?' through
+-- pcall), at the caller's line. `level` 1 is the wrapper that calls arg_error.
+local function arg_error(level, n, message)
+  local info = getinfo(level + 1, 'n')
+  local name = info and info.name or '?'
+  error('bad argument #' .. n .. " to '" .. name .. "' (" .. message .. ')', level + 2)
+end
+
+local function type_error(level, n, expected, ...)
   local got = select('#', ...) == 0 and 'no value' or script_type((...))
-  error('bad argument #' .. n .. " to '" .. name .. "' (" .. expected .. ' expected, got '
-    .. got .. ')', level + 1)
+  arg_error(level + 1, n, expected .. ' expected, got ' .. got)
 end
 
 local function safe_newproxy(...)
@@ -149,7 +155,7 @@ local function safe_newproxy(...)
   if arg == true then mt = {}
   else
     mt = proxies[arg]
-    if not mt then error("bad argument #1 to 'newproxy' (boolean or proxy expected)", 2) end
+    if not mt then arg_error(1, 1, 'boolean or proxy expected') end
   end
   dsetmetatable(u, mt)
   proxies[u] = mt
@@ -158,15 +164,16 @@ end
 
 -- ==== wrapped builtins ======================================================================
 
--- Run a C function under pcall and raise its error at the script's line, named as the
--- function the script called (a wrapper must not show itself in error messages).
-local function relay(name, ok, ...)
-  if ok then return ... end
-  local e = from_python((...))
+-- The error of a C function a wrapper ran under pcall, raised as if the script had called
+-- the C function itself (a wrapper must not show in error messages).
+local function fail(level, e)
+  e = from_python(e)
   if type(e) == 'string' then
+    local info = getinfo(level + 1, 'n')
+    local name = info and info.name or '?'
     e = sgsub(e, "^bad argument #(%d+) to '%?'", "bad argument #%1 to '" .. name .. "'")
   end
-  error(e, 2)
+  error(e, level + 2)
 end
 
 local function raw_next(real, k)
@@ -178,7 +185,7 @@ end
 
 local function safe_next(...)
   local t, k = ...
-  if type(t) ~= 'table' then type_error(2, 1, 'next', 'table', ...) end
+  if type(t) ~= 'table' then type_error(1, 1, 'table', ...) end
   local real = readonly[t] or facades[t]
   if real then return raw_next(real, k) end
   return next(t, k)
@@ -186,14 +193,14 @@ end
 
 local function safe_pairs(...)
   local t = ...
-  if type(t) ~= 'table' then type_error(2, 1, 'pairs', 'table', ...) end
+  if type(t) ~= 'table' then type_error(1, 1, 'table', ...) end
   if readonly[t] or facades[t] then return safe_next, t, nil end
   return next, t, nil
 end
 
 local function safe_rawget(...)
   local t, k = ...
-  if type(t) ~= 'table' then type_error(2, 1, 'rawget', 'table', ...) end
+  if type(t) ~= 'table' then type_error(1, 1, 'table', ...) end
   local real = readonly[t]
   if real then return rawget(real, k) end
   real = facades[t]
@@ -210,7 +217,9 @@ local function safe_rawset(...)
     facade_set(real, k, v)
     return t
   end
-  return relay('rawset', pcall(rawset, ...))
+  local ok, r = pcall(rawset, ...)
+  if not ok then fail(1, r) end
+  return r
 end
 
 local function safe_setmetatable(...)
@@ -220,12 +229,14 @@ local function safe_setmetatable(...)
   if real then
     local mt = select(2, ...)
     if mt ~= nil and type(mt) ~= 'table' then
-      error("bad argument #2 to 'setmetatable' (nil or table expected)", 2)
+      arg_error(1, 2, 'nil or table expected')
     end
     setmetatable(real, mt)
     return t
   end
-  return relay('setmetatable', pcall(setmetatable, ...))
+  local ok, r = pcall(setmetatable, ...)
+  if not ok then fail(1, r) end
+  return r
 end
 
 local string_view  -- getmetatable('') as scripts see it; set once `string` is built
@@ -245,15 +256,17 @@ local function safe_getmetatable(...)
     if protected ~= nil then return protected end
     return facade(mt)
   end
-  if select('#', ...) == 0 then error("bad argument #1 to 'getmetatable' (value expected)", 2) end
+  if select('#', ...) == 0 then arg_error(1, 1, 'value expected') end
   return nil
 end
 
 local function safe_insert(...)
   local t = ...
   if readonly[t] then error(READONLY, 0) end
-  if facades[t] then return relay('insert', pcall(insert, facades[t], select(2, ...))) end
-  return relay('insert', pcall(insert, ...))
+  local ok, e
+  if facades[t] then ok, e = pcall(insert, facades[t], select(2, ...))
+  else ok, e = pcall(insert, ...) end
+  if not ok then fail(1, e) end
 end
 
 -- ==== environments and loading ===============================================================
@@ -273,15 +286,15 @@ local function script_env(e)
   return e
 end
 
-local function level_of(n, name, ...)
+local function level_of(n, ...)
   if n == nil then
-    if select('#', ...) > 0 then type_error(3, 1, name, 'number', ...) end
+    if select('#', ...) > 0 then type_error(2, 1, 'number', ...) end
     return 1
   end
   local level = tonumber(n)
-  if level == nil then type_error(3, 1, name, 'number', ...) end
+  if level == nil then type_error(2, 1, 'number', ...) end
   level = floor(level)
-  if level < 0 then error("bad argument #1 to '" .. name .. "' (level must be non-negative)", 3) end
+  if level < 0 then arg_error(2, 1, 'level must be non-negative') end
   return level
 end
 
@@ -289,10 +302,10 @@ local function safe_getfenv(...)
   local f = ...
   if type(f) == 'function' then return script_env(getfenv(f)) end
   if pyfunctions[f] then return env end
-  local level = level_of(f, 'getfenv', ...)
+  local level = level_of(f, ...)
   if level == 0 then return script_env(getfenv(0)) end
   local info = getinfo(level + 1, 'f')
-  if not info then error("bad argument #1 to 'getfenv' (invalid level)", 2) end
+  if not info then arg_error(1, 1, 'invalid level') end
   if not info.func then
     error('no function environment for tail call at level ' .. level, 2)
   end
@@ -301,17 +314,17 @@ end
 
 local function safe_setfenv(...)
   local f, t = ...
-  if type(t) ~= 'table' then type_error(2, 2, 'setfenv', 'table', select(2, ...)) end
+  if type(t) ~= 'table' then type_error(1, 2, 'table', select(2, ...)) end
   if pyfunctions[f] then error("'setfenv' cannot change environment of given object", 2) end
   if type(f) ~= 'function' then
-    local level = level_of(f, 'setfenv', ...)
+    local level = level_of(f, ...)
     if level == 0 then
       setfenv(0, t)  -- this thread; undone when the script ends
       thread_env_changed = true
       return
     end
     local info = getinfo(level + 1, 'f')
-    if not info then error("bad argument #1 to 'setfenv' (invalid level)", 2) end
+    if not info then arg_error(1, 1, 'invalid level') end
     if not info.func then
       error('no function environment for tail call at level ' .. level, 2)
     end
@@ -339,9 +352,9 @@ local function safe_loadstring(...)
   local code, name = ...
   local t = type(code)
   if t == 'number' then code = tostring(code)
-  elseif t ~= 'string' then type_error(2, 1, 'loadstring', 'string', ...) end
+  elseif t ~= 'string' then type_error(1, 1, 'string', ...) end
   if name ~= nil and type(name) ~= 'string' then
-    if type(name) ~= 'number' then type_error(2, 2, 'loadstring', 'string', select(2, ...)) end
+    if type(name) ~= 'number' then type_error(1, 2, 'string', select(2, ...)) end
     name = tostring(name)
   end
   return load_text(code, name or code)
@@ -349,7 +362,7 @@ end
 
 local function safe_load(...)
   local reader, name = ...
-  if type(reader) ~= 'function' then type_error(2, 1, 'load', 'function', ...) end
+  if type(reader) ~= 'function' then type_error(1, 1, 'function', ...) end
   local parts, n = {}, 0
   while true do
     local ok, piece = pcall(reader)
@@ -379,11 +392,14 @@ local function pcall_result(ok, ...)
 end
 
 local function safe_pcall(...)
-  if select('#', ...) == 0 then error("bad argument #1 to 'pcall' (value expected)", 2) end
+  -- Redis' pcall() with no argument calls its own `true` placeholder
+  if select('#', ...) == 0 then return true, false, 'attempt to call a boolean value' end
   return pcall_result(pcall(...))
 end
 
-local function safe_xpcall(f, handler)
+local function safe_xpcall(...)
+  local f, handler = ...
+  if select('#', ...) < 2 then arg_error(1, 2, 'value expected') end
   return xpcall(f, function(e) return handler(from_python(e)) end)
 end
 
@@ -395,18 +411,15 @@ local function hook_thread(co)
   else sethook(watchdog, '', kill_text and 1 or count) end
 end
 
-local function lua_function(name, f, ...)
+local function lua_function(f)
   if type(f) ~= 'function' or getinfo(f, 'S').what == 'C' then
-    if select('#', ...) == 0 or type(f) == 'function' or pyfunctions[f] then
-      error("bad argument #1 to '" .. name .. "' (Lua function expected)", 3)
-    end
-    type_error(3, 1, name, 'function', ...)
+    arg_error(2, 1, 'Lua function expected')
   end
 end
 
 local function safe_create(...)
   local f = ...
-  lua_function('create', f, ...)
+  lua_function(f)
   local co = co_create(f)
   if running then hook_thread(co) end
   return co
@@ -414,7 +427,7 @@ end
 
 local function safe_wrap(...)
   local f = ...
-  lua_function('wrap', f, ...)
+  lua_function(f)
   return co_wrap(function(...)
     if running then hook_thread() end
     return f(...)
@@ -504,24 +517,20 @@ math_t.random = function(...)
   if n == 0 then return r end
   if n == 1 then
     local u = ...
-    if type(u) ~= 'number' and tonumber(u) == nil then
-      error("bad argument #1 to 'random' (number expected, got " .. script_type(u) .. ")", 2)
-    end
+    if type(u) ~= 'number' and tonumber(u) == nil then type_error(1, 1, 'number', u) end
     u = floor(tonumber(u))
-    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
+    if u < 1 then arg_error(1, 1, 'interval is empty') end
     return floor(r * u) + 1
   elseif n == 2 then
     local l, u = ...
     l, u = floor(tonumber(l)), floor(tonumber(u))
-    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
+    if l > u then arg_error(1, 2, 'interval is empty') end
     return floor(r * (u - l + 1)) + l
   end
   error('wrong number of arguments', 2)
 end
 math_t.randomseed = function(seed)
-  if type(seed) ~= 'number' and tonumber(seed) == nil then
-    error("bad argument #1 to 'randomseed' (number expected, got " .. script_type(seed) .. ")", 2)
-  end
+  if type(seed) ~= 'number' and tonumber(seed) == nil then type_error(1, 1, 'number', seed) end
   py.randomseed(tonumber(seed))
 end
 
@@ -615,7 +624,9 @@ local gc_tuned = false
 local gc_options = {stop = true, setpause = true, setstepmul = true}
 G.collectgarbage = function(...)
   if gc_options[(...)] then gc_tuned = true end  -- undone when the script ends
-  return relay('collectgarbage', pcall(collectgarbage, ...))
+  local ok, r = pcall(collectgarbage, ...)
+  if not ok then fail(1, r) end
+  return r
 end
 
 local coroutine_t = copy(coroutine)

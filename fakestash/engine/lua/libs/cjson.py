@@ -1,4 +1,5 @@
-"""lua-cjson 2.1 as Redis ships it: ``cjson.encode``, ``cjson.decode``, ``cjson.null``.
+"""lua-cjson 2.1 as Redis ships it: ``cjson.encode``, ``cjson.null`` and ``cjson.decode``
+(the decoder is in ``cjson_decode``).
 
 Numbers encode with ``%.14g``; an empty table encodes as ``{}``; a table is an array when
 every key is a positive integer and it is not "excessively sparse"; object keys follow the
@@ -9,20 +10,18 @@ table encodes as ``-0`` and ``cjson.decode('-0')`` is Lua's -0, as in Redis (a t
 
 from __future__ import annotations
 
-import json
 import math
-import re
-import threading
 from typing import TYPE_CHECKING, Any
 
 from lupa import lua51
 
+from fakestash.engine.lua.libs import cjson_decode
 from fakestash.engine.lua.sandbox import SANDBOX_CHUNK
 
 if TYPE_CHECKING:
     from lupa.lua51 import LuaRuntime
 
-MAX_DEPTH = 1000
+MAX_DEPTH = cjson_decode.MAX_DEPTH
 _ESCAPES = {
     0x22: '\\"',
     0x5C: "\\\\",
@@ -102,13 +101,11 @@ class Encoder:
             return _number(float(value))
         if isinstance(value, bytes):
             return _string(value)
-        kind = lua51.lua_type(value)
+        kind = _type_name(value)
         if kind == "table":
             return None
         if kind == "userdata" and self.is_null(value):
             return "null"
-        if kind is None:  # a Python callable (redis.call, a library function)
-            kind = "function" if callable(value) else "userdata"
         raise _EncodeError(f"Cannot serialise {kind}: type not supported")
 
     def _table(self, table: Any, depth: int) -> list[Any]:
@@ -130,11 +127,22 @@ class Encoder:
             elif isinstance(key, (int, float)) and not isinstance(key, bool):
                 name = '"' + _number(float(key)) + '"'
             else:
-                raise _EncodeError("Cannot serialise table: table key must be a number or string")
+                raise _EncodeError(
+                    f"Cannot serialise {_type_name(key)}: table key must be a number or string"
+                )
             obj.append(("," if n else "") + name + ":")
             obj.append((item, depth, table, key))
         obj.append("}")
         return obj
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    kind = lua51.lua_type(value)
+    if kind is None:  # a Python callable (redis.call, a library function)
+        return "function" if callable(value) else "userdata"
+    return kind
 
 
 def _array_length(items: list[tuple[Any, Any]]) -> int:
@@ -150,82 +158,6 @@ def _array_length(items: list[tuple[Any, Any]]) -> int:
     if largest > count * 2 and largest > 10:
         raise _EncodeError("Cannot serialise table: excessively sparse array")
     return largest
-
-
-# ---- decoding -----------------------------------------------------------------------------
-
-_DEPTH_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
-
-
-def _too_deep(data: bytes, end: int) -> str | None:
-    """cjson's text if the data opens a 1001st nested array/object before byte ``end``."""
-    depth = 0
-    for match in _DEPTH_TOKENS.finditer(data, 0, end):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return (
-                    f"Found too many nested data structures ({depth}) "
-                    f"at character {match.start() + 1}"
-                )
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return None
-
-
-def _parse_int(text: str) -> Any:
-    return -0.0 if text == "-0" else int(text)
-
-
-def _loads(data: bytes) -> Any:
-    """JSON → Python (numbers stay as written; ``-0`` keeps its sign, as in cjson)."""
-    text = data.decode("utf-8", "surrogateescape")
-    if b"-0" in data:
-        return json.loads(text, parse_int=_parse_int)
-    return json.loads(text)
-
-
-def _loads_on_a_fresh_stack(data: bytes) -> Any:
-    """json.loads recurses once per nesting level: data nested up to cjson's 1000 levels
-    can exceed what is left of Python's recursion limit here, so parse it in a thread
-    whose stack is empty."""
-    box: dict[str, Any] = {}
-
-    def parse() -> None:
-        try:
-            box["value"] = _loads(data)
-        except BaseException as exc:  # handed back to the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=parse, name="fakestash-cjson")
-    worker.start()
-    worker.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def _decode(data: bytes) -> tuple[bool, Any]:
-    """(True, Python value) or (False, cjson's error text)."""
-    try:
-        try:
-            value = _loads(data)
-        except RecursionError:
-            deep = _too_deep(data, len(data))
-            if deep is not None:
-                return False, deep
-            value = _loads_on_a_fresh_stack(data)
-    except json.JSONDecodeError as exc:
-        at = len(exc.doc[: exc.pos].encode("utf-8", "surrogateescape"))
-        return False, _too_deep(data, at) or _decode_error(exc, at)
-    except RecursionError:
-        return False, f"Found too many nested data structures ({MAX_DEPTH + 1}) at character 1"
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
-        deep = _too_deep(data, len(data))
-        if deep is not None:
-            return False, deep
-    return True, value
 
 
 def functions(lua: LuaRuntime) -> dict[bytes, Any]:
@@ -254,13 +186,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             return False, str(exc).encode()
 
     def scalar(value: Any) -> Any:
-        if value is None:
-            return null
-        if isinstance(value, str):
-            return value.encode("utf-8", "surrogateescape")
-        if type(value) is int and not -(2**63) <= value < 2**63:
-            return float(value)  # cjson reads every number as a double
-        return value
+        return null if value is cjson_decode.NULL else value
 
     def to_lua(root: Any) -> Any:
         """Python JSON data → Lua values, children before parents (no recursion)."""
@@ -282,8 +208,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             if isinstance(node, list):
                 done.append(table_from(converted))
             else:
-                keys = (k.encode("utf-8", "surrogateescape") for k in node)
-                done.append(table_from(dict(zip(keys, converted))))
+                done.append(table_from(dict(zip(node, converted))))
         return done[0]
 
     def decode(*args: Any) -> tuple[Any, ...]:
@@ -296,20 +221,10 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             return False, b"bad argument #1 to 'decode' (string expected, got " + (
                 lua51.lua_type(data) or type(data).__name__.replace("NoneType", "nil")
             ).encode() + b")"
-        ok, value = _decode(data)
-        if not ok:
-            return False, value.encode()
+        try:
+            value = cjson_decode.decode(data)
+        except cjson_decode.DecodeError as exc:
+            return False, str(exc).encode()
         return True, to_lua(value)
 
     return {b"encode": encode, b"decode": decode, b"null": null}
-
-
-def _decode_error(exc: json.JSONDecodeError, at: int) -> str:
-    where = at + 1
-    if exc.msg.startswith("Expecting value"):
-        return f"Expected value but found invalid token at character {where}"
-    if exc.msg.startswith("Extra data"):
-        return f"Expected the end but found invalid token at character {where}"
-    if exc.msg.startswith("Unterminated string"):
-        return f"Expected value but found unexpected end of string at character {where}"
-    return f"Expected value but found invalid token at character {where}"

@@ -130,10 +130,7 @@ _LENGTHS = {
     0xD9: (">B", 1),
     0xDA: (">H", 2),
     0xDB: (">I", 4),
-    0xC4: (">B", 1),
-    0xC5: (">H", 2),
-    0xC6: (">I", 4),
-}
+}  # no bin 8/16/32 (0xC4-0xC6): Redis' lua-cmsgpack answers "Bad data format" to them
 _CONTAINERS = {0xDC: (">H", 2, True), 0xDD: (">I", 4, True), 0xDE: (">H", 2, False), 0xDF: (">I", 4, False)}
 _SIMPLE: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}
 
