@@ -169,7 +169,7 @@ def _array(fields: dict[Any, Any], negative_zero: Any) -> list[Reply]:
     stack: list[tuple[list[Reply], Any]] = [(out, _items(fields))]
     while stack:
         target, items = stack[-1]
-        item = next(items, _END)
+        item: Any = next(items, _END)
         if item is _END:
             stack.pop()
             continue

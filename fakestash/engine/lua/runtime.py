@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import math
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -23,6 +21,7 @@ from fakestash.engine.acl import acting_user, check_script_call, denial
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
+from fakestash.engine.lua.limits import NOT_ENOUGH_MEMORY, Limits, TimeUp, lua_size
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
 from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
@@ -40,16 +39,12 @@ SCRIPT_TIME_LIMIT = 5.0
 FUNCTION_LOAD_TIME_LIMIT = 0.5
 #: Bytes of memory one Lua runtime may hold (read when a database starts its runtime).
 SCRIPT_MEMORY_LIMIT = 256 * 1024 * 1024
-#: Wall-clock seconds the count hook aims to leave between two time checks.
-CHECK_INTERVAL = 0.002
-MAX_CHECK_COUNT = 1 << 17
 
 KILLED_TEXT = (
     "ERR Script killed: it ran longer than the script time limit of {limit:g} s "
     "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
 )
 LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
-NOT_ENOUGH_MEMORY = b"not enough memory"
 
 REDIS_VERSION = "7.2.4"
 REDIS_VERSION_NUM = 0x070204
@@ -86,13 +81,11 @@ class LuaEngine:
             # Python objects in Lua (redis.call, the libraries) expose no attributes:
             # no script reaches Python through them.
             attribute_handlers=(self._no_attribute, self._no_attribute),
-            max_memory=SCRIPT_MEMORY_LIMIT,
+            max_memory=SCRIPT_MEMORY_LIMIT,  # made exact (and given its reserve) by Limits
         )
+        self.limits = limits = Limits(self.lua, SCRIPT_MEMORY_LIMIT)
         self.rand = Rand48(seed)
         self.run: ScriptRun | None = None
-        self._deadline = math.inf
-        self._checked = 0.0
-        self._kill_text = b""
         self.to_lua = ReplyToLua(self.lua)
         py = self.lua.table_from(
             {
@@ -106,14 +99,15 @@ class LuaEngine:
                 b"setresp": self._setresp,
                 b"set_repl": _set_repl,
                 b"acl_check": self._acl_check,
-                b"time_check": self._time_check,
-                b"expired": self._expired,
-                b"gc_collect_kb": SCRIPT_MEMORY_LIMIT / 2048,
+                b"time_check": limits.time_check,
+                b"expired": limits.expired,
+                b"memory_cap_kb": limits.cap / 1024,
+                b"gc_collect_kb": limits.cap / 2048,
                 b"version": REDIS_VERSION.encode(),
                 b"version_num": REDIS_VERSION_NUM,
             }
         )
-        libs = make_libs(self.lua, lambda: self._where(), self._check_time)
+        libs = make_libs(self.lua, lambda: self._where(), limits.check, limits.room)
         api = self.lua.compile(_prelude_bytecode(), name=SANDBOX_CHUNK)(py, libs)
         self._where = api[b"where"]
         self._compile = api[b"compile"]
@@ -121,7 +115,8 @@ class LuaEngine:
         self._run_function = api[b"run_function"]
         self._load_library = api[b"load_library"]
         self._is_function = api[b"is_function"]
-        self._arm = api[b"arm"]
+        limits.arm = api[b"arm"]
+        limits.over_cap = api[b"over_memory_cap"]
         self._negative_zero = api[b"negative_zero"]
         self.table_from = self.lua.table_from
 
@@ -129,6 +124,8 @@ class LuaEngine:
 
     def compile(self, body: bytes) -> Any:
         """A script body as a Lua function; raises Redis' compile error text."""
+        if not self.limits.fits(2 * len(body)):
+            raise CommandError("ERR Error compiling script (new function): not enough memory")
         result = self._compile(body, b"@user_script")
         if isinstance(result, tuple):
             message = _text(result[1])
@@ -137,13 +134,15 @@ class LuaEngine:
 
     def load_library(self, code: bytes, register: Callable[..., Any]) -> None:
         """Run library code whose ``redis.register_function`` calls ``register``."""
-        self._start(FUNCTION_LOAD_TIME_LIMIT, LOAD_TIMEOUT_TEXT)
+        if not self.limits.fits(2 * len(code)):
+            raise CommandError("ERR Error compiling function: not enough memory")
+        self.limits.start(FUNCTION_LOAD_TIME_LIMIT, LOAD_TIMEOUT_TEXT)
         try:
             result = self._load_library(code, register)
         except lua51.LuaError as exc:  # the runtime could not even start the load
             raise CommandError(f"ERR Error registering functions: {_lua_error_text(exc)}") from None
         finally:
-            self._deadline = math.inf
+            self.limits.stop()
         ok = result[0] if isinstance(result, tuple) else result
         if ok:
             return
@@ -167,53 +166,27 @@ class LuaEngine:
         self, runner: Any, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
     ) -> Reply:
         db = run.db
+        if not self.limits.fits(lua_size(keys) + lua_size(argv)):
+            raise CommandError(f"ERR Error running script {run.name}, not enough memory")
         with db.frozen_time():
             outer, self.run = self.run, run
-            self._start(SCRIPT_TIME_LIMIT, _killed_text(SCRIPT_TIME_LIMIT))
+            self.limits.start(SCRIPT_TIME_LIMIT, _killed_text(SCRIPT_TIME_LIMIT))
             self.to_lua.resp = 2
             try:
                 ok, result = runner(fn, self.table_from(keys), self.table_from(argv))
-            except lua51.LuaError as exc:  # out of memory before the script could start
+            except lua51.LuaError as exc:  # not even room to start
                 raise CommandError(
                     f"ERR Error running script {run.name}, {_lua_error_text(exc)}"
                 ) from None
             finally:
                 self.run = outer
-                self._deadline = math.inf
+                self.limits.stop()
         if not ok:
             raise CommandError(_script_error(result, run.name))
         try:
             return convert.lua_to_reply(result, self._negative_zero)
         except ScriptErrorReply as exc:
             raise CommandError(exc.text) from None
-
-    # ---- the time limit (the Lua half is the watchdog in sandbox.py) ----------------------
-
-    def _start(self, limit: float, kill_text: bytes) -> None:
-        self._checked = time.monotonic()
-        self._deadline = self._checked + limit
-        self._kill_text = kill_text
-
-    def _time_check(self, count: float) -> int | bytes:
-        """The count hook: the number of instructions until the next check (aiming at
-        ``CHECK_INTERVAL`` seconds, a power of two), or the kill text once past the limit."""
-        now = time.monotonic()
-        if now >= self._deadline:
-            return self._kill_text
-        elapsed, self._checked = now - self._checked, now
-        wanted = MAX_CHECK_COUNT if elapsed <= 0 else int(count * CHECK_INTERVAL / elapsed)
-        wanted = min(MAX_CHECK_COUNT, max(1, wanted))
-        return 1 << (wanted.bit_length() - 1)
-
-    def _expired(self) -> bytes | None:
-        """For the garbage-collection check: the kill text once past the limit."""
-        return self._kill_text if time.monotonic() >= self._deadline else None
-
-    def _check_time(self) -> None:
-        """Every redis.call and library call: past the limit, the script ends here."""
-        if time.monotonic() >= self._deadline:
-            self._arm(self._kill_text)
-            raise LuaCallError(self._kill_text)
 
     def _no_attribute(self, *_: Any) -> Any:
         raise LuaLibError(self._where() + b"attempt to index a function value")
@@ -238,7 +211,7 @@ class LuaEngine:
         run = self.run
         if run is None:
             return False, b"ERR redis.call/pcall can only be called inside a script invocation"
-        self._check_time()
+        self.limits.check()
         try:
             argv = convert.args_to_argv(args)
             reply = self._execute(run, argv)
@@ -249,6 +222,8 @@ class LuaEngine:
         except Exception as exc:  # a bug in a command must not escape as a Lua panic
             log.exception("command failed inside a script")
             return False, f"ERR {type(exc).__name__}: {exc}".encode()
+        if type(reply) is not int and reply is not None:
+            self.limits.room(lua_size(reply))
         return True, self.to_lua(reply)
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
@@ -330,7 +305,7 @@ class LuaCallError(Exception):
 
 def _unwrap(exc: Any) -> tuple[bytes, bytes]:
     """For the Lua error handlers: what a Python exception raised into Lua carries."""
-    if isinstance(exc, LuaCallError):
+    if isinstance(exc, (LuaCallError, TimeUp)):
         return b"call", exc.text
     if isinstance(exc, LuaLibError):
         return b"lib", exc.text

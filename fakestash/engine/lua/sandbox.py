@@ -393,14 +393,8 @@ end
 
 local function safe_pcall(...)
   -- Redis' pcall() with no argument calls its own `true` placeholder
-  if select('#', ...) == 0 then return true, false, 'attempt to call a boolean value' end
+  if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end
   return pcall_result(pcall(...))
-end
-
-local function safe_xpcall(...)
-  local f, handler = ...
-  if select('#', ...) < 2 then arg_error(1, 2, 'value expected') end
-  return xpcall(f, function(e) return handler(from_python(e)) end)
 end
 
 local watchdog, count = nil, 1000
@@ -447,9 +441,49 @@ local function safe_resume(...)
   return resume_result(co_resume(...))
 end
 
+-- An xpcall handler is script code: it runs in a hooked coroutine, because Lua 5.1 runs
+-- the handler of an error raised inside a hook (the watchdog's) with hooks off. Once the
+-- script is past its limit, the handler does not run at all. An error in the handler
+-- calls the handler again, as in Lua, until "error in error handling".
+local function handler_result(ok, ...)
+  if kill_text then sethook(watchdog, '', 1) end
+  if ok then return ... end
+  error((...), 0)
+end
+
+local function call_handler(handler, e)
+  if kill_text then return e end
+  local co = co_create(function(...) return handler(...) end)
+  hook_thread(co)
+  return handler_result(co_resume(co, e))
+end
+
+local function safe_xpcall(...)
+  local f, handler = ...
+  if select('#', ...) < 2 then arg_error(1, 2, 'value expected') end
+  return xpcall(f, function(e) return call_handler(handler, from_python(e)) end)
+end
+
 -- ==== the time limit ==========================================================================
 
 local time_check, expired = py.time_check, py.expired
+local MEMORY_ERROR = 'not enough memory'
+local memory_cap_kb = py.memory_cap_kb
+
+-- The end of a script past a limit: Redis' script error for the time limit, Lua's own
+-- memory error for the memory cap.
+local function ending()
+  if kill_text == MEMORY_ERROR then return MEMORY_ERROR end
+  return {err = kill_text}
+end
+
+-- Over the memory cap after a full collection? (The runtime's hard limit is higher: the
+-- sandbox and lupa need room to finish their work, so the cap is enforced from here.)
+local function over_memory_cap()
+  if collectgarbage('count') <= memory_cap_kb then return false end
+  collectgarbage('collect')
+  return collectgarbage('count') > memory_cap_kb
+end
 
 -- The count hook of every script thread. Python answers the next interval (in
 -- instructions, so that checks come every couple of milliseconds) or, past the limit,
@@ -457,19 +491,23 @@ local time_check, expired = py.time_check, py.expired
 -- frame that is not the sandbox's, so no pcall can swallow the end of the script.
 watchdog = function()
   if not kill_text then
-    local r = time_check(count)
-    if type(r) == 'number' then
-      if r ~= count then
-        count = r
-        sethook(watchdog, '', r)
+    if running and over_memory_cap() then
+      kill_text = MEMORY_ERROR
+    else
+      local r = time_check(count)
+      if type(r) == 'number' then
+        if r ~= count then
+          count = r
+          sethook(watchdog, '', r)
+        end
+        return
       end
-      return
+      kill_text = r
     end
-    kill_text = r
   end
   sethook(watchdog, '', 1)
   local info = getinfo(2, 'S')
-  if info and info.source ~= SANDBOX then error({err = kill_text}, 0) end
+  if info and info.source ~= SANDBOX then error(ending(), 0) end
 end
 
 local function arm(text)
@@ -479,7 +517,8 @@ end
 
 -- Every garbage-collection cycle (a sentinel's __gc) checks the time as well: a loop of
 -- large C calls (string.rep, table.concat...) runs few instructions but allocates a lot.
--- It also asks for a check within a few instructions, in case the next calls are slow.
+-- It also asks for a check within a few instructions (the memory check collects, which
+-- a __gc may not), in case the next calls are slow or memory is past the cap.
 local sentinel = {}
 local function new_sentinel() dsetmetatable(newproxy(false), sentinel) end
 sentinel.__gc = function()
@@ -487,7 +526,7 @@ sentinel.__gc = function()
     local text = expired()
     if text then arm(text)
     else
-      count = 10
+      count = collectgarbage('count') > memory_cap_kb and 1 or 10
       sethook(watchdog, '', count)
     end
   end
@@ -724,7 +763,7 @@ end
 -- A script past its limit fails even if it got to its end first (the limit passed in a
 -- __gc or a coroutine just before it returned).
 local function ended(ok, res)
-  if ok and kill_text then return false, {err = kill_text} end
+  if ok and kill_text then return false, ending() end
   return ok, res
 end
 
@@ -779,6 +818,7 @@ end
 return {
   compile = compile, run_eval = run_eval, run_function = run_function,
   load_library = load_library, arm = arm, negative_zero = negative_zero,
+  over_memory_cap = over_memory_cap,
   is_function = function(v) return type(v) == 'function' end,
   where = function() return where(3) end,
 }

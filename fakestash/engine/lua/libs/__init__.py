@@ -26,7 +26,10 @@ class LuaLibError(Exception):
 
 
 def _wrap(
-    fn: Callable[..., tuple[Any, ...]], where: Callable[[], bytes], check: Callable[[], None]
+    fn: Callable[..., tuple[Any, ...]],
+    where: Callable[[], bytes],
+    check: Callable[[], None],
+    room: Callable[[int], None],
 ) -> Callable[..., Any]:
     def call(*args: Any) -> Any:
         check()
@@ -34,29 +37,42 @@ def _wrap(
         if not result[0]:
             raise LuaLibError(where() + result[1])
         if len(result) == 3:
-            return tuple(result[1][: result[2]])
+            values = tuple(result[1][: result[2]])
+            room(sum(len(v) for v in values if type(v) is bytes))
+            return values
+        if type(result[1]) is bytes:
+            room(len(result[1]))
         return result[1]
 
     return call
 
 
-def make_libs(lua: LuaRuntime, where: Callable[[], bytes], check: Callable[[], None]) -> Any:
+def make_libs(
+    lua: LuaRuntime,
+    where: Callable[[], bytes],
+    check: Callable[[], None],
+    room: Callable[[int], None],
+) -> Any:
     """A Lua table ``{bit=…, cjson=…, cmsgpack=…, struct=…}`` of Python functions.
 
     ``where`` gives the ``user_script:N: `` prefix of the calling line, as ``luaL_error``;
-    ``check`` runs before every call (it ends a script that is past its time limit).
+    ``check`` runs before every call (it ends a script past its time or memory limit);
+    ``room(n)`` before Python creates ``n`` bytes of Lua values (tables, strings).
     """
 
     def table(spec: dict[bytes, Any]) -> Any:
         return lua.table_from(
-            {name: fn if lua_type(fn) else _wrap(fn, where, check) for name, fn in spec.items()}
+            {
+                name: fn if lua_type(fn) else _wrap(fn, where, check, room)
+                for name, fn in spec.items()
+            }
         )
 
     return lua.table_from(
         {
             b"bit": table(bit.functions()),
-            b"cjson": table(cjson.functions(lua)),
-            b"cmsgpack": table(cmsgpack.functions(lua)),
+            b"cjson": table(cjson.functions(lua, room)),
+            b"cmsgpack": table(cmsgpack.functions(lua, room)),
             b"struct": table(struct.functions(lua)),
         }
     )

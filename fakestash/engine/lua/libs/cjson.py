@@ -11,7 +11,7 @@ table encodes as ``-0`` and ``cjson.decode('-0')`` is Lua's -0, as in Redis (a t
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
@@ -139,7 +139,7 @@ class Encoder:
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
-    kind = lua51.lua_type(value)
+    kind: str | None = lua51.lua_type(value)
     if kind is None:  # a Python callable (redis.call, a library function)
         return "function" if callable(value) else "userdata"
     return kind
@@ -160,7 +160,26 @@ def _array_length(items: list[tuple[Any, Any]]) -> int:
     return largest
 
 
-def functions(lua: LuaRuntime) -> dict[bytes, Any]:
+def _size(value: Any) -> int:
+    """A generous estimate of the Lua memory decoded JSON takes."""
+    size = 0
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) is bytes:
+            size += 40 + len(item)
+        elif type(item) is list:
+            size += 64 + 40 * len(item)
+            todo.extend(item)
+        elif type(item) is dict:
+            size += 64 + 80 * len(item)
+            todo.extend(item)
+            todo.extend(item.values())
+    return size
+
+
+def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
+    """``room(n)`` is called before decoded JSON (``n`` bytes) becomes Lua tables."""
     null = lua.execute(
         "local u = newproxy(true); "
         "getmetatable(u).__tostring = function() return 'userdata: (nil)' end; "
@@ -225,6 +244,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             value = cjson_decode.decode(data)
         except cjson_decode.DecodeError as exc:
             return False, str(exc).encode()
+        room(_size(value))
         return True, to_lua(value)
 
     return {b"encode": encode, b"decode": decode, b"null": null}

@@ -82,6 +82,11 @@ def _strtod(text: bytes) -> float:
     return float(text)
 
 
+def _skip_whitespace(data: bytes, pos: int) -> int:
+    match = _WHITESPACE.match(data, pos)
+    return pos if match is None else match.end()
+
+
 def _utf8(codepoint: int) -> bytes:
     return chr(codepoint).encode("utf-8", "surrogatepass")
 
@@ -96,7 +101,7 @@ class _Tokens:
     def next(self) -> tuple[int, Any, int]:
         """(token type, value, byte index); an error's value is its text."""
         data = self.data
-        pos = self.pos = _WHITESPACE.match(data, self.pos).end()
+        pos = self.pos = _skip_whitespace(data, self.pos)
         ch = data[pos]
         single = _SINGLE.get(ch)
         if single is not None:
@@ -210,7 +215,7 @@ def decode(data: bytes) -> Any:
     token = tokens.next()
     while True:
         kind, value, _ = token
-        if kind == T_OBJ_BEGIN or kind == T_ARR_BEGIN:
+        if kind in (T_OBJ_BEGIN, T_ARR_BEGIN):
             if len(stack) + 1 > MAX_DEPTH:
                 raise DecodeError(
                     f"Found too many nested data structures ({len(stack) + 1}) "
@@ -265,7 +270,9 @@ def _close(tokens: _Tokens, stack: list[_Open], result: Any) -> Any:
             result = top.container
             continue
         if token[0] != T_COMMA:
-            raise _parse_error("comma or object end" if top.is_object else "comma or array end", token)
+            raise _parse_error(
+                "comma or object end" if top.is_object else "comma or array end", token
+            )
         token = tokens.next()
         return _object_key(tokens, token, top) if top.is_object else token
     token = tokens.next()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
@@ -112,7 +112,9 @@ class _LuaError(Exception):
 
 #: LUAI_MAXCSTACK: how many slots ``lua_checkstack`` lets a C function use.
 LUA_STACK_SLOTS = 8000
-TOO_MANY_VALUES = "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+TOO_MANY_VALUES = (
+    "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+)
 ARRAY_OVERFLOW = "stack overflow (in function mp_decode_to_lua_array)"
 _INTS = {
     0xCC: (">B", 1),
@@ -131,18 +133,34 @@ _LENGTHS = {
     0xDA: (">H", 2),
     0xDB: (">I", 4),
 }  # no bin 8/16/32 (0xC4-0xC6): Redis' lua-cmsgpack answers "Bad data format" to them
-_CONTAINERS = {0xDC: (">H", 2, True), 0xDD: (">I", 4, True), 0xDE: (">H", 2, False), 0xDF: (">I", 4, False)}
+_CONTAINERS = {
+    0xDC: (">H", 2, True),
+    0xDD: (">I", 4, True),
+    0xDE: (">H", 2, False),
+    0xDF: (">I", 4, False),
+}
 _SIMPLE: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}
+
+
+class Table:
+    """A decoded array (values, None for nil) or map ((key, value) pairs), before it
+    becomes a Lua table."""
+
+    __slots__ = ("is_array", "items")
+
+    def __init__(self, is_array: bool) -> None:
+        self.is_array = is_array
+        self.items: list[Any] = []
 
 
 class _Open:
     """A table being filled: an array (next index) or a map (key awaiting its value)."""
 
-    __slots__ = ("table", "is_array", "left", "index", "key", "has_key")
+    __slots__ = ("has_key", "key", "left", "table")
 
-    def __init__(self, table: Any, is_array: bool, left: int) -> None:
-        self.table, self.is_array, self.left = table, is_array, left
-        self.index, self.key, self.has_key = 1, None, False
+    def __init__(self, table: Table, left: int) -> None:
+        self.table, self.left = table, left
+        self.key, self.has_key = None, False
 
 
 class Decoder:
@@ -150,10 +168,9 @@ class Decoder:
     decoder would hold (a table and a key per open level, one per decoded value) and fails
     where it would: ``stack overflow (...)`` near 4,000 levels, as in Redis."""
 
-    def __init__(self, data: bytes, table_from: Any, used: int) -> None:
+    def __init__(self, data: bytes, used: int) -> None:
         self.data = data
         self.pos = 0
-        self.table_from = table_from
         self.used = used  # lua_gettop() of the C function
 
     def take(self, n: int) -> bytes:
@@ -173,7 +190,7 @@ class Decoder:
             result, opened = self._one()
             if opened is not None:
                 open_tables.append(opened)
-                if opened.is_array:
+                if opened.table.is_array:
                     self.used += 1  # lua_pushnumber(L, index)
                 continue
             while open_tables:
@@ -187,23 +204,21 @@ class Decoder:
 
     def _store(self, top: _Open, result: Any) -> bool:
         """Put a decoded value in the open table; True once the table is complete."""
-        if top.is_array:
-            if result is not None:
-                top.table[top.index] = result
-            top.index += 1
+        table = top.table
+        if table.is_array:
+            table.items.append(result)
         elif not top.has_key:
             top.key, top.has_key = result, True
             return False
         else:
             _check_key(top.key)
-            if result is not None:
-                top.table[top.key] = result
+            table.items.append((top.key, result))
             top.has_key = False
         self.used -= 2  # lua_settable pops the key and the value
         top.left -= 1
         if top.left == 0:
             return True
-        if top.is_array:
+        if table.is_array:
             self.used += 1
         return False
 
@@ -216,13 +231,13 @@ class Decoder:
         if count is None:
             self.used += 1
             return self._scalar(b), None
-        table = self.table_from([])
+        table = Table(is_array)
         self.used += 1
         if is_array and self.used + 1 > LUA_STACK_SLOTS:
             raise _LuaError(ARRAY_OVERFLOW)
         if count == 0:
             return table, None
-        return table, _Open(table, is_array, count)
+        return table, _Open(table, count)
 
     def _container(self, b: int) -> tuple[int | None, bool]:
         if 0x80 <= b <= 0x8F:
@@ -251,6 +266,53 @@ class Decoder:
             fmt, size = _LENGTHS[b]
             return self.take(self.unpack(fmt, size))
         raise _Bad()
+
+
+def _size(values: list[Any]) -> int:
+    """A generous estimate of the Lua memory the decoded values take."""
+    size = 0
+    todo = list(values)
+    while todo:
+        item = todo.pop()
+        if type(item) is bytes:
+            size += 40 + len(item)
+        elif type(item) is Table:
+            size += 64 + 80 * len(item.items)
+            todo.extend(item.items)
+        elif type(item) is tuple:
+            todo.extend(item)
+    return size
+
+
+def _to_lua(value: Any, table_from: Any) -> Any:
+    """A decoded value as a Lua value, inner tables first (no recursion)."""
+    if type(value) is not Table:
+        return value
+    built: dict[int, Any] = {}
+    todo: list[tuple[Table, bool]] = [(value, False)]
+    while todo:
+        table, children_done = todo.pop()
+        if not children_done:
+            todo.append((table, True))
+            for item in table.items:
+                for part in item if type(item) is tuple else (item,):
+                    if type(part) is Table:
+                        todo.append((part, False))
+            continue
+
+        def lua(part: Any) -> Any:
+            return built.pop(id(part)) if type(part) is Table else part
+
+        if table.is_array:
+            built[id(table)] = table_from([lua(item) for item in table.items])
+            continue
+        result = table_from([])
+        for key, item in table.items:
+            key, item = lua(key), lua(item)
+            if item is not None:
+                result[key] = item
+        built[id(table)] = result
+    return built[id(value)]
 
 
 def _check_key(key: Any) -> None:
@@ -296,7 +358,8 @@ def _integer_arg(args: tuple[Any, ...], n: int, name: str, optional: bool) -> in
     raise _ArgError(f"bad argument #{n} to '{name}' (number expected, got {got})")
 
 
-def functions(lua: LuaRuntime) -> dict[bytes, Any]:
+def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
+    """``room(n)`` is called before the decoded values (``n`` bytes) become Lua tables."""
     table_from = lua.table_from
 
     def pack(*args: Any) -> tuple[Any, ...]:
@@ -320,7 +383,7 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
         if offset > len(data):
             return False, f"Start offset {offset} greater than input length {len(data)}.".encode()
         decode_all = not limit and not offset
-        decoder = Decoder(data, table_from, used)
+        decoder = Decoder(data, used)
         decoder.pos = offset
         values: list[Any] = []
         try:
@@ -334,7 +397,8 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             return False, str(exc).encode()
         if not decode_all:
             values.insert(0, decoder.pos if decoder.pos < len(data) else -1)
-        return True, values, len(values)
+        room(_size(values))
+        return True, [_to_lua(value, table_from) for value in values], len(values)
 
     def unpack(*args: Any) -> tuple[Any, ...]:
         return unpack_full(args, "unpack", 0, 0, max(1, len(args)))
