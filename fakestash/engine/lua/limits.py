@@ -90,12 +90,24 @@ class Limits:
 
     def check(self) -> None:
         """Past the time limit or over the memory cap, the script ends here (raised into
-        Lua; the watchdog then raises at every instruction, so no pcall keeps it)."""
+        Lua; the watchdog then raises at every instruction, so no pcall keeps it). Under
+        the cap, the reserve is free for what lupa does next."""
         if time.monotonic() >= self.deadline:
             self.arm(self.kill_text)
             raise TimeUp(self.kill_text)
-        if self.used() > self.cap and self.over_cap():
+        if self.lua.get_memory_used(total=True) > self.cap and self.over_cap():
             self.out_of_memory()
+
+    def room_for(self, reply: list[Any]) -> None:
+        """``room`` for a reply about to become a Lua table (small ones fit the reserve)."""
+        size = lua_size(reply)
+        if size > MARGIN:
+            self.room(size)
+
+    def args_fit(self, keys: list[bytes], argv: list[bytes]) -> bool:
+        """Whether KEYS and ARGV fit before a run (a run starts under the cap)."""
+        size = 64 * (len(keys) + len(argv)) + sum(map(len, keys)) + sum(map(len, argv))
+        return size <= MARGIN or self.fits(size)
 
     def room(self, size: int) -> None:
         """Python is about to create ``size`` bytes of Lua values: past the hard limit, the

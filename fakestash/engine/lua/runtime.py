@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -21,7 +22,7 @@ from fakestash.engine.acl import acting_user, check_script_call, denial
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
-from fakestash.engine.lua.limits import NOT_ENOUGH_MEMORY, Limits, TimeUp, lua_size
+from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
 from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
@@ -166,7 +167,9 @@ class LuaEngine:
         self, runner: Any, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
     ) -> Reply:
         db = run.db
-        if not self.limits.fits(lua_size(keys) + lua_size(argv)):
+        if (
+            len(keys) + len(argv) > 1024 or sum(map(len, keys)) + sum(map(len, argv)) > MARGIN
+        ) and not self.limits.args_fit(keys, argv):
             raise CommandError(f"ERR Error running script {run.name}, not enough memory")
         with db.frozen_time():
             outer, self.run = self.run, run
@@ -211,7 +214,9 @@ class LuaEngine:
         run = self.run
         if run is None:
             return False, b"ERR redis.call/pcall can only be called inside a script invocation"
-        self.limits.check()
+        limits = self.limits
+        if time.monotonic() >= limits.deadline or limits.used() > limits.cap:
+            limits.check()  # (the common case, inlined: under both limits)
         try:
             argv = convert.args_to_argv(args)
             reply = self._execute(run, argv)
@@ -222,8 +227,11 @@ class LuaEngine:
         except Exception as exc:  # a bug in a command must not escape as a Lua panic
             log.exception("command failed inside a script")
             return False, f"ERR {type(exc).__name__}: {exc}".encode()
-        if type(reply) is not int and reply is not None:
-            self.limits.room(lua_size(reply))
+        if type(reply) is bytes:
+            if len(reply) > MARGIN:
+                self.limits.room(len(reply))
+        elif type(reply) is list:
+            self.limits.room_for(reply)
         return True, self.to_lua(reply)
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:

@@ -768,14 +768,17 @@ local function ended(ok, res)
 end
 
 local function run_eval(f, keys, argv)
-  rawset(G, 'KEYS', keys)
-  rawset(G, 'ARGV', argv)
+  G.KEYS, G.ARGV = keys, argv  -- (raw: G has no __newindex)
   setfenv(f, env)  -- a fresh start: setfenv(1, t) in the last run is forgotten
-  begin()
-  local ok, res = ended(xpcall(f, error_handler))
-  finish()
-  rawset(G, 'KEYS', nil)
-  rawset(G, 'ARGV', nil)
+  run_id, running, kill_text = run_id + 1, true, nil
+  local ok, res = xpcall(f, error_handler)
+  if kill_text or thread_env_changed or gc_tuned or collectgarbage('count') > gc_collect_kb then
+    ok, res = ended(ok, res)
+    finish()
+  else
+    running = false
+  end
+  G.KEYS, G.ARGV = nil, nil
   return ok, res
 end
 
