@@ -508,6 +508,44 @@ LIBRARY_CASES = [
         "return cjson.encode({[true] = 1})",
         "ERR user_script:1: Cannot serialise boolean: table key must be a number or string",
     ),
+    (
+        "return {pcall(struct.unpack, 'i', '\\255\\255\\255\\255', 0.5)}",
+        [None, b"bad argument #3 to '?' (offset must be 1 or greater)"],
+    ),
+    (
+        "return {pcall(struct.unpack, 'I', '', {})}",
+        [None, b"bad argument #3 to '?' (number expected, got table)"],
+    ),
+    (
+        "return {pcall(struct.size, 'x=')}",
+        [None, b"bad argument #1 to '?' (invalid format option '=')"],
+    ),
+    (
+        "return {pcall(struct.size, 'si')}",
+        [None, b"bad argument #1 to '?' (option 's' has no fixed size)"],
+    ),
+    ("return struct.size('!4bi3d')", 16),
+    ("return tostring(struct.unpack('I9', '\\1\\2\\3\\4\\5\\6\\7\\8\\9'))", b"5.7843769575231e+17"),
+    ("return struct.pack('>lL', 0/0, 1e300)", b"\x80" + bytes(15)),
+    ("return struct.pack('c', 0/0)", b"-"),
+    (
+        "return {pcall(struct.pack, 'c2d')}",
+        [None, b"bad argument #2 to '?' (string expected, got nil)"],
+    ),
+    ("return struct.pack('i99')", "ERR user_script:1: integral size 99 is larger than limit of 32"),
+    (
+        "return {bit.tohex(1e300), bit.bor(1e300, 255), bit.band(2^31 + 0.5)}",
+        [b"8800759c", -2013235713, -2147483648],
+    ),
+    (
+        "return {pcall(bit.bor, 0.5, {}, {})}",
+        [None, b"bad argument #3 to '?' (number expected, got table)"],
+    ),
+    (
+        "return {pcall(bit.tohex, 1, nil)}",
+        [None, b"bad argument #2 to '?' (number expected, got nil)"],
+    ),
+    ("local t = {} t[1] = 0/0 return redis.call('echo', t[1])", b"-nan"),
 ]
 
 
@@ -526,6 +564,92 @@ def test_libraries_on_hostile_data_answer_as_redis(
     real_redis: Any, body: str, reply: Reply | str
 ) -> None:
     assert redis_evaluate(real_redis, body) == _expected(body, reply)
+
+
+# The library parsers, fed token soups: every answer (a value or an error text) is Redis'.
+
+_JSON_ATOMS = [
+    "[", "]", "{", "}", ":", ",", '"a"', '"b\\n"', '"\\u00e9"', '"\\ud83d\\ude00"', '"\\ud800"',
+    '"\\x"', '"', "1", "-1.5e3", "0x1F", "1.", "-", "inf", "NaN", "true", "false", "null",
+    "nul", " ", "\n", "01", "+1", ".5", "\\", "x", "\u00e9", "\x00",
+]  # fmt: skip
+_MSGPACK_ATOMS = [
+    b"\x91", b"\x92", b"\x81", b"\x90", b"\x80", b"\xa1a", b"\x01", b"\xff", b"\xc0", b"\xc3",
+    b"\xcc\x05", b"\xcd\x01", b"\xcf\xff\xff\xff\xff\xff\xff\xff\xff", b"\xca\x3f\xc0\x00\x00",
+    b"\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00", b"\xdc\x00\x01", b"\xde\x00\x01", b"\xd9\x02ab",
+    b"\xc4\x01x", b"\xc1",
+]  # fmt: skip
+_STRUCT_OPTIONS = [*"bBhHlLTiIfdsxc<>=!z ", "i3", "I9", "c2", "c0", "!4", "i33"]
+_LUA_VALUES = ["0", "1", "-1", "65536", "1e300", "0/0", "1/0", "'ab'", "'12'", "nil", "{}", "2^53"]
+_BIT_OPS = ["tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift", "rol", "ror",
+            "bswap", "tohex"]  # fmt: skip
+_DIFFERENTIAL = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+CJSON_DECODE = (
+    "local ok, v = pcall(cjson.decode, ARGV[1]) "
+    "if not ok then return 'E:' .. v end return 'V:' .. cjson.encode({v})"
+)
+CMSGPACK_UNPACK = (
+    "local r = {pcall(cmsgpack.unpack_limit, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))} "
+    "if not r[1] then return 'E:' .. r[2] end return 'V:' .. cjson.encode({select(2, unpack(r))})"
+)
+STRINGS = "for i = 1, #r do r[i] = tostring(r[i]) end return r"
+
+
+@pytest.mark.real_redis
+@_DIFFERENTIAL
+@given(atoms=st.lists(st.sampled_from(_JSON_ATOMS), min_size=1, max_size=8))
+def test_cjson_decode_answers_as_redis(stash: FakeStash, real_redis: Any, atoms: list[str]) -> None:
+    text = "".join(atoms).encode()
+    fake = evaluate(stash, CJSON_DECODE, text)
+    if fake == b"V:[-0]":  # a bare -0 decoded, then passed to cjson.encode: the known limit
+        return
+    assert fake == redis_evaluate(real_redis, CJSON_DECODE, text)
+
+
+@pytest.mark.real_redis
+@_DIFFERENTIAL
+@given(
+    atoms=st.lists(st.sampled_from(_MSGPACK_ATOMS), min_size=1, max_size=6),
+    limit=st.integers(-1, 3),
+    offset=st.integers(-1, 4),
+)
+def test_cmsgpack_unpack_answers_as_redis(
+    stash: FakeStash, real_redis: Any, atoms: list[bytes], limit: int, offset: int
+) -> None:
+    args = (b"".join(atoms), limit, offset)
+    assert evaluate(stash, CMSGPACK_UNPACK, *args) == redis_evaluate(
+        real_redis, CMSGPACK_UNPACK, *args
+    )
+
+
+@pytest.mark.real_redis
+@_DIFFERENTIAL
+@given(
+    options=st.lists(st.sampled_from(_STRUCT_OPTIONS), min_size=1, max_size=4),
+    values=st.lists(st.sampled_from(_LUA_VALUES), max_size=3),
+    call=st.sampled_from(["pack", "unpack", "size", *_BIT_OPS]),
+)
+def test_struct_and_bit_answer_as_redis(
+    stash: FakeStash, real_redis: Any, options: list[str], values: list[str], call: str
+) -> None:
+    fmt, args = "".join(options), "".join(", " + value for value in values)
+    if call == "pack":
+        body = f"local r = {{pcall(struct.pack, '{fmt}'{args})}} {STRINGS}"
+    elif call == "unpack":
+        data = "'\\1\\2\\3\\4\\5\\6\\7\\8\\9\\10\\0x'"
+        offset = f", {values[0]}" if values else ""
+        body = f"local r = {{pcall(struct.unpack, '{fmt}', {data}{offset})}} {STRINGS}"
+    elif call == "size":
+        body = f"local r = {{pcall(struct.size, '{fmt}')}} {STRINGS}"
+    else:
+        body = f"local r = {{pcall(bit.{call}{args})}} {STRINGS}"
+    assert evaluate(stash, body) == redis_evaluate(real_redis, body)
 
 
 # ---- -0 ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
+from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.replies import ErrorReply, Reply, Status, format_double
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ NO_ARGS = "Please specify at least one argument for this redis lib call"
 
 def lua_number_to_arg(value: float | int) -> bytes:
     """A Lua number as ``redis.call`` sends it: C's ``%.17g`` of the double."""
-    return b"%.17g" % float(value)
+    return number_text(float(value), 17)
 
 
 def args_to_argv(args: tuple[Any, ...]) -> list[bytes]:

@@ -22,6 +22,7 @@ from fakestash.engine.acl import acting_user, check_script_call, denial
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
+from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
@@ -192,7 +193,7 @@ class LuaEngine:
             raise CommandError(exc.text) from None
 
     def _no_attribute(self, *_: Any) -> Any:
-        raise LuaLibError(self._where() + b"attempt to index a function value")
+        raise LuaLibError(self._where()[0] + b"attempt to index a function value")
 
     # ---- the redis.* callbacks (never raise into Lua) -------------------------------------
 
@@ -380,7 +381,7 @@ def _lua_tostring(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.14g}"
+        return number_text(value, 14).decode()
     return None
 
 

@@ -823,6 +823,10 @@ return {
   load_library = load_library, arm = arm, negative_zero = negative_zero,
   over_memory_cap = over_memory_cap,
   is_function = function(v) return type(v) == 'function' end,
-  where = function() return where(3) end,
+  -- for a failing library function: the script's position, and the name it was called by
+  where = function()
+    local called = getinfo(2, 'n')
+    return where(3), called and called.name or '?'
+  end,
 }
 """

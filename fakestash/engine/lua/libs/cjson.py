@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from lupa import lua51
 
 from fakestash.engine.lua.libs import cjson_decode
+from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.lua.sandbox import SANDBOX_CHUNK
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
             return False, b"bad argument #1 to 'decode' (expected 1 argument)"
         data = args[0]
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            data = f"{data:.14g}".encode()
+            data = number_text(data, 14)
         if not isinstance(data, bytes):
             return False, b"bad argument #1 to 'decode' (string expected, got " + (
                 lua51.lua_type(data) or type(data).__name__.replace("NoneType", "nil")
