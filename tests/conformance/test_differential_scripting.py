@@ -59,16 +59,8 @@ SCRIPTS = [
 ]
 
 
-def _negative_zero(value: str) -> bool:
-    try:
-        return float(value) == 0 and value.lstrip().startswith("-")
-    except ValueError:
-        return False
-
-
-#: Script arguments. Not -0: lupa hands a Lua -0 to Python as the integer 0, so
-#: cjson.encode says 0 where Redis says -0 (a known limitation, docs/scripting.md).
-ARGS = VALUES.filter(lambda value: not _negative_zero(value))
+#: Script arguments (-0 included: inside a table, cjson.encode keeps its sign as Redis does).
+ARGS = VALUES
 
 #: Scripts without a flag Redis does not know: safe for SCRIPT LOAD + EVALSHA.
 LOADABLE = [s for s in SCRIPTS if "allow-key-locking" not in s]

@@ -589,26 +589,3 @@ def test_databases_have_separate_script_caches(clock: ManualClock) -> None:
     stash.add_database()
     digest = stash.execute("SCRIPT", "LOAD", "return 1")
     assert stash.execute("SCRIPT", "EXISTS", digest, db=1) == [0]
-
-
-def test_a_runaway_script_is_stopped_with_an_error(
-    stash: FakeStash, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from fakestash.engine.lua import runtime
-
-    monkeypatch.setattr(runtime, "SCRIPT_TIME_LIMIT", 0.2)
-    text = error(stash, "EVAL", "redis.call('set', KEYS[1], 'v') while true do end", 1, "k")
-    assert text.startswith("ERR user_script:1: Script killed: it ran longer than the script")
-    assert run(stash, "GET", "k") == b"v"  # like Redis, no rollback of what it did
-    assert run(stash, "EVAL", "return 1", 0) == 1  # the runtime is usable afterwards
-
-
-def test_a_runaway_function_is_stopped_with_an_error(
-    stash: FakeStash, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from fakestash.engine.lua import runtime
-
-    monkeypatch.setattr(runtime, "SCRIPT_TIME_LIMIT", 0.2)
-    library = "#!lua name=lib\nredis.register_function('spin', function() while true do end end)"
-    run(stash, "FUNCTION", "LOAD", library)
-    assert "Script killed" in error(stash, "FCALL", "spin", 0)

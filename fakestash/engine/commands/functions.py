@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupa import lua51
 
-from fakestash.engine.commands.scripting import caller_read_only, eval_keys
+from fakestash.engine.commands.scripting import eval_keys, read_only_caller
 from fakestash.engine.glob import glob_match
 from fakestash.engine.lua import LuaEngine, ScriptRun
 from fakestash.engine.lua.runtime import LuaCallError
@@ -106,8 +106,11 @@ class _Registrar:
     def __init__(self, engine: LuaEngine, library: Library) -> None:
         self.engine = engine
         self.library = library
+        self.loading = True  # a callback that kept `redis` cannot register later
 
     def __call__(self, *args: Any) -> None:
+        if not self.loading:
+            _fail("redis.register_function can only be called on FUNCTION LOAD command")
         if len(args) == 1:
             name, callback, flags, description = self._named(args[0])
         elif len(args) == 2:
@@ -172,9 +175,10 @@ def _flags(value: Any) -> frozenset[str]:
             "flags argument to redis.register_function must be a table representing function flags"
         )
     flags: set[str] = set()
+    fields = dict(value.items())  # raw: no metamethod of the script's table runs here
     index = 1
-    while value[index] is not None:
-        flag = _string(value[index])
+    while fields.get(index) is not None:
+        flag = _string(fields[index])
         if flag is None or flag.lower() not in SCRIPT_FLAGS:
             _fail("unknown flag given")
         flags.add(flag.lower())
@@ -206,7 +210,11 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
         raise CommandError(f"ERR Library '{header.name}' already exists")
     library = Library(header.name, code)
     engine = store.lua()
-    engine.load_library(header.body, _Registrar(engine, library))
+    registrar = _Registrar(engine, library)
+    try:
+        engine.load_library(header.body, registrar)
+    finally:
+        registrar.loading = False
     if not library.functions:
         raise CommandError("ERR No functions registered")
     for name in library.functions:
@@ -331,7 +339,7 @@ def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
         db=db,
         name=name,
         read_only=ro or "no-writes" in function.flags,
-        caller_read_only=caller_read_only.get(),
+        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if "allow-key-locking" in function.flags else None,
     )
     return store.lua().run_function(function.callback, keys, argv, run)

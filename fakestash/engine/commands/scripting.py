@@ -11,6 +11,7 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
+from fakestash.engine.acl import DEFAULT_RO, current_user
 from fakestash.engine.args import parse_int
 from fakestash.engine.lua import LuaEngine, ScriptRun, parse_shebang, sha1hex
 from fakestash.engine.lua.shebang import Shebang
@@ -21,11 +22,18 @@ from fakestash.errors import CommandError
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
 
-#: Set by the REST face while it serves a read-only token: writes inside scripts are
-#: then ACL-denied, as Upstash's read-only user is.
+#: Forces the read-only caller's rules on scripts (tests; direct engine use). The REST
+#: face needs no flag: its read-only token acts as the ``default_ro`` ACL user.
 caller_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "fakestash_caller_read_only", default=False
 )
+
+
+def read_only_caller() -> bool:
+    """Whether the command that runs a script comes from a read-only caller (Upstash's
+    read-only token): then only @read commands run inside it, as for the token itself,
+    and ``redis.acl_check_cmd`` answers accordingly."""
+    return caller_read_only.get() or current_user.get() == DEFAULT_RO
 
 NOSCRIPT_TEXT = "NOSCRIPT No matching script. Please use EVAL."
 RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
@@ -101,7 +109,7 @@ def run_script(
         db=db,
         name=sha,
         read_only=ro or shebang.no_writes,
-        caller_read_only=caller_read_only.get(),
+        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if shebang.key_locking else None,
     )
     return script_cache(db).lua().run_eval(script.function, keys, argv, run)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
+from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.replies import ErrorReply, Reply, Status, format_double
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ NO_ARGS = "Please specify at least one argument for this redis lib call"
 
 def lua_number_to_arg(value: float | int) -> bytes:
     """A Lua number as ``redis.call`` sends it: C's ``%.17g`` of the double."""
-    return b"%.17g" % float(value)
+    return number_text(float(value), 17)
 
 
 def args_to_argv(args: tuple[Any, ...]) -> list[bytes]:
@@ -91,8 +92,20 @@ class ScriptErrorReply(Exception):
         self.text = text
 
 
-def lua_to_reply(value: Any, *, top: bool = True) -> Reply:
-    """A script's return value → reply. A top-level error table raises ``ScriptErrorReply``."""
+#: How deep a script's reply may nest. Redis stops near 8,000 levels (its Lua C stack);
+#: fakestash stops sooner, where every renderer (JSON, RESP2, the SDKs) still copes.
+MAX_REPLY_DEPTH = 200
+STACK_LIMIT_TEXT = "ERR reached lua stack limit"
+
+_END = object()
+
+
+def lua_to_reply(value: Any, negative_zero: Callable[[Any, Any], bool] | None = None) -> Reply:
+    """A script's return value → reply, as ``luaReplyToRedisReply``: tables are read raw
+    (no metamethod runs), an array stops at the first nil, and a table nested deeper than
+    ``MAX_REPLY_DEPTH`` is the error ``reached lua stack limit`` (self-referential tables
+    too). A top-level error table raises ``ScriptErrorReply``. ``negative_zero(t, k)``
+    tells Lua's -0 from 0 (lupa gives both as 0) for ``{double = -0}``."""
     kind = type(value)
     if kind is bytes:
         return value  # type: ignore[no-any-return]
@@ -102,26 +115,80 @@ def lua_to_reply(value: Any, *, top: bool = True) -> Reply:
         return 1 if value else None
     if value is None or lua_type(value) != "table":
         return None
-    err = value[b"err"]
+    fields = dict(value.items())
+    err = fields.get(b"err")
     if type(err) is bytes:
-        text = _clean(err.decode("utf-8", "replace"))
-        if top:
-            raise ScriptErrorReply(text)
-        return ErrorReply(text)
-    ok = value[b"ok"]
+        raise ScriptErrorReply(_clean(err.decode("utf-8", "replace")))
+    special = _special(value, fields, negative_zero)
+    if special is not None:
+        return special
+    return _array(fields, negative_zero)
+
+
+def _scalar(value: Any) -> Reply:
+    kind = type(value)
+    if kind is bytes:
+        return value  # type: ignore[no-any-return]
+    if kind is int or kind is float:
+        return number_to_integer(value)
+    if kind is bool:
+        return 1 if value else None
+    return None
+
+
+def _special(table: Any, fields: dict[Any, Any], negative_zero: Any) -> Reply:
+    """An ``{err=…}``, ``{ok=…}`` or ``{double=…}`` table's reply, else None."""
+    err = fields.get(b"err")
+    if type(err) is bytes:
+        return ErrorReply(_clean(err.decode("utf-8", "replace")))
+    ok = fields.get(b"ok")
     if type(ok) is bytes:
-        return Status(ok.decode("utf-8", "replace").replace("\r", " ").replace("\n", " "))
-    double = value[b"double"]
+        return Status(_clean(ok.decode("utf-8", "replace")))
+    double = fields.get(b"double")
     if type(double) is int or type(double) is float:
-        return format_double(float(double))
-    items: list[Reply] = []
+        number = float(double)
+        if number == 0 and negative_zero is not None and negative_zero(table, b"double"):
+            number = -0.0
+        return format_double(number)
+    return None
+
+
+def _items(fields: dict[Any, Any]) -> Any:
     index = 1
     while True:
-        item = value[index]
+        item = fields.get(index)
         if item is None:
-            return items
-        items.append(lua_to_reply(item, top=False))
+            return
+        yield item
         index += 1
+
+
+def _array(fields: dict[Any, Any], negative_zero: Any) -> list[Reply]:
+    """The array part of a table, converted without recursion (a script may return a
+    table that contains itself)."""
+    out: list[Reply] = []
+    stack: list[tuple[list[Reply], Any]] = [(out, _items(fields))]
+    while stack:
+        target, items = stack[-1]
+        item: Any = next(items, _END)
+        if item is _END:
+            stack.pop()
+            continue
+        if lua_type(item) != "table":
+            target.append(_scalar(item))
+            continue
+        if len(stack) >= MAX_REPLY_DEPTH:
+            target.append(ErrorReply(STACK_LIMIT_TEXT))
+            continue
+        child_fields = dict(item.items())
+        special = _special(item, child_fields, negative_zero)
+        if special is not None:
+            target.append(special)
+            continue
+        child: list[Reply] = []
+        target.append(child)
+        stack.append((child, _items(child_fields)))
+    return out
 
 
 def _clean(text: str) -> str:

@@ -1,12 +1,15 @@
-"""One Lua 5.1 interpreter (lupa) with Redis' API, sandbox and conversions.
+"""One Lua 5.1 interpreter (lupa) with Redis' API, sandbox, limits and conversions.
 
 A ``LuaEngine`` compiles script bodies and function libraries and runs them against a
 ``Database``: ``redis.call`` goes through the same command table as every other command,
-under the server lock, with ``now_ms`` frozen for the whole script.
+under the server lock, with ``now_ms`` frozen for the whole script. A run ends at its time
+limit whatever the script does, and the runtime refuses to grow past its memory limit
+(``sandbox.py`` has the Lua half of both).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -15,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
-from fakestash.engine.acl import check_script_call
+from fakestash.engine.acl import acting_user, check_script_call, denial
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
+from fakestash.engine.lua.libs.lua_args import number_text
+from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
-from fakestash.engine.lua.sandbox import PRELUDE
+from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
 from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
 from fakestash.errors import CommandError
 
@@ -30,8 +35,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakestash.lua")
 
-#: Seconds of wall-clock time a script may run before it is stopped with an error.
+#: Seconds of wall-clock time a script (EVAL, FCALL) may run before it is stopped.
 SCRIPT_TIME_LIMIT = 5.0
+#: Seconds a library's top level may run in FUNCTION LOAD (Redis' LOAD_TIMEOUT_MS).
+FUNCTION_LOAD_TIME_LIMIT = 0.5
+#: Bytes of memory one Lua runtime may hold (read when a database starts its runtime).
+SCRIPT_MEMORY_LIMIT = 256 * 1024 * 1024
+
+KILLED_TEXT = (
+    "ERR Script killed: it ran longer than the script time limit of {limit:g} s "
+    "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
+)
+LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
 
 REDIS_VERSION = "7.2.4"
 REDIS_VERSION_NUM = 0x070204
@@ -65,10 +80,14 @@ class LuaEngine:
             unpack_returned_tuples=True,
             register_eval=False,
             register_builtins=False,
+            # Python objects in Lua (redis.call, the libraries) expose no attributes:
+            # no script reaches Python through them.
+            attribute_handlers=(self._no_attribute, self._no_attribute),
+            max_memory=SCRIPT_MEMORY_LIMIT,  # made exact (and given its reserve) by Limits
         )
+        self.limits = limits = Limits(self.lua, SCRIPT_MEMORY_LIMIT)
         self.rand = Rand48(seed)
         self.run: ScriptRun | None = None
-        self._deadline = 0.0
         self.to_lua = ReplyToLua(self.lua)
         py = self.lua.table_from(
             {
@@ -82,25 +101,33 @@ class LuaEngine:
                 b"setresp": self._setresp,
                 b"set_repl": _set_repl,
                 b"acl_check": self._acl_check,
-                b"time_up": self._time_up,
+                b"time_check": limits.time_check,
+                b"expired": limits.expired,
+                b"memory_cap_kb": limits.cap / 1024,
+                b"gc_collect_kb": limits.cap / 2048,
                 b"version": REDIS_VERSION.encode(),
                 b"version_num": REDIS_VERSION_NUM,
             }
         )
-        libs = make_libs(self.lua, lambda: self._where())
-        api = self.lua.execute(PRELUDE, py, libs)
+        libs = make_libs(self.lua, lambda: self._where(), limits.check, limits.room)
+        api = self.lua.compile(_prelude_bytecode(), name=SANDBOX_CHUNK)(py, libs)
         self._where = api[b"where"]
         self._compile = api[b"compile"]
         self._run_eval = api[b"run_eval"]
         self._run_function = api[b"run_function"]
         self._load_library = api[b"load_library"]
         self._is_function = api[b"is_function"]
+        limits.arm = api[b"arm"]
+        limits.over_cap = api[b"over_memory_cap"]
+        self._negative_zero = api[b"negative_zero"]
         self.table_from = self.lua.table_from
 
     # ---- compiling ---------------------------------------------------------------------
 
     def compile(self, body: bytes) -> Any:
         """A script body as a Lua function; raises Redis' compile error text."""
+        if not self.limits.fits(2 * len(body)):
+            raise CommandError("ERR Error compiling script (new function): not enough memory")
         result = self._compile(body, b"@user_script")
         if isinstance(result, tuple):
             message = _text(result[1])
@@ -109,7 +136,15 @@ class LuaEngine:
 
     def load_library(self, code: bytes, register: Callable[..., Any]) -> None:
         """Run library code whose ``redis.register_function`` calls ``register``."""
-        result = self._load_library(code, register)
+        if not self.limits.fits(2 * len(code)):
+            raise CommandError("ERR Error compiling function: not enough memory")
+        self.limits.start(FUNCTION_LOAD_TIME_LIMIT, LOAD_TIMEOUT_TEXT)
+        try:
+            result = self._load_library(code, register)
+        except lua51.LuaError as exc:  # the runtime could not even start the load
+            raise CommandError(f"ERR Error registering functions: {_lua_error_text(exc)}") from None
+        finally:
+            self.limits.stop()
         ok = result[0] if isinstance(result, tuple) else result
         if ok:
             return
@@ -133,23 +168,32 @@ class LuaEngine:
         self, runner: Any, fn: Any, keys: list[bytes], argv: list[bytes], run: ScriptRun
     ) -> Reply:
         db = run.db
+        if (
+            len(keys) + len(argv) > 1024 or sum(map(len, keys)) + sum(map(len, argv)) > MARGIN
+        ) and not self.limits.args_fit(keys, argv):
+            raise CommandError(f"ERR Error running script {run.name}, not enough memory")
         with db.frozen_time():
             outer, self.run = self.run, run
-            self._deadline = time.monotonic() + SCRIPT_TIME_LIMIT
+            self.limits.start(SCRIPT_TIME_LIMIT, _killed_text(SCRIPT_TIME_LIMIT))
             self.to_lua.resp = 2
             try:
                 ok, result = runner(fn, self.table_from(keys), self.table_from(argv))
+            except lua51.LuaError as exc:  # not even room to start
+                raise CommandError(
+                    f"ERR Error running script {run.name}, {_lua_error_text(exc)}"
+                ) from None
             finally:
                 self.run = outer
+                self.limits.stop()
         if not ok:
             raise CommandError(_script_error(result, run.name))
         try:
-            return convert.lua_to_reply(result)
+            return convert.lua_to_reply(result, self._negative_zero)
         except ScriptErrorReply as exc:
             raise CommandError(exc.text) from None
 
-    def _time_up(self) -> bool:
-        return time.monotonic() > self._deadline
+    def _no_attribute(self, *_: Any) -> Any:
+        raise LuaLibError(self._where()[0] + b"attempt to index a function value")
 
     # ---- the redis.* callbacks (never raise into Lua) -------------------------------------
 
@@ -171,6 +215,9 @@ class LuaEngine:
         run = self.run
         if run is None:
             return False, b"ERR redis.call/pcall can only be called inside a script invocation"
+        limits = self.limits
+        if time.monotonic() >= limits.deadline or limits.used() > limits.cap:
+            limits.check()  # (the common case, inlined: under both limits)
         try:
             argv = convert.args_to_argv(args)
             reply = self._execute(run, argv)
@@ -181,6 +228,11 @@ class LuaEngine:
         except Exception as exc:  # a bug in a command must not escape as a Lua panic
             log.exception("command failed inside a script")
             return False, f"ERR {type(exc).__name__}: {exc}".encode()
+        if type(reply) is bytes:
+            if len(reply) > MARGIN:
+                self.limits.room(len(reply))
+        elif type(reply) is list:
+            self.limits.room_for(reply)
         return True, self.to_lua(reply)
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
@@ -220,7 +272,10 @@ class LuaEngine:
         cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
         if cmd is None:
             raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
-        return not (run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags))
+        if run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags):
+            return False
+        restricted, user = acting_user(run.db)  # users made with ACL SETUSER
+        return not restricted or denial(user, cmd, argv) is None
 
     def _randomseed(self, seed: float) -> None:
         self.rand.seed(int(seed))
@@ -259,10 +314,12 @@ class LuaCallError(Exception):
 
 def _unwrap(exc: Any) -> tuple[bytes, bytes]:
     """For the Lua error handlers: what a Python exception raised into Lua carries."""
-    if isinstance(exc, LuaCallError):
+    if isinstance(exc, (LuaCallError, TimeUp)):
         return b"call", exc.text
     if isinstance(exc, LuaLibError):
         return b"lib", exc.text
+    if isinstance(exc, MemoryError):  # lupa's LuaMemoryError: a table too big for the limit
+        return b"lib", NOT_ENOUGH_MEMORY
     return b"other", str(exc).encode()
 
 
@@ -324,7 +381,7 @@ def _lua_tostring(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.14g}"
+        return number_text(value, 14).decode()
     return None
 
 
@@ -350,6 +407,27 @@ def _error_message(err: Any) -> str:
         msg = err[b"err"]
         return _text(msg) if isinstance(msg, bytes) else "ERR unknown error"
     return "ERR " + _text(err)
+
+
+@functools.cache
+def _prelude_bytecode() -> bytes:
+    """The sandbox prelude, compiled once per process: loading its bytecode costs a tenth
+    of parsing it, which is most of a new database's first script. (Scripts can never load
+    bytecode; this is the sandbox's own code.)"""
+    scratch = lua51.LuaRuntime(encoding=None, register_eval=False, register_builtins=False)
+    chunk = scratch.compile(PRELUDE, name=SANDBOX_CHUNK)
+    return bytes(scratch.eval("string.dump")(chunk))
+
+
+@functools.lru_cache(maxsize=8)
+def _killed_text(limit: float) -> bytes:
+    return KILLED_TEXT.format(limit=limit).encode()
+
+
+def _lua_error_text(exc: lua51.LuaError) -> str:
+    if isinstance(exc, MemoryError):
+        return NOT_ENOUGH_MEMORY.decode()
+    return str(exc).splitlines()[0] if str(exc) else "execution failure"
 
 
 def _script_error(err: Any, name: str) -> str:

@@ -2,42 +2,32 @@
 
 from __future__ import annotations
 
-import math
+import struct as pystruct
 from typing import Any, Callable
 
+from fakestash.engine.lua.libs.lua_args import lua_tonumber, type_name
+
 Result = tuple[Any, ...]
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "no value"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, bytes):
-        return "string"
-    return "table" if hasattr(value, "keys") else "userdata"
 
 
 class _ArgError(Exception):
     pass
 
 
-def _num(value: Any, index: int, name: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bytes):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise _ArgError(f"bad argument #{index} to '{name}' (number expected, got {_type_name(value)})")
+def _num(args: tuple[Any, ...], index: int, name: str) -> float:
+    """``luaL_checknumber`` of the ``index``-th argument (1-based)."""
+    value = lua_tonumber(args[index - 1]) if index <= len(args) else None
+    if value is not None:
+        return value
+    got = type_name(args[index - 1]) if index <= len(args) else "no value"
+    raise _ArgError(f"bad argument #{index} to '{name}' (number expected, got {got})")
 
 
 def _bit(value: float) -> int:
-    """``barg``: the number rounded (half to even) and wrapped to 32 bits, unsigned."""
-    if math.isnan(value) or math.isinf(value):
-        return 0
-    return round(value) & 0xFFFFFFFF
+    """``barg``: the low 32 bits of the double ``value + 2^52 + 2^51`` (LuaBitOp's way to
+    round half to even and wrap; for huge numbers, whatever those bits are)."""
+    biased = pystruct.pack("<d", value + 6755399441055744.0)
+    return int.from_bytes(biased[:4], "little")
 
 
 def _signed(value: int) -> int:
@@ -49,11 +39,11 @@ def _op(name: str, fn: Callable[..., int], nargs: int | None) -> Callable[..., R
     def wrapper(*args: Any) -> Result:
         try:
             count = len(args) if nargs is None else nargs
-            if nargs is None and count == 0:
-                _num(None, 1, name)
-            values = [
-                _bit(_num(args[i] if i < len(args) else None, i + 1, name)) for i in range(count)
-            ]
+            if nargs is None:  # band/bor/bxor read argument 1, then the last down to 2
+                first = _bit(_num(args, 1, name))
+                rest = [_bit(_num(args, i, name)) for i in range(count, 1, -1)][::-1]
+                return True, _signed(fn(first, *rest))
+            values = [_bit(_num(args, i + 1, name)) for i in range(count)]
             return True, _signed(fn(*values))
         except _ArgError as exc:
             return False, str(exc).encode()
@@ -83,8 +73,8 @@ def _ror(x: int, n: int) -> int:
 
 def _tohex(*args: Any) -> Result:
     try:
-        x = _bit(_num(args[0] if args else None, 1, "tohex"))
-        n = 8 if len(args) < 2 or args[1] is None else _bit(_num(args[1], 2, "tohex"))
+        x = _bit(_num(args, 1, "tohex"))
+        n = 8 if len(args) < 2 else _bit(_num(args, 2, "tohex"))
     except _ArgError as exc:
         return False, str(exc).encode()
     n = _signed(n)

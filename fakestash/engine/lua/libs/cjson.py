@@ -1,22 +1,28 @@
-"""lua-cjson 2.1 as Redis ships it: ``cjson.encode``, ``cjson.decode``, ``cjson.null``.
+"""lua-cjson 2.1 as Redis ships it: ``cjson.encode``, ``cjson.null`` and ``cjson.decode``
+(the decoder is in ``cjson_decode``).
 
 Numbers encode with ``%.14g``; an empty table encodes as ``{}``; a table is an array when
 every key is a positive integer and it is not "excessively sparse"; object keys follow the
-Lua table's own iteration order (the same Lua 5.1 hash order Redis has).
+Lua table's own iteration order (the same Lua 5.1 hash order Redis has). A ``-0`` inside a
+table encodes as ``-0`` and ``cjson.decode('-0')`` is Lua's -0, as in Redis (a top-level
+``-0`` argument reaches Python as 0: lupa converts it before the call).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
+
+from fakestash.engine.lua.libs import cjson_decode
+from fakestash.engine.lua.libs.lua_args import number_text
+from fakestash.engine.lua.sandbox import SANDBOX_CHUNK
 
 if TYPE_CHECKING:
     from lupa.lua51 import LuaRuntime
 
-MAX_DEPTH = 1000
+MAX_DEPTH = cjson_decode.MAX_DEPTH
 _ESCAPES = {
     0x22: '\\"',
     0x5C: "\\\\",
@@ -55,41 +61,89 @@ def _string(value: bytes) -> str:
 
 
 class Encoder:
-    def __init__(self, is_null: Any) -> None:
-        self.is_null = is_null
+    """``cjson.encode`` without recursion: a table nested 1000 deep (or one that contains
+    itself) fails with cjson's own text, not Python's. Tables are read raw, as lua-cjson
+    does (``lua_next``/``lua_rawgeti``)."""
 
-    def encode(self, value: Any, depth: int = 0) -> str:
+    def __init__(self, is_null: Any, negative_zero: Any) -> None:
+        self.is_null = is_null
+        self.negative_zero = negative_zero
+
+    def encode(self, root: Any) -> str:
+        out: list[str] = []
+        # Work items, last first: text to write, or (value, depth, table, key) to encode;
+        # table and key let a 0 ask Lua whether it is -0 (lupa gives both as 0).
+        todo: list[Any] = [(root, 0, None, None)]
+        while todo:
+            task = todo.pop()
+            if type(task) is str:
+                out.append(task)
+                continue
+            value, depth, table, key = task
+            text = self._scalar(value, table, key)
+            if text is not None:
+                out.append(text)
+                continue
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _EncodeError(f"Cannot serialise, excessive nesting ({depth})")
+            todo.extend(reversed(self._table(value, depth)))
+        return "".join(out)
+
+    def _scalar(self, value: Any, table: Any, key: Any) -> str | None:
+        """A non-table value's JSON text; None for a table."""
         if value is None:
             return "null"
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (int, float)):
+            if value == 0 and table is not None and self.negative_zero(table, key):
+                return "-0"
             return _number(float(value))
         if isinstance(value, bytes):
             return _string(value)
-        kind = lua51.lua_type(value)
+        kind = _type_name(value)
+        if kind == "table":
+            return None
         if kind == "userdata" and self.is_null(value):
             return "null"
-        if kind != "table":
-            raise _EncodeError(f"Cannot serialise {kind}: type not supported")
-        depth += 1
-        if depth > MAX_DEPTH:
-            raise _EncodeError(f"Cannot serialise, excessive nesting ({depth})")
-        items = list(value.items())
+        raise _EncodeError(f"Cannot serialise {kind}: type not supported")
+
+    def _table(self, table: Any, depth: int) -> list[Any]:
+        items = list(table.items())
         length = _array_length(items)
         if length > 0:
-            parts = [self.encode(value[i], depth) for i in range(1, length + 1)]
-            return "[" + ",".join(parts) + "]"
-        fields = []
-        for key, item in items:
+            fields = dict(items)
+            array: list[Any] = ["["]
+            for index in range(1, length + 1):
+                if index > 1:
+                    array.append(",")
+                array.append((fields.get(index), depth, table, index))
+            array.append("]")
+            return array
+        obj: list[Any] = ["{"]
+        for n, (key, item) in enumerate(items):
             if isinstance(key, bytes):
                 name = _string(key)
             elif isinstance(key, (int, float)) and not isinstance(key, bool):
                 name = '"' + _number(float(key)) + '"'
             else:
-                raise _EncodeError("Cannot serialise table: table key must be a number or string")
-            fields.append(name + ":" + self.encode(item, depth))
-        return "{" + ",".join(fields) + "}"
+                raise _EncodeError(
+                    f"Cannot serialise {_type_name(key)}: table key must be a number or string"
+                )
+            obj.append(("," if n else "") + name + ":")
+            obj.append((item, depth, table, key))
+        obj.append("}")
+        return obj
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    kind: str | None = lua51.lua_type(value)
+    if kind is None:  # a Python callable (redis.call, a library function)
+        return "function" if callable(value) else "userdata"
+    return kind
 
 
 def _array_length(items: list[tuple[Any, Any]]) -> int:
@@ -107,14 +161,40 @@ def _array_length(items: list[tuple[Any, Any]]) -> int:
     return largest
 
 
-def functions(lua: LuaRuntime) -> dict[bytes, Any]:
-    null = lua.eval(
-        "(function() local u = newproxy(true); "
+def _size(value: Any) -> int:
+    """A generous estimate of the Lua memory decoded JSON takes."""
+    size = 0
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if type(item) is bytes:
+            size += 40 + len(item)
+        elif type(item) is list:
+            size += 64 + 40 * len(item)
+            todo.extend(item)
+        elif type(item) is dict:
+            size += 64 + 80 * len(item)
+            todo.extend(item)
+            todo.extend(item.values())
+    return size
+
+
+def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
+    """``room(n)`` is called before decoded JSON (``n`` bytes) becomes Lua tables."""
+    null = lua.execute(
+        "local u = newproxy(true); "
         "getmetatable(u).__tostring = function() return 'userdata: (nil)' end; "
-        "return u end)()"
+        "return u",
+        name=SANDBOX_CHUNK,
     )
-    is_null = lua.eval("function(n) return function(v) return rawequal(v, n) end end")(null)
-    encoder = Encoder(is_null)
+    is_null = lua.execute(
+        "local n = ... return function(v) return rawequal(v, n) end", null, name=SANDBOX_CHUNK
+    )
+    negative_zero = lua.execute(
+        "return function(t, k) local v = rawget(t, k) return v == 0 and 1 / v < 0 end",
+        name=SANDBOX_CHUNK,
+    )
+    encoder = Encoder(is_null, negative_zero)
     table_from = lua.table_from
 
     def encode(*args: Any) -> tuple[Any, ...]:
@@ -125,48 +205,47 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
         except _EncodeError as exc:
             return False, str(exc).encode()
 
-    def to_lua(value: Any) -> Any:
-        if value is None:
-            return null
-        if isinstance(value, str):
-            return value.encode("utf-8", "surrogateescape")
-        if isinstance(value, list):
-            return table_from([to_lua(v) for v in value])
-        if isinstance(value, dict):
-            return table_from(
-                {k.encode("utf-8", "surrogateescape"): to_lua(v) for k, v in value.items()}
-            )
-        if isinstance(value, bool):
-            return value
-        return float(value) if isinstance(value, float) else value
+    def scalar(value: Any) -> Any:
+        return null if value is cjson_decode.NULL else value
+
+    def to_lua(root: Any) -> Any:
+        """Python JSON data → Lua values, children before parents (no recursion)."""
+        done: list[Any] = []
+        todo: list[tuple[Any, bool]] = [(root, False)]
+        while todo:
+            node, children_done = todo.pop()
+            if not isinstance(node, (list, dict)):
+                done.append(scalar(node))
+                continue
+            if not children_done:
+                todo.append((node, True))
+                children = node if isinstance(node, list) else list(node.values())
+                todo.extend((child, False) for child in reversed(children))
+                continue
+            count = len(node)
+            converted = done[len(done) - count :] if count else []
+            del done[len(done) - count :]
+            if isinstance(node, list):
+                done.append(table_from(converted))
+            else:
+                done.append(table_from(dict(zip(node, converted))))
+        return done[0]
 
     def decode(*args: Any) -> tuple[Any, ...]:
         if len(args) != 1:
             return False, b"bad argument #1 to 'decode' (expected 1 argument)"
         data = args[0]
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            data = f"{data:.14g}".encode()
+            data = number_text(data, 14)
         if not isinstance(data, bytes):
             return False, b"bad argument #1 to 'decode' (string expected, got " + (
                 lua51.lua_type(data) or type(data).__name__.replace("NoneType", "nil")
             ).encode() + b")"
         try:
-            value = json.loads(data.decode("utf-8", "surrogateescape"))
-        except json.JSONDecodeError as exc:
-            return False, _decode_error(exc).encode()
-        except RecursionError:
-            return False, b"Found too many nested data structures (1001) at character 1"
+            value = cjson_decode.decode(data)
+        except cjson_decode.DecodeError as exc:
+            return False, str(exc).encode()
+        room(_size(value))
         return True, to_lua(value)
 
     return {b"encode": encode, b"decode": decode, b"null": null}
-
-
-def _decode_error(exc: json.JSONDecodeError) -> str:
-    where = exc.pos + 1
-    if exc.msg.startswith("Expecting value"):
-        return f"Expected value but found invalid token at character {where}"
-    if exc.msg.startswith("Extra data"):
-        return f"Expected the end but found invalid token at character {where}"
-    if exc.msg.startswith("Unterminated string"):
-        return f"Expected value but found unexpected end of string at character {where}"
-    return f"Expected value but found invalid token at character {where}"

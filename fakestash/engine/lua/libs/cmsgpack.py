@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
@@ -71,7 +71,8 @@ def _encode(value: Any, level: int = 0) -> bytes:
         return _bytes(value)
     if lua51.lua_type(value) != "table" or level >= MAX_NESTING:
         return b"\xc0"
-    items = list(value.items())
+    items = list(value.items())  # raw, as lua_next
+    fields = dict(items)
     keys = [k for k, _ in items]
     count = len(items)
     is_array = all(
@@ -86,7 +87,7 @@ def _encode(value: Any, level: int = 0) -> bytes:
             if count <= 0xFFFF
             else b"\xdd" + struct.pack(">I", count)
         )
-        return head + b"".join(_encode(value[i], level + 1) for i in range(1, count + 1))
+        return head + b"".join(_encode(fields[i], level + 1) for i in range(1, count + 1))
     head = (
         bytes([0x80 | count])
         if count < 16
@@ -105,11 +106,72 @@ class _Bad(Exception):
     pass
 
 
+class _LuaError(Exception):
+    """An error lua-cmsgpack raises through Lua (luaL_checkstack, lua_settable)."""
+
+
+#: LUAI_MAXCSTACK: how many slots ``lua_checkstack`` lets a C function use.
+LUA_STACK_SLOTS = 8000
+TOO_MANY_VALUES = (
+    "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+)
+ARRAY_OVERFLOW = "stack overflow (in function mp_decode_to_lua_array)"
+_INTS = {
+    0xCC: (">B", 1),
+    0xCD: (">H", 2),
+    0xCE: (">I", 4),
+    0xCF: (">q", 8),  # uint 64, read as lua-cmsgpack does: the signed 64-bit value
+    0xD0: (">b", 1),
+    0xD1: (">h", 2),
+    0xD2: (">i", 4),
+    0xD3: (">q", 8),
+    0xCA: (">f", 4),
+    0xCB: (">d", 8),
+}
+_LENGTHS = {
+    0xD9: (">B", 1),
+    0xDA: (">H", 2),
+    0xDB: (">I", 4),
+}  # no bin 8/16/32 (0xC4-0xC6): Redis' lua-cmsgpack answers "Bad data format" to them
+_CONTAINERS = {
+    0xDC: (">H", 2, True),
+    0xDD: (">I", 4, True),
+    0xDE: (">H", 2, False),
+    0xDF: (">I", 4, False),
+}
+_SIMPLE: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}
+
+
+class Table:
+    """A decoded array (values, None for nil) or map ((key, value) pairs), before it
+    becomes a Lua table."""
+
+    __slots__ = ("is_array", "items")
+
+    def __init__(self, is_array: bool) -> None:
+        self.is_array = is_array
+        self.items: list[Any] = []
+
+
+class _Open:
+    """A table being filled: an array (next index) or a map (key awaiting its value)."""
+
+    __slots__ = ("has_key", "key", "left", "table")
+
+    def __init__(self, table: Table, left: int) -> None:
+        self.table, self.left = table, left
+        self.key, self.has_key = None, False
+
+
 class Decoder:
-    def __init__(self, data: bytes, table_from: Any) -> None:
+    """lua-cmsgpack's decoder without recursion. It counts the Lua stack slots the C
+    decoder would hold (a table and a key per open level, one per decoded value) and fails
+    where it would: ``stack overflow (...)`` near 4,000 levels, as in Redis."""
+
+    def __init__(self, data: bytes, used: int) -> None:
         self.data = data
         self.pos = 0
-        self.table_from = table_from
+        self.used = used  # lua_gettop() of the C function
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
@@ -122,73 +184,182 @@ class Decoder:
         return struct.unpack(fmt, self.take(n))[0]
 
     def value(self) -> Any:
+        """One object (and everything inside it); it stays on the emulated stack."""
+        open_tables: list[_Open] = []
+        while True:
+            result, opened = self._one()
+            if opened is not None:
+                open_tables.append(opened)
+                if opened.table.is_array:
+                    self.used += 1  # lua_pushnumber(L, index)
+                continue
+            while open_tables:
+                top = open_tables[-1]
+                if not self._store(top, result):
+                    break
+                open_tables.pop()
+                result = top.table
+            else:
+                return result
+
+    def _store(self, top: _Open, result: Any) -> bool:
+        """Put a decoded value in the open table; True once the table is complete."""
+        table = top.table
+        if table.is_array:
+            table.items.append(result)
+        elif not top.has_key:
+            top.key, top.has_key = result, True
+            return False
+        else:
+            _check_key(top.key)
+            table.items.append((top.key, result))
+            top.has_key = False
+        self.used -= 2  # lua_settable pops the key and the value
+        top.left -= 1
+        if top.left == 0:
+            return True
+        if table.is_array:
+            self.used += 1
+        return False
+
+    def _one(self) -> tuple[Any, _Open | None]:
+        """``mp_decode_to_lua_type``: a scalar, an empty table, or a table to fill."""
+        if self.used + 1 > LUA_STACK_SLOTS:
+            raise _LuaError(TOO_MANY_VALUES)
         b = self.take(1)[0]
+        count, is_array = self._container(b)
+        if count is None:
+            self.used += 1
+            return self._scalar(b), None
+        table = Table(is_array)
+        self.used += 1
+        if is_array and self.used + 1 > LUA_STACK_SLOTS:
+            raise _LuaError(ARRAY_OVERFLOW)
+        if count == 0:
+            return table, None
+        return table, _Open(table, count)
+
+    def _container(self, b: int) -> tuple[int | None, bool]:
+        if 0x80 <= b <= 0x8F:
+            return b & 0x0F, False
+        if 0x90 <= b <= 0x9F:
+            return b & 0x0F, True
+        spec = _CONTAINERS.get(b)
+        if spec is None:
+            return None, False
+        fmt, size, is_array = spec
+        return self.unpack(fmt, size), is_array
+
+    def _scalar(self, b: int) -> Any:
         if b <= 0x7F:
             return b
         if b >= 0xE0:
             return b - 0x100
-        if 0x80 <= b <= 0x8F:
-            return self.map(b & 0x0F)
-        if 0x90 <= b <= 0x9F:
-            return self.array(b & 0x0F)
         if 0xA0 <= b <= 0xBF:
             return self.take(b & 0x1F)
-        simple: dict[int, Any] = {0xC0: None, 0xC2: False, 0xC3: True}
-        if b in simple:
-            return simple[b]
-        ints = {
-            0xCC: (">B", 1),
-            0xCD: (">H", 2),
-            0xCE: (">I", 4),
-            0xCF: (">Q", 8),
-            0xD0: (">b", 1),
-            0xD1: (">h", 2),
-            0xD2: (">i", 4),
-            0xD3: (">q", 8),
-            0xCA: (">f", 4),
-            0xCB: (">d", 8),
-        }
-        if b in ints:
-            fmt, size = ints[b]
+        if b in _SIMPLE:
+            return _SIMPLE[b]
+        if b in _INTS:
+            fmt, size = _INTS[b]
             return self.unpack(fmt, size)
-        lengths = {
-            0xD9: (">B", 1),
-            0xDA: (">H", 2),
-            0xDB: (">I", 4),
-            0xC4: (">B", 1),
-            0xC5: (">H", 2),
-            0xC6: (">I", 4),
-        }
-        if b in lengths:
-            fmt, size = lengths[b]
+        if b in _LENGTHS:
+            fmt, size = _LENGTHS[b]
             return self.take(self.unpack(fmt, size))
-        if b == 0xDC:
-            return self.array(self.unpack(">H", 2))
-        if b == 0xDD:
-            return self.array(self.unpack(">I", 4))
-        if b == 0xDE:
-            return self.map(self.unpack(">H", 2))
-        if b == 0xDF:
-            return self.map(self.unpack(">I", 4))
         raise _Bad()
 
-    def array(self, n: int) -> Any:
-        t = self.table_from([])
-        for i in range(1, n + 1):
-            t[i] = self.value()
-        return t
 
-    def map(self, n: int) -> Any:
-        t = self.table_from([])
-        for _ in range(n):
-            key = self.value()
-            val = self.value()
-            if key is not None:
-                t[key] = val
-        return t
+def _size(values: list[Any]) -> int:
+    """A generous estimate of the Lua memory the decoded values take."""
+    size = 0
+    todo = list(values)
+    while todo:
+        item = todo.pop()
+        if type(item) is bytes:
+            size += 40 + len(item)
+        elif type(item) is Table:
+            size += 64 + 80 * len(item.items)
+            todo.extend(item.items)
+        elif type(item) is tuple:
+            todo.extend(item)
+    return size
 
 
-def functions(lua: LuaRuntime) -> dict[bytes, Any]:
+def _to_lua(value: Any, table_from: Any) -> Any:
+    """A decoded value as a Lua value, inner tables first (no recursion)."""
+    if type(value) is not Table:
+        return value
+    built: dict[int, Any] = {}
+    todo: list[tuple[Table, bool]] = [(value, False)]
+    while todo:
+        table, children_done = todo.pop()
+        if not children_done:
+            todo.append((table, True))
+            for item in table.items:
+                for part in item if type(item) is tuple else (item,):
+                    if type(part) is Table:
+                        todo.append((part, False))
+            continue
+
+        def lua(part: Any) -> Any:
+            return built.pop(id(part)) if type(part) is Table else part
+
+        if table.is_array:
+            built[id(table)] = table_from([lua(item) for item in table.items])
+            continue
+        result = table_from([])
+        for key, item in table.items:
+            key, item = lua(key), lua(item)
+            if item is not None:
+                result[key] = item
+        built[id(table)] = result
+    return built[id(value)]
+
+
+def _check_key(key: Any) -> None:
+    """lua_settable's own errors for a map key."""
+    if key is None:
+        raise _LuaError("table index is nil")
+    if isinstance(key, float) and math.isnan(key):
+        raise _LuaError("table index is NaN")
+
+
+def _lua_type_name(value: Any) -> str:
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, bytes):
+        return "string"
+    return lua51.lua_type(value) or ("function" if callable(value) else "userdata")
+
+
+class _ArgError(Exception):
+    pass
+
+
+def _integer_arg(args: tuple[Any, ...], n: int, name: str, optional: bool) -> int:
+    """luaL_checkinteger / luaL_optinteger (strings that are numbers count)."""
+    if len(args) < n or (optional and args[n - 1] is None):
+        if optional:
+            return 0
+        got = "no value"
+    else:
+        value = args[n - 1]
+        if isinstance(value, bytes):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value) if math.isfinite(value) else 0
+        got = _lua_type_name(args[n - 1])
+    raise _ArgError(f"bad argument #{n} to '{name}' (number expected, got {got})")
+
+
+def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
+    """``room(n)`` is called before the decoded values (``n`` bytes) become Lua tables."""
     table_from = lua.table_from
 
     def pack(*args: Any) -> tuple[Any, ...]:
@@ -196,35 +367,56 @@ def functions(lua: LuaRuntime) -> dict[bytes, Any]:
             return False, b"MessagePack pack needs input."
         return True, b"".join(_encode(a) for a in args)
 
-    def unpack_full(data: Any, limit: int, offset: int) -> tuple[Any, ...]:
+    def unpack_full(
+        args: tuple[Any, ...], name: str, limit: int, offset: int, used: int
+    ) -> tuple[Any, ...]:
+        """``mp_unpack_full``: up to ``limit`` objects from ``offset`` (both 0: all, and
+        no next offset first)."""
+        data = args[0] if args else None
         if not isinstance(data, bytes):
-            return False, b"bad argument #1 to 'unpack' (string expected)"
-        decoder = Decoder(data, table_from)
+            got = "no value" if not args else _lua_type_name(data)
+            return False, f"bad argument #1 to '{name}' (string expected, got {got})".encode()
+        if offset < 0 or limit < 0:
+            # lua-cmsgpack prints the input length where it means the limit
+            text = f"Invalid request to unpack with offset of {offset} and limit of {len(data)}."
+            return False, text.encode()
+        if offset > len(data):
+            return False, f"Start offset {offset} greater than input length {len(data)}.".encode()
+        decode_all = not limit and not offset
+        decoder = Decoder(data, used)
         decoder.pos = offset
         values: list[Any] = []
         try:
-            while decoder.pos < len(data) and (limit <= 0 or len(values) < limit):
+            while decoder.pos < len(data) and (decode_all or len(values) < limit):
                 values.append(decoder.value())
         except _Missing:
             return False, b"Missing bytes in input."
         except _Bad:
             return False, b"Bad data format in input."
-        if limit > 0:
-            next_offset = decoder.pos if decoder.pos < len(data) else -1
-            values.insert(0, next_offset)
-        return True, values, len(values)
+        except _LuaError as exc:
+            return False, str(exc).encode()
+        if not decode_all:
+            values.insert(0, decoder.pos if decoder.pos < len(data) else -1)
+        room(_size(values))
+        return True, [_to_lua(value, table_from) for value in values], len(values)
 
     def unpack(*args: Any) -> tuple[Any, ...]:
-        return unpack_full(args[0] if args else None, 0, 0)
+        return unpack_full(args, "unpack", 0, 0, max(1, len(args)))
 
     def unpack_one(*args: Any) -> tuple[Any, ...]:
-        offset = int(args[1]) if len(args) > 1 and args[1] is not None else 0
-        return unpack_full(args[0] if args else None, 1, offset)
+        try:
+            offset = _integer_arg(args, 2, "unpack_one", optional=True)
+        except _ArgError as exc:
+            return False, str(exc).encode()
+        return unpack_full(args, "unpack_one", 1, offset, 1)
 
     def unpack_limit(*args: Any) -> tuple[Any, ...]:
-        limit = int(args[1]) if len(args) > 1 and args[1] is not None else 0
-        offset = int(args[2]) if len(args) > 2 and args[2] is not None else 0
-        return unpack_full(args[0] if args else None, limit, offset)
+        try:
+            limit = _integer_arg(args, 2, "unpack_limit", optional=False)
+            offset = _integer_arg(args, 3, "unpack_limit", optional=True)
+        except _ArgError as exc:
+            return False, str(exc).encode()
+        return unpack_full(args, "unpack_limit", limit, offset, 1)
 
     return {
         b"pack": pack,
