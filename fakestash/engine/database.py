@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine import notify
@@ -24,32 +24,14 @@ E = TypeVar("E")
 CommandObserver = Callable[["Database", Sequence[bytes], str], None]
 
 
-class MemberExpiry:
-    """Value types whose members expire on their own (hash fields with TTLs).
-
-    ``reapers[type](value, now_ms)`` drops expired members and returns True if any went;
-    the keyspace calls it on every lookup, and deletes a value left empty. A database sets
-    ``member_expiry`` once any member TTL was set in it: only then do DBSIZE/KEYS/SCAN sweep
-    values.
-    """
-
-    #: Filled at import by the families (code registration, like the command table).
-    reapers: ClassVar[dict[type, Callable[[Any, int], bool]]] = {}
-
-
-def type_name(value: Any) -> str:
-    """The TYPE of a stored value: ``bytes`` is a string, other values name their type."""
-    if isinstance(value, bytes):
-        return "string"
-    return str(value.type_name)
-
-
 class Database:
     """Keys to values, keys to expiry times (ms), and the execution of commands.
 
-    A value is ``bytes`` for a string, otherwise an instance of a family's value class
-    (which has a ``type_name`` and a ``__len__``). Expired keys are removed lazily, on
-    access, and filtered from every listing, so no command ever sees one.
+    A value is ``bytes`` for a string, otherwise an instance of a value type
+    (``fakestash.engine.values``). Expired keys are removed lazily, on access, and filtered
+    from every listing, so no command ever sees one. Members with their own TTLs (hash
+    fields) are reaped on access too, once ``member_expiry`` is set (the first member TTL
+    set in this database sets it).
     """
 
     def __init__(
@@ -167,8 +149,12 @@ class Database:
         if when is not None and when < self.now_ms:
             self._expire(key)
             return self._missed(key)
-        reap = MemberExpiry.reapers.get(type(value))
-        if reap is not None and reap(value, self.now_ms) and self._reaped(key, value):
+        if (
+            self.member_expiry
+            and type(value) is not bytes
+            and value.reap(self.now_ms)
+            and self._reaped(key, value)
+        ):
             return self._missed(key)
         return value
 
@@ -257,10 +243,8 @@ class Database:
         for key in [k for k, when in self.expires.items() if when < now]:
             self._expire(key)
         if self.member_expiry:
-            reapers = MemberExpiry.reapers
             for key, value in list(self.data.items()):
-                reap = reapers.get(type(value))
-                if reap is not None and reap(value, now):
+                if type(value) is not bytes and value.reap(now):
                     self._reaped(key, value)
 
     def keys(self) -> Iterator[bytes]:

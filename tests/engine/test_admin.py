@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from fakestash import FakeStash
 from fakestash.engine.acl import AclState, User, apply_rule, catalog
-from fakestash.engine.memory_usage import jemalloc_size
 from fakestash.engine.replies import OK
+from fakestash.engine.values.memory import jemalloc_size
 from tests.helpers import error, run
 
 NOT_INTEGER = "ERR value is not an integer or out of range"

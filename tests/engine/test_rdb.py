@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from fakestash import FakeStash
 from fakestash.engine import rdb
+from fakestash.engine.commands import keys
 from fakestash.engine.replies import Status
 from tests.helpers import error, run
 
@@ -229,20 +230,27 @@ class Thing:
         return Thing(list(self.items))
 
 
+class CodecThing(Thing):
+    """The same, with an RDB form (object type 250, a list's body)."""
+
+    rdb_types = (250,)
+
+    def rdb_encode(self) -> tuple[int, bytes]:
+        return 250, rdb.encode_list(self.items)[1]
+
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: rdb.Reader) -> CodecThing:
+        return cls(reader.list_items(rdb.RDB_TYPE_LIST))
+
+
 @pytest.fixture
-def thing_codec() -> Iterator[None]:
-    rdb.register_codec(
-        Thing.type_name,
-        lambda t: (250, rdb.encode_list(t.items)[1]),
-        lambda rdb_type, reader: Thing(reader.list_items(rdb.RDB_TYPE_LIST)),
-        rdb_types=[250],
-    )
+def thing_codec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(keys.RESTORABLE, 250, CodecThing)
     yield
-    rdb.unregister_codec(Thing.type_name)
 
 
 def test_registered_codec_dumps_and_restores(stash: FakeStash, thing_codec: None) -> None:
-    stash.database.data[b"t"] = Thing([b"a", b"b"])
+    stash.database.data[b"t"] = CodecThing([b"a", b"b"])
     payload = run(stash, "DUMP", "t")
     assert isinstance(payload, bytes) and payload[0] == 250
     assert run(stash, "RESTORE", "u", "0", payload) == Status("OK")

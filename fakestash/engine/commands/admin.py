@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 
-from fakestash.engine import memory_usage
+from fakestash.engine import values
 from fakestash.engine.acl import (
     BUILTIN,
     CATEGORIES,
@@ -32,6 +32,7 @@ from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.table import ADMIN, NOSCRIPT, READONLY, command, container
+from fakestash.engine.values.memory import DEFAULT_SAMPLES
 from fakestash.errors import SYNTAX, CommandError, WrongArity
 
 LLONG_MAX = 2**63 - 1
@@ -79,7 +80,7 @@ container("memory")
 @command("memory|usage", -3, [READONLY], keys=(2, 2, 1))
 def memory_usage_(db: Database, args: list[bytes]) -> Reply:
     """Estimated bytes a key takes, as Redis counts them; nil for a missing key."""
-    samples = memory_usage.DEFAULT_SAMPLES
+    samples = DEFAULT_SAMPLES
     rest = args[1:]
     i = 0
     while i < len(rest):
@@ -93,7 +94,7 @@ def memory_usage_(db: Database, args: list[bytes]) -> Reply:
     value = db.lookup(args[0])
     if value is None:
         return None
-    return memory_usage.usage(args[0], value, samples)
+    return values.memory_usage(args[0], value, samples)
 
 
 # ---- ACL -------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from fakestash.engine.commands.zsets import _zadd, parse_double
 from fakestash.engine.geohash import BOX, CIRCLE, GEO_LAT_MAX, GEO_LAT_MIN, Shape
 from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply
-from fakestash.engine.sorted_set import ScoreRange, SortedSet
 from fakestash.engine.table import READONLY, WRITE, command
+from fakestash.engine.values.zset import ScoreRange, SortedSet
 from fakestash.errors import SYNTAX, CommandError
 
 if TYPE_CHECKING:

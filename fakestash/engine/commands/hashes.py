@@ -2,7 +2,7 @@
 
 Replies, error texts and the order of checks follow Redis' ``t_hash.c``; field TTLs follow
 Redis 8 (HINCRBY keeps a field's TTL, LT sets a TTL on a field without one). Expired fields
-are gone for every command (see ``hash_value``). Upstash accepts expiry times past Redis'
+are gone for every command (see ``values/hash.py``). Upstash accepts expiry times past Redis'
 2**48 ms cap, so only a time that overflows 64 bits is refused here.
 """
 
@@ -15,11 +15,11 @@ from fakestash.engine import longdouble
 from fakestash.engine.args import INT64_MAX, INT64_MIN, is_int, parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
-from fakestash.engine.hash_value import HashValue
 from fakestash.engine.notify import HASH, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values.hash import HashValue
 from fakestash.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError, WrongArity
 
 FIELDS_MISSING = "ERR Mandatory argument FIELDS is missing or not at the right position"

@@ -26,7 +26,10 @@ from fakestash.engine.json_path import (
     resolve,
     select,
 )
-from fakestash.engine.json_value import (
+from fakestash.engine.notify import MODULE, emit
+from fakestash.engine.replies import OK, Reply, Status, format_double
+from fakestash.engine.table import READONLY, WRITE, command
+from fakestash.engine.values.json import (
     I64_MAX,
     I64_MIN,
     Json,
@@ -41,9 +44,6 @@ from fakestash.engine.json_value import (
     to_bytes,
     type_of,
 )
-from fakestash.engine.notify import MODULE, emit
-from fakestash.engine.replies import OK, Reply, Status, format_double
-from fakestash.engine.table import READONLY, WRITE, command
 from fakestash.errors import SYNTAX, CommandError, WrongArity
 
 WRONG_REDIS_TYPE = "Existing key has wrong Redis type"

@@ -13,13 +13,24 @@ from typing import Any
 
 from fakestash.engine import rdb
 from fakestash.engine.args import INT64_MAX, parse_int
-from fakestash.engine.database import Database, MemberExpiry, type_name
+from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.notify import GENERIC, emit
 from fakestash.engine.replies import OK, Reply, Status
 from fakestash.engine.scan import parse_cursor, parse_scan_options
 from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values import copy_value, readers, type_name
+from fakestash.engine.values.hash import HashValue
+from fakestash.engine.values.json import JsonValue
+from fakestash.engine.values.list import ListValue
+from fakestash.engine.values.set import RedisSet
+from fakestash.engine.values.stream import StreamValue
+from fakestash.engine.values.zset import SortedSet
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
+
+#: The value types RESTORE reads, by RDB object type.
+RESTORABLE = readers((ListValue, RedisSet, SortedSet, HashValue, StreamValue, JsonValue))
+
 
 # ---- existence -----------------------------------------------------------------------------
 
@@ -239,11 +250,6 @@ def renamenx(db: Database, args: list[bytes]) -> Reply:
     return _rename(db, args, nx=True)
 
 
-def copy_value(value: Any) -> Any:
-    """An independent copy of a stored value (strings are immutable bytes)."""
-    return value if type(value) is bytes else value.copy()
-
-
 @command("copy", -3, [WRITE], keys=(1, 2, 1))
 def copy(db: Database, args: list[bytes]) -> Reply:
     """Copy a key's value (and TTL) to another key: 1 if copied, 0 if not (DB 0 only)."""
@@ -354,7 +360,7 @@ def restore(db: Database, args: list[bytes]) -> Reply:
     if not rdb.verify(payload):
         raise CommandError("ERR DUMP payload version or checksum are wrong")
     try:
-        value = rdb.load(payload)
+        value = rdb.load(payload, RESTORABLE)
     except rdb.RdbError:
         raise CommandError("ERR Bad data format") from None
     deleted = replace and db.delete(key)
@@ -382,11 +388,10 @@ def _keep_live_members(db: Database, value: Any) -> bool:
     dropped, as Redis drops them while loading; False if none is left. (Redis 8.2 then keeps
     the key with its expired field until active expiry reclaims it, HLEN 1 and HGETALL
     empty; here an expired field is gone for every command, so the key is too.)"""
-    reap = MemberExpiry.reapers.get(type(value))
-    if reap is None or not getattr(value, "ttls", None):
+    if not getattr(value, "ttls", None):
         return True
     db.member_expiry = True
-    reap(value, db.now_ms)
+    value.reap(db.now_ms)
     return bool(value)
 
 

@@ -10,10 +10,10 @@ from typing import Sequence
 
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
-from fakestash.engine.list_value import ListValue
 from fakestash.engine.notify import LIST, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values.list import ListValue
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError, WrongArity
 
 MUST_BE_POSITIVE = "ERR value is out of range, must be positive"

@@ -16,8 +16,6 @@ from typing import Any
 from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
-from fakestash.engine.hash_value import HashValue
-from fakestash.engine.json_value import Json, dumps
 from fakestash.engine.replies import Reply, format_double
 from fakestash.engine.search import aggregations
 from fakestash.engine.search.analysis import LANGUAGES
@@ -34,6 +32,8 @@ from fakestash.engine.search.scoring import (
     ScoreFunc,
 )
 from fakestash.engine.table import READONLY, WRITE, command
+from fakestash.engine.values.hash import HashValue
+from fakestash.engine.values.json import Json, dumps
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
 LIMIT_ERROR = "ERR limit should be a positive number less than 1000"

@@ -23,7 +23,8 @@ from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.notify import STREAM, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.stream_value import (
+from fakestash.engine.table import FAST, READONLY, WRITE, command, container
+from fakestash.engine.values.stream import (
     INVALID_ENTRIES_READ,
     MAX_ID,
     MIN_ID,
@@ -37,7 +38,6 @@ from fakestash.engine.stream_value import (
     format_id,
     incr_id,
 )
-from fakestash.engine.table import FAST, READONLY, WRITE, command, container
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError, WrongArity
 
 #: Upstash's per-consumer pending entries list limit (XREADGROUP refuses to go past it).

@@ -1,4 +1,4 @@
-"""Sorted-set commands (ZADD … ZSCAN), on the dict-plus-sorted-index value of sorted_set.py.
+"""Sorted-set commands (ZADD … ZSCAN), on the dict-plus-sorted-index value of values/zset.py.
 
 Replies and error texts follow Redis (7.0 checked against a real server, newer options such
 as ZRANK WITHSCORE from the Redis docs). Scores are rendered the Redis 7.2+ way
@@ -15,10 +15,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
 
-from fakestash.engine import rdb
 from fakestash.engine.args import parse_float, parse_int
 from fakestash.engine.commands.sets import (
-    RedisSet,
     matches,
     numkeys_finder,
     parse_limit,
@@ -29,8 +27,9 @@ from fakestash.engine.commands.sets import (
 from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply, format_double
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
-from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
+from fakestash.engine.values.set import RedisSet
+from fakestash.engine.values.zset import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.errors import NOT_FLOAT, SYNTAX, CommandError, WrongArity, WrongType
 
 if TYPE_CHECKING:
@@ -51,17 +50,6 @@ LONG_MAX = 2**63 - 1
 
 _INF_TEXT = re.compile(rb"[+-]?inf(inity)?", re.IGNORECASE)
 _SPACES = b" \t\n\v\f\r"
-
-
-# DUMP/RESTORE: written as RDB_TYPE_ZSET_2 (binary-double scores; Redis >= 4.0 loads it),
-# highest score first as Redis writes it; read in any sorted-set encoding a server emits.
-rdb.register_codec(
-    "zset",
-    lambda value: rdb.encode_zset((member, score) for score, member in reversed(value.index)),
-    lambda rdb_type, reader: SortedSet(
-        (score, member) for member, score in reader.zset_items(rdb_type)
-    ).compact(),
-)
 
 
 # ---- argument parsing ----------------------------------------------------------------------

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from fakestash.engine.database import Database
-from fakestash.engine.hash_value import HashValue
-from fakestash.engine.json_value import JsonValue, dumps
 from fakestash.engine.search.analysis import Analyzer
 from fakestash.engine.search.schema import TEXT, Field
 from fakestash.engine.search.values import Scalar, from_hash, from_json, from_stream
-from fakestash.engine.stream_value import StreamValue, format_id
+from fakestash.engine.values.hash import HashValue
+from fakestash.engine.values.json import JsonValue, dumps
+from fakestash.engine.values.stream import StreamValue, format_id
 
 HASH = "HASH"
 JSON = "JSON"
