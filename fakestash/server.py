@@ -8,10 +8,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, make_clock
 from fakestash.engine.acl import DEFAULT, DEFAULT_RO, register_builtin_tokens, user_for_token
 from fakestash.engine.database import Database
+from fakestash.engine.registry import Registry
 from fakestash.faults import FaultRule, Faults, TransportFault
 from fakestash.hosts import host_name, netloc_host, url_host
 from fakestash.limits import DEFAULT_LIMITS, Limits
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 
-#: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``.
+#: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``, ``registry``.
 DatabaseFactory = Callable[..., Database]
 
 
@@ -126,6 +126,9 @@ class FakeStash:
         database_factory: Builds each database; the conformance tests pass a real-Redis
             backend here. Leave it out.
         faults: ``FaultRule``s applied from the first request (see ``faults``).
+        registry: The commands served (default: every family fakestash has,
+            ``Registry.default()``); ``Registry.default().without("eval")`` serves fewer,
+            ``.with_family(family)`` more.
 
     Attributes:
         seed: The seed given.
@@ -147,12 +150,15 @@ class FakeStash:
         limits: Limits | None = None,
         database_factory: DatabaseFactory | None = None,
         faults: Iterable[FaultRule] = (),
+        registry: Registry | None = None,
     ) -> None:
         _check_types(seed=seed, url=url, token=token, readonly_token=readonly_token)
         self.seed = seed
-        #: Builds each database (keyword args: clock, rng, lock, name). The default is the
-        #: in-memory ``Database``; conformance tests pass a real-Redis backend here.
+        #: Builds each database (keyword args: clock, rng, lock, name, registry). The default
+        #: is the in-memory ``Database``; conformance tests pass a real-Redis backend here.
         self.database_factory: DatabaseFactory = database_factory or Database
+        #: The commands every database of this server runs.
+        self.registry = registry or Registry.default()
         self.clock: Clock = make_clock(clock)
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
@@ -201,6 +207,7 @@ class FakeStash:
                 rng=self.rng,
                 lock=self.lock,
                 name=f"db{len(self.endpoints)}",
+                registry=self.registry,
             ),
             limits=limits or self.limits,
         )

@@ -10,8 +10,8 @@ It sends the argv unchanged through one redis-py connection (RESP2, no response 
 and reads the reply with ``EngineReplyParser``, which builds the engine's reply values
 directly: bulk → ``bytes``, simple string → ``Status``, integer → ``int``, nil → ``None``,
 array → ``list``, error → ``CommandError`` (top level) or ``ErrorReply`` (inside an array).
-The command table still decides what exists and its arity (the REST face looks commands up
-before running them); ``send`` skips the table to ask Redis directly.
+The registry still decides what exists and its arity (the REST face looks commands up
+before running them); ``send`` skips the registry to ask Redis directly.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from redis.utils import SENTINEL
 
 from fakestash.engine.database import Database
 from fakestash.engine.replies import ErrorReply, Status
-from fakestash.engine.table import TABLE
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     import random
 
     from fakestash.clock import Clock
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
     from fakestash.engine.replies import Reply
-    from fakestash.engine.table import Command
 
 
 def _no_client_setinfo() -> dict[str, Any]:
@@ -94,8 +94,9 @@ class RealRedisDatabase(Database):
         rng: random.Random | None = None,
         lock: threading.RLock | None = None,
         name: str = "db0",
+        registry: Registry | None = None,
     ) -> None:
-        super().__init__(clock=clock, rng=rng, lock=lock, name=name)
+        super().__init__(clock=clock, rng=rng, lock=lock, name=name, registry=registry)
         self.pool = redis.ConnectionPool(
             host=host,
             port=port,
@@ -124,14 +125,14 @@ class RealRedisDatabase(Database):
             return [conn.read_response() for _ in argvs]
 
     def send(self, argv: Sequence[bytes]) -> Reply:
-        """Run ``argv`` on Redis as it is (no table lookup); an error reply raises."""
+        """Run ``argv`` on Redis as it is (no registry lookup); an error reply raises."""
         return _raise_error(self._send_many([argv])[0])
 
     # ---- the database interface -------------------------------------------------------
 
     def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Look ``argv`` up in the command table (arity, existence), then run it on Redis."""
-        return self.run(TABLE.lookup(argv), argv, source=source)
+        """Look ``argv`` up in the registry (arity, existence), then run it on Redis."""
+        return self.run(self.registry.lookup(argv), argv, source=source)
 
     def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
         with self.lock:
@@ -145,7 +146,7 @@ class RealRedisDatabase(Database):
 
     def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
         """MULTI, the commands, EXEC on one connection. A command Redis refuses at queue
-        time (the table let it through) aborts the transaction: raised as CommandError."""
+        time (the registry let it through) aborts the transaction: raised as CommandError."""
         argvs: list[Sequence[bytes]] = [[b"MULTI"], *(argv for _, argv in queued), [b"EXEC"]]
         with self.lock:
             for _, argv in queued:

@@ -12,8 +12,9 @@ Modelled rules: ``on``/``off``, ``>token``/``<token``/``!hash``/``resetpass``, c
 patterns (``~pattern``/``allkeys``/``resetkeys``), channel patterns (``&pattern``/
 ``allchannels``/``resetchannels``) and ``reset``. Anything else is refused, never ignored.
 
-``default`` and ``default_ro`` are not stored here: the REST face keeps their behaviour
-(fakestash/rest/acl.py decides what ``default_ro`` may run); they cannot be changed.
+``default`` and ``default_ro`` are not stored here and cannot be changed: ``default`` runs
+everything, ``default_ro`` what the declarations allow the read-only token
+(``Command.readonly_token``, fakestash/engine/family.py).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from fakestash.engine.glob import glob_match
-from fakestash.engine.table import ADMIN, FAST, PUBSUB, READONLY, REST_RESTRICTED, TABLE, Command
 from fakestash.errors import CommandError, NoPermission
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
 
 DEFAULT = "default"
 DEFAULT_RO = "default_ro"
@@ -75,108 +77,14 @@ def acting_as(user: str) -> Iterator[None]:
         current_user.reset(token)
 
 
-# ---- categories ----------------------------------------------------------------------------
-
-#: Redis' categories that fakestash models, in ACL CAT's order.
-CATEGORIES = (
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-    "dangerous", "connection", "transaction", "scripting",
-)  # fmt: skip
-
-_FAMILY = {
-    "strings": "string", "hashes": "hash", "lists": "list", "sets": "set", "zsets": "sortedset",
-    "geo": "geo", "streams": "stream", "bitmaps": "bitmap", "hyperloglog": "hyperloglog",
-    "keys": "keyspace", "scripting": "scripting", "functions": "scripting",
-    "connection": "connection", "pubsub": "pubsub",
-}  # fmt: skip
-_SUBSCRIBE = {"subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe"}
-_SUBSCRIBE |= {"sunsubscribe"}
-_TRANSACTION = {"multi", "exec", "discard", "watch", "unwatch"}
-#: Memberships the table's flags and groups do not say (from Redis' own ACL CAT lists).
-_EXTRA: dict[str, tuple[str, ...]] = {
-    "dbsize": ("keyspace",),
-    "flushdb": ("keyspace", "dangerous"),
-    "flushall": ("keyspace", "dangerous"),
-    "keys": ("dangerous",),
-    "info": ("dangerous",),
-    "restore": ("dangerous",),
-    "command": ("connection",),
-    "monitor": ("admin", "dangerous"),
-    "xread": ("blocking",),
-    "xreadgroup": ("blocking",),
-}
+# ---- rules over the registry's commands ----------------------------------------------------
 
 
-def categories_of(cmd: Command) -> set[str]:
-    """The ACL categories of one command (a leaf: a plain command or a subcommand)."""
-    name = cmd.name
-    cats = {"fast" if FAST in cmd.flags else "slow"}
-    if cmd.is_write:
-        cats.add("write")
-    elif READONLY in cmd.flags:
-        cats.add("read")
-    if ADMIN in cmd.flags:
-        cats |= {"admin", "dangerous"}
-    if PUBSUB in cmd.flags or name in _SUBSCRIBE:
-        cats.add("pubsub")
-    elif name in _TRANSACTION:
-        cats.add("transaction")
-    elif cmd.group in _FAMILY:
-        cats.add(_FAMILY[cmd.group])
-    cats.update(_EXTRA.get(name, ()))
-    return cats
-
-
-@dataclass(frozen=True)
-class _Catalog:
-    leaves: dict[str, Command]  # every runnable name: plain commands and parent|sub
-    members: dict[str, frozenset[str]]  # category -> leaf names
-
-
-_catalog_cache: list[tuple[int, _Catalog]] = []
-
-
-def catalog() -> _Catalog:
-    """Leaf commands and category members, built from the table (rebuilt if it grew)."""
-    size = sum(1 + len(c.subcommands) for c in TABLE)
-    if _catalog_cache and _catalog_cache[0][0] == size:
-        return _catalog_cache[0][1]
-    leaves: dict[str, Command] = {}
-    for cmd in TABLE:
-        if cmd.subcommands:
-            for sub in cmd.subcommands.values():
-                leaves[sub.name] = sub
-        elif cmd.handler is not None or REST_RESTRICTED in cmd.flags:
-            leaves[cmd.name] = cmd
-    members: dict[str, set[str]] = {cat: set() for cat in CATEGORIES}
-    for name, cmd in leaves.items():
-        for cat in categories_of(cmd):
-            members[cat].add(name)
-    built = _Catalog(leaves, {cat: frozenset(names) for cat, names in members.items()})
-    _catalog_cache[:] = [(size, built)]
-    return built
-
-
-def _targets(rule: str) -> frozenset[str] | None:
-    """The leaf names a ``+x``/``-x`` rule names (without the sign); None if unknown."""
-    cat = catalog()
-    if rule.startswith("@"):
-        if rule == "@all":
-            return frozenset(cat.leaves)
-        return cat.members.get(rule[1:])
-    cmd = TABLE.get(rule)
-    if cmd is None:
-        return None
-    if cmd.subcommands:
-        return frozenset(sub.name for sub in cmd.subcommands.values())
-    return frozenset({cmd.name}) if cmd.name in cat.leaves else None
-
-
-def _evaluate(base_all: bool, rules: list[str]) -> frozenset[str]:
-    allowed = set(catalog().leaves) if base_all else set()
+def _evaluate(registry: Registry, base_all: bool, rules: list[str]) -> frozenset[str]:
+    """The leaf commands a user may run: ``+@all``/``-@all``, then each rule in order."""
+    allowed = set(registry.leaves) if base_all else set()
     for rule in rules:
-        names = _targets(rule[1:]) or frozenset()
+        names = registry.targets(rule[1:]) or frozenset()
         if rule[0] == "+":
             allowed |= names
         else:
@@ -230,9 +138,11 @@ class Issued:
 
 
 class AclState:
-    """The users of one database and the tokens issued for them (``db.extension("acl")``)."""
+    """The users of one database and the tokens issued for them (``db.extension("acl")``),
+    over the commands of the database's registry."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
         self.users: dict[str, User] = {}
         self.issued: dict[str, Issued] = {}
         #: The builtin users' passwords (their REST tokens), registered by the server.
@@ -275,7 +185,7 @@ class AclState:
 
 
 def acl_state(db: Database) -> AclState:
-    return db.extension("acl", AclState)
+    return db.extension("acl", lambda: AclState(db.registry))
 
 
 def register_builtin_tokens(db: Database, token: str, readonly_token: str) -> None:
@@ -346,7 +256,7 @@ def apply_rule(state: AclState, user: User, op: str) -> None:
     if simple is not None:
         simple(user)
     elif op[:1] in "+-" and len(op) > 1:
-        _command_rule(user, op[0], low[1:])
+        _command_rule(state.registry, user, op[0], low[1:])
     elif op[:1] == ">":
         _add_password(state, user, op[1:])
     elif op[:1] == "<":
@@ -367,7 +277,7 @@ def apply_rule(state: AclState, user: User, op: str) -> None:
         raise RuleError(NO_NOPASS)
     else:
         raise RuleError(SYNTAX)  # also %R~ %W~ and the sanitize-payload flags: not modelled
-    user.allowed = _evaluate(user.base_all, user.rules)
+    user.allowed = _evaluate(state.registry, user.base_all, user.rules)
 
 
 def _set(**values: object) -> Callable[[User], None]:
@@ -401,20 +311,20 @@ _SIMPLE: dict[str, Callable[[User], None]] = {
 }
 
 
-def _command_rule(user: User, sign: str, target: str) -> None:
+def _command_rule(registry: Registry, user: User, sign: str, target: str) -> None:
     if "|" in target:
         raise RuleError(NO_SUBCOMMAND_RULES)
-    if _targets(target) is None:
+    if registry.targets(target) is None:
         raise RuleError(UNKNOWN)
     rules = [r for r in user.rules if r[1:] != target]
     rules.append(sign + target)
     # Keep only the rules that matter, as Redis 7 describes them ("-@all +get +@read"
     # reads back as "-@all +@read").
-    wanted = _evaluate(user.base_all, rules)
+    wanted = _evaluate(registry, user.base_all, rules)
     i = 0
     while i < len(rules):
         trial = rules[:i] + rules[i + 1 :]
-        if _evaluate(user.base_all, trial) == wanted:
+        if _evaluate(registry, user.base_all, trial) == wanted:
             rules = trial
         else:
             i += 1

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine import notify
+from fakestash.engine.family import Command
+from fakestash.engine.registry import Registry
 from fakestash.engine.replies import ErrorReply
 from fakestash.engine.scan_index import ScanIndex
-from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, WrongType
 
 if TYPE_CHECKING:
@@ -41,8 +42,11 @@ class Database:
         rng: random.Random | None = None,
         lock: threading.RLock | None = None,
         name: str = "db0",
+        registry: Registry | None = None,
     ) -> None:
         self.name = name
+        #: The commands this database runs (``Registry.default()`` unless the server says).
+        self.registry = registry or Registry.default()
         self.clock: Clock = clock or SystemClock()
         self.rng = rng or random.Random(0)
         self.lock = lock or threading.RLock()
@@ -70,7 +74,7 @@ class Database:
 
     def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
         """Run one command under the lock. Raises ``CommandError`` with Redis' text."""
-        cmd = TABLE.lookup(argv)
+        cmd = self.registry.lookup(argv)
         return self.run(cmd, argv, source=source)
 
     def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:

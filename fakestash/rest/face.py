@@ -10,13 +10,12 @@ import httpx
 from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
 from fakestash.engine.acl import acting_as, check_command, current_user
 from fakestash.engine.commands.scripting import caller_read_only
+from fakestash.engine.family import Command
 from fakestash.engine.replies import ErrorReply, Reply
-from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, NoPermission
 from fakestash.faults import FaultRecord, FaultRequest, TransportFault
 from fakestash.meter import billable
 from fakestash.rest import texts
-from fakestash.rest.acl import readonly_may_run
 from fakestash.rest.render import (
     batch_item,
     encode_json,
@@ -213,7 +212,7 @@ def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Respons
 def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
     """Each row runs on its own; an error does not stop the rest. Always HTTP 200."""
     items: list[Reply | ErrorReply] = []
-    lookup, run = TABLE.lookup, endpoint.database.run
+    lookup, run = endpoint.database.registry.lookup, endpoint.database.run
     # A body below every argument-size limit cannot hold an argument above one.
     check = (
         readonly
@@ -250,7 +249,7 @@ def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Res
             row_error = call.row_errors.get(index)
             if row_error is not None:
                 raise CommandError(row_error)
-            cmd = TABLE.lookup(argv)
+            cmd = endpoint.database.registry.lookup(argv)
             _check_allowed(endpoint, readonly, cmd, argv)
         except CommandError as exc:
             return _json_response(400, error_body(exc.text), endpoint)
@@ -284,13 +283,13 @@ def _within_limit(endpoint: Endpoint, item: str) -> str:
 
 def run_command(endpoint: Endpoint, readonly: bool, argv: list[bytes]) -> Reply:
     """Look up, check the token's rights and Upstash's limits, then run."""
-    cmd = TABLE.lookup(argv)
+    cmd = endpoint.database.registry.lookup(argv)
     _check_allowed(endpoint, readonly, cmd, argv)
     return endpoint.database.run(cmd, argv)
 
 
 def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[bytes]) -> None:
-    if readonly and not readonly_may_run(cmd):
+    if readonly and not cmd.readonly_token:
         raise NoPermission(cmd.name.split("|")[0])
     if current_user.get() not in BUILTIN_USERS:  # a user made with ACL SETUSER
         check_command(endpoint.database, cmd, argv)

@@ -22,9 +22,11 @@ import httpx
 from fakestash import FakeStash
 from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
 from fakestash.deviations import Deviation, find, version_choice
+from fakestash.engine.registry import Registry
 from fakestash.engine.replies import ErrorReply, Reply, Status
-from fakestash.engine.table import TABLE
 from tests.conformance import normalise
+
+TABLE = Registry.default()  # the commands the fake serves
 
 #: A command that must not run within this many seconds of a short TTL's deadline.
 EXPIRY_GUARD = 0.05

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 from tests.conformance.harness import Differential
 from tests.conformance.profiles import machine_settings
+
+TABLE = Registry.default()  # the commands the fake serves
 
 KEYS = st.sampled_from(["k1", "k2", "k3"])
 #: Numbers as text, chosen for the parsing edges (sign, spaces, overflow, floats).

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 from fakestash.rest import texts
 
 LIVE_FLAG = "FAKESTASH_LIVE_UPSTASH"
@@ -39,7 +39,7 @@ def _live_configured() -> bool:
 
 TARGETS = ["fake"] + (["upstash"] if _live_configured() else [])
 needs = pytest.mark.skipif(
-    not all(name in TABLE for name in ("set", "get", "incr", "zadd", "zscore", "del")),
+    not all(name in Registry.default() for name in ("set", "get", "incr", "zadd", "zscore", "del")),
     reason="strings/keys/zsets not registered yet",
 )
 

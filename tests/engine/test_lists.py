@@ -347,9 +347,9 @@ def test_lmpop_stops_at_a_wrong_type(stash: FakeStash) -> None:
 
 
 def test_lmpop_key_positions() -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    cmd = TABLE.get("lmpop")
+    cmd = Registry.default().get("lmpop")
     assert cmd is not None
     assert cmd.keys([b"LMPOP", b"2", b"a", b"b", b"LEFT"]) == [b"a", b"b"]
     assert cmd.keys([b"LMPOP", b"x", b"a"]) == []

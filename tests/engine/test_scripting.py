@@ -515,13 +515,14 @@ def test_read_only_caller_cannot_write_from_a_script(stash: FakeStash) -> None:
 
 
 def test_eval_flags_in_the_command_table() -> None:
-    from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
+    from fakestash.engine.family import NOSCRIPT, READONLY
+    from fakestash.engine.registry import Registry
 
     for name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
-        cmd = TABLE.get(name)
+        cmd = Registry.default().get(name)
         assert cmd is not None and NOSCRIPT in cmd.flags and not cmd.is_write
-    assert READONLY in TABLE.get("eval_ro").flags  # type: ignore[union-attr]
-    assert TABLE.get("eval").keys([b"EVAL", b"s", b"2", b"a", b"b", b"c"]) == [b"a", b"b"]  # type: ignore[union-attr]
+    assert READONLY in Registry.default().get("eval_ro").flags  # type: ignore[union-attr]
+    assert Registry.default().get("eval").keys([b"EVAL", b"s", b"2", b"a", b"b", b"c"]) == [b"a", b"b"]  # type: ignore[union-attr]
 
 
 # ---- time and atomicity -----------------------------------------------------------------

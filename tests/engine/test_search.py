@@ -631,9 +631,9 @@ def test_query_in_multi_needs_nocontent(products: FakeStash) -> None:
 
 
 def products_cmd(name: str) -> Any:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    return TABLE.get(name)
+    return Registry.default().get(name)
 
 
 def test_arity_errors(stash: FakeStash) -> None:

@@ -18,17 +18,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupa import lua51
 
-from fakestash.engine.commands.scripting import eval_keys, read_only_caller
+from fakestash.engine.commands.scripting import read_only_caller
+from fakestash.engine.family import Family
 from fakestash.engine.glob import glob_match
+from fakestash.engine.keyspec import key_count
 from fakestash.engine.lua import LuaEngine, ScriptRun
 from fakestash.engine.lua.runtime import LuaCallError
 from fakestash.engine.lua.shebang import SCRIPT_FLAGS, parse_library_header
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import NOSCRIPT, READONLY, WRITE, command, container
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+
+FAMILY = Family("functions", group="functions", category="scripting")
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 BAD_NAME = (
@@ -190,10 +193,13 @@ def _fail(message: str) -> NoReturn:
     raise LuaCallError(b"ERR " + message.encode())
 
 
-container("function", (NOSCRIPT,))
+FAMILY.container("function")
 
 
-@command("function|load", -3, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|load", -3, "write denyoom noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_load(db: Database, args: list[bytes]) -> Reply:
     """Load a library of functions; reply with its name."""
     replace = False
@@ -225,7 +231,10 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
     return header.name.encode()
 
 
-@command("function|delete", 3, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|delete", 3, "write noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_delete(db: Database, args: list[bytes]) -> Reply:
     """Delete a library and its functions."""
     store = function_store(db)
@@ -234,7 +243,10 @@ def function_delete(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("function|flush", -2, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|flush", -2, "write noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_flush(db: Database, args: list[bytes]) -> Reply:
     """Delete every library (SYNC and ASYNC are the same here)."""
     if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):
@@ -243,13 +255,16 @@ def function_flush(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("function|kill", 2, (NOSCRIPT,))
+@FAMILY.command(
+    "function|kill", 2, "noscript allow_busy",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def function_kill(db: Database, args: list[bytes]) -> Reply:
     """Always NOTBUSY: a function runs whole under the lock, so none is ever seen running."""
     raise CommandError("NOTBUSY No scripts in execution right now.")
 
 
-@command("function|list", -2, (NOSCRIPT,))
+@FAMILY.command("function|list", -2, "noscript", tips="nondeterministic_output_order")
 def function_list(db: Database, args: list[bytes]) -> Reply:
     """The libraries (by name), their functions and, WITHCODE, their code."""
     with_code = False
@@ -304,7 +319,10 @@ def _describe(library: Library, with_code: bool) -> list[Reply]:
     return entry
 
 
-@command("function|stats", 2, (NOSCRIPT,))
+@FAMILY.command(
+    "function|stats", 2, "noscript allow_busy",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def function_stats(db: Database, args: list[bytes]) -> Reply:
     """No running script, and the library and function counts of the Lua engine."""
     libraries = function_store(db).libraries
@@ -345,17 +363,19 @@ def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
     return store.lua().run_function(function.callback, keys, argv, run)
 
 
-def _fcall_keys(argv: Any) -> list[bytes]:
-    return eval_keys(argv)
-
-
-@command("fcall", -3, (NOSCRIPT,), key_finder=_fcall_keys)
+@FAMILY.command(
+    "fcall", -3, "noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RW access update")],
+)
 def fcall(db: Database, args: list[bytes]) -> Reply:
     """Call a function."""
     return _fcall(db, args, ro=False)
 
 
-@command("fcall_ro", -3, (NOSCRIPT, READONLY), key_finder=_fcall_keys)
+@FAMILY.command(
+    "fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RO access")],
+)
 def fcall_ro(db: Database, args: list[bytes]) -> Reply:
     """Call a function read-only (Upstash: even one without the no-writes flag)."""
     return _fcall(db, args, ro=True)

@@ -15,7 +15,9 @@ from typing import Any
 
 from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.keyspec import key_at
 from fakestash.engine.replies import Reply, format_double
 from fakestash.engine.search import aggregations
 from fakestash.engine.search.analysis import LANGUAGES
@@ -31,10 +33,11 @@ from fakestash.engine.search.scoring import (
     FieldValue,
     ScoreFunc,
 )
-from fakestash.engine.table import READONLY, WRITE, command
 from fakestash.engine.values.hash import HashValue
 from fakestash.engine.values.json import Json, dumps
 from fakestash.errors import SYNTAX, CommandError, WrongType
+
+FAMILY = Family("search", group="search")
 
 LIMIT_ERROR = "ERR limit should be a positive number less than 1000"
 OFFSET_ERROR = "ERR offset should be a non-negative number less than 10000"
@@ -75,7 +78,7 @@ def _resolve(db: Database, name: bytes) -> tuple[bytes, SearchIndex] | None:
 # ---- SEARCH.CREATE -------------------------------------------------------------------------
 
 
-@command("search.create", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("search.create", -2, "write", keys=[key_at(1, "RW access update")])
 def search_create(db: Database, args: list[bytes]) -> Reply:
     """Create a search index over the HASH, JSON or STRING keys under some prefixes, or over
     the entries of one stream (ON STREAM key)."""
@@ -366,7 +369,7 @@ def _ranked(index: SearchIndex, node: Node, opts: QueryOptions) -> list[tuple[fl
     return [(v, d) for v, d in present] + missing
 
 
-@command("search.query", -3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("search.query", -3, "readonly", keys=[key_at(1, "RO access")])
 def search_query(db: Database, args: list[bytes]) -> Reply:
     """Search an index with a JSON filter; hits with scores and (selected) content."""
     found = _resolve(db, args[0])
@@ -388,7 +391,7 @@ def search_query(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("search.count", 3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("search.count", 3, "readonly", keys=[key_at(1, "RO access")])
 def search_count(db: Database, args: list[bytes]) -> Reply:
     """The number of documents a JSON filter matches (-1 if there is no such index)."""
     found = _resolve(db, args[0])
@@ -483,7 +486,7 @@ def _mark_json(node: Any, path: str, mark: Any) -> Any:
 # ---- SEARCH.AGGREGATE ----------------------------------------------------------------------
 
 
-@command("search.aggregate", 4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("search.aggregate", 4, "readonly", keys=[key_at(1, "RO access")])
 def search_aggregate(db: Database, args: list[bytes]) -> Reply:
     """Aggregate (metrics and buckets) over the documents a JSON filter matches."""
     found = _resolve(db, args[0])
@@ -499,7 +502,7 @@ def search_aggregate(db: Database, args: list[bytes]) -> Reply:
 # ---- index management ----------------------------------------------------------------------
 
 
-@command("search.describe", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("search.describe", 2, "readonly", keys=[key_at(1, "RO access")])
 def search_describe(db: Database, args: list[bytes]) -> Reply:
     """The definition of an index (or of an alias' target); null if there is none."""
     found = _resolve(db, args[0])
@@ -524,13 +527,13 @@ def search_describe(db: Database, args: list[bytes]) -> Reply:
     ]
 
 
-@command("search.waitindexing", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("search.waitindexing", 2, "readonly", keys=[key_at(1, "RO access")])
 def search_waitindexing(db: Database, args: list[bytes]) -> Reply:
     """Wait until queued updates are visible (always at once here); 0 if no index."""
     return 0 if _resolve(db, args[0]) is None else 1
 
 
-@command("search.reindex", 2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("search.reindex", 2, "write", keys=[key_at(1, "RW access update")], upstash=False)
 def search_reindex(db: Database, args: list[bytes]) -> Reply:
     """Rebuild an index from the current keys (SKIPINITIALSCAN keys included)."""
     found = _resolve(db, args[0])
@@ -540,7 +543,7 @@ def search_reindex(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("search.drop", 2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("search.drop", 2, "write", keys=[key_at(1, "RW access update")])
 def search_drop(db: Database, args: list[bytes]) -> Reply:
     """Drop an index by its own name (documents and aliases stay)."""
     if not isinstance(db.lookup(args[0]), SearchIndex):
@@ -549,7 +552,7 @@ def search_drop(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("search.listindexes", -1, [READONLY])
+@FAMILY.command("search.listindexes", -1, "readonly", upstash=False)
 def search_listindexes(db: Database, args: list[bytes]) -> Reply:
     """The indexes, sorted by name: [MATCH glob] [LIMIT n (0 = all)] [OFFSET n]."""
     pattern: bytes | None = None
@@ -586,7 +589,7 @@ def search_listindexes(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("search.aliasadd", 3, [WRITE])
+@FAMILY.command("search.aliasadd", 3, "write")
 def search_aliasadd(db: Database, args: list[bytes]) -> Reply:
     """Point an alias at an index (which need not exist): 1 if new, 2 if updated."""
     aliases = _state(db).aliases
@@ -595,13 +598,13 @@ def search_aliasadd(db: Database, args: list[bytes]) -> Reply:
     return 2 if existed else 1
 
 
-@command("search.aliasdel", 2, [WRITE])
+@FAMILY.command("search.aliasdel", 2, "write")
 def search_aliasdel(db: Database, args: list[bytes]) -> Reply:
     """Remove an alias: 1 if it existed, else 0."""
     return 1 if _state(db).aliases.pop(args[0], None) is not None else 0
 
 
-@command("search.listaliases", 1, [READONLY])
+@FAMILY.command("search.listaliases", 1, "readonly")
 def search_listaliases(db: Database, args: list[bytes]) -> Reply:
     """Every alias and its target, sorted by alias (dangling ones included)."""
     aliases = _state(db).aliases

@@ -1,55 +1,29 @@
-"""Server and connection commands: PING ECHO DBSIZE FLUSHDB FLUSHALL TIME SELECT INFO COMMAND
-CONFIG.
-
-Also the commands Upstash refuses over REST ("not allowed in REST or it has a special
-context path"): connection state, transactions by hand, and subscriptions (which have their
-own SSE paths).
-"""
+"""Server commands: DBSIZE FLUSHDB FLUSHALL TIME INFO COMMAND CONFIG, and MONITOR's
+declaration (served on its own SSE path)."""
 
 from __future__ import annotations
 
 from fakestash.clock import time_us
 from fakestash.engine import notify
-from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
-from fakestash.engine.replies import OK, PONG, Reply
-from fakestash.engine.table import ADMIN, FAST, READONLY, WRITE, command, container, restricted
+from fakestash.engine.replies import OK, Reply
 from fakestash.errors import SYNTAX, CommandError
+
+FAMILY = Family("server", group="server")
 
 REDIS_VERSION = "8.2.0"  # what Upstash reports (spec §7)
 
-restricted(
-    "auth", "hello", "reset", "quit", "client", "multi", "exec", "discard", "watch",
-    "unwatch", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
-    "sunsubscribe", "monitor",
-)  # fmt: skip
+# MONITOR is served on its own SSE path (fakestash/rest/sse.py): as a command it is refused.
+FAMILY.declare("monitor", 1, "admin noscript loading stale", rest="path", note="SSE: /monitor")
 
 
-@command("ping", -1, [FAST], group="connection")
-def ping(db: Database, args: list[bytes]) -> Reply:
-    """Answer PONG, or echo the message."""
-    if len(args) > 1:
-        raise CommandError("ERR wrong number of arguments for 'ping' command")
-    return args[0] if args else PONG
-
-
-@command("echo", 2, [FAST], group="connection")
-def echo(db: Database, args: list[bytes]) -> Reply:
-    """Return the message."""
-    return args[0]
-
-
-@command("select", 2, [FAST], group="connection")
-def select(db: Database, args: list[bytes]) -> Reply:
-    """Upstash has one logical database: only index 0 is valid."""
-    index = parse_int(args[0])
-    if index != 0:
-        raise CommandError("ERR DB index is out of range")
-    return OK
-
-
-@command("dbsize", 1, [READONLY, FAST])
+@FAMILY.command(
+    "dbsize", 1, "readonly fast",
+    categories="keyspace",
+    tips="request_policy:all_shards response_policy:agg_sum",
+)
 def dbsize(db: Database, args: list[bytes]) -> Reply:
     """Number of live keys."""
     return db.size()
@@ -62,32 +36,54 @@ def _flush(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("flushdb", -1, [WRITE])
+@FAMILY.command(
+    "flushdb", -1, "write",
+    categories="keyspace dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushdb(db: Database, args: list[bytes]) -> Reply:
     """Delete every key (ASYNC and SYNC accepted)."""
     return _flush(db, args)
 
 
-@command("flushall", -1, [WRITE])
+@FAMILY.command(
+    "flushall", -1, "write",
+    categories="keyspace dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushall(db: Database, args: list[bytes]) -> Reply:
     """Same as FLUSHDB: an Upstash database has one logical db."""
     return _flush(db, args)
 
 
-@command("time", 1, [FAST])
+@FAMILY.command(
+    "time", 1, "loading stale fast",
+    tips="nondeterministic_output",
+    readonly_token=True,
+)
 def time_(db: Database, args: list[bytes]) -> Reply:
     """[seconds, microseconds] from the fake's clock."""
     now = time_us(db.clock)
     return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
 
 
-@command("command", -1, [])
+@FAMILY.command(
+    "command", -1, "loading stale",
+    categories="connection",
+    tips="nondeterministic_output_order",
+    readonly_token=True,
+)
 def command_(db: Database, args: list[bytes]) -> Reply:
     """Upstash answers COMMAND with an empty array."""
     return []
 
 
-@command("info", -1, [])
+@FAMILY.command(
+    "info", -1, "loading stale",
+    categories="dangerous",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+    readonly_token=True,
+)
 def info(db: Database, args: list[bytes]) -> Reply:
     """Server information as CRLF text; sections by name, ``default``/``all``/``everything``."""
     wanted = {a.lower().decode("utf-8", "replace") for a in args} or {"default"}
@@ -132,10 +128,10 @@ def _info_sections(db: Database) -> list[tuple[str, str]]:
 
 NOTIFY_EVENTS = b"notify-keyspace-events"
 
-container("config", group="server")
+FAMILY.container("config")
 
 
-@command("config|get", -3, [ADMIN])
+@FAMILY.command("config|get", -3, "admin noscript loading stale")
 def config_get(db: Database, args: list[bytes]) -> Reply:
     """Parameters matching the glob patterns, with their values (notify-keyspace-events
     only): a flat name, value list."""
@@ -151,7 +147,10 @@ def _notify_value(db: Database) -> bytes:
     return notify.flags_to_string(db.notify_flags).encode()
 
 
-@command("config|set", -4, [ADMIN])
+@FAMILY.command(
+    "config|set", -4, "admin noscript loading stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def config_set(db: Database, args: list[bytes]) -> Reply:
     """Set notify-keyspace-events (the only parameter Upstash lets a database change)."""
     if len(args) % 2:

@@ -10,16 +10,19 @@ from typing import TYPE_CHECKING, Sequence
 
 from fakestash.engine import hll
 from fakestash.engine.args import parse_int
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.keyspec import key_at, key_count, key_range
 from fakestash.engine.notify import GENERIC, SET, emit
 from fakestash.engine.replies import Reply
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
-from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
 from fakestash.engine.values.set import RedisSet
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+
+FAMILY = Family("sets", group="set", category="set", values=[RedisSet])
 
 NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
@@ -79,20 +82,6 @@ def parse_random_count(raw: bytes) -> int:
     return value
 
 
-def numkeys_finder(position: int) -> KeyFinder:
-    """Key positions of ``CMD [dest] numkeys key…``: ``position`` is numkeys' argv index."""
-
-    def find(argv: Sequence[bytes]) -> list[bytes]:
-        try:
-            n = int(argv[position])
-        except (ValueError, IndexError):
-            return []
-        keys = list(argv[position + 1 : position + 1 + max(n, 0)])
-        return ([argv[1]] if position == 2 else []) + keys
-
-    return find
-
-
 # ---- single-set commands -------------------------------------------------------------------
 
 
@@ -100,7 +89,7 @@ def _read(db: Database, key: bytes) -> RedisSet | None:
     return db.get(key, RedisSet)
 
 
-@command("sadd", -3, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("sadd", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def sadd(db: Database, args: list[bytes]) -> Reply:
     """Add members to a set; the number newly added."""
     value = db.get_or_create(args[0], RedisSet)
@@ -115,7 +104,7 @@ def _event(db: Database, event: bytes, key: bytes) -> None:
         emit(db, SET, event, key)
 
 
-@command("srem", -3, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("srem", -3, "write fast", keys=[key_at(1, "RW delete")])
 def srem(db: Database, args: list[bytes]) -> Reply:
     """Remove members from a set; the number removed."""
     value = _read(db, args[0])
@@ -128,35 +117,43 @@ def srem(db: Database, args: list[bytes]) -> Reply:
     return removed
 
 
-@command("smembers", 2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "smembers", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def smembers(db: Database, args: list[bytes]) -> Reply:
     """All members of a set."""
     value = _read(db, args[0])
     return [] if value is None else list(value)
 
 
-@command("sismember", 3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("sismember", 3, "readonly fast", keys=[key_at(1, "RO")])
 def sismember(db: Database, args: list[bytes]) -> Reply:
     """1 if the member is in the set, else 0."""
     value = _read(db, args[0])
     return int(value is not None and args[1] in value)
 
 
-@command("smismember", -3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("smismember", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def smismember(db: Database, args: list[bytes]) -> Reply:
     """SISMEMBER for each member given."""
     value = _read(db, args[0])
     return [int(value is not None and m in value) for m in args[1:]]
 
 
-@command("scard", 2, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("scard", 2, "readonly fast", keys=[key_at(1, "RO")])
 def scard(db: Database, args: list[bytes]) -> Reply:
     """The number of members."""
     value = _read(db, args[0])
     return 0 if value is None else len(value)
 
 
-@command("spop", -2, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command(
+    "spop", -2, "write fast",
+    keys=[key_at(1, "RW access delete")],
+    tips="nondeterministic_output",
+)
 def spop(db: Database, args: list[bytes]) -> Reply:
     """Remove and return one random member, or COUNT distinct ones."""
     if len(args) > 2:
@@ -189,7 +186,11 @@ def spop(db: Database, args: list[bytes]) -> Reply:
     return taken
 
 
-@command("srandmember", -2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "srandmember", -2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def srandmember(db: Database, args: list[bytes]) -> Reply:
     """Random members: COUNT > 0 distinct, COUNT < 0 with repeats."""
     if len(args) > 2:
@@ -210,7 +211,10 @@ def srandmember(db: Database, args: list[bytes]) -> Reply:
     return list(value.random_distinct(db.rng, count))
 
 
-@command("smove", 4, (WRITE, FAST), keys=(1, 2, 1))
+@FAMILY.command(
+    "smove", 4, "write fast",
+    keys=[key_at(1, "RW access delete"), key_at(2, "RW insert")],
+)
 def smove(db: Database, args: list[bytes]) -> Reply:
     """Move a member from one set to another; 1 if it moved."""
     src_key, dst_key, member = args
@@ -234,7 +238,11 @@ def smove(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("sscan", -3, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "sscan", -3, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def sscan(db: Database, args: list[bytes]) -> Reply:
     """Iterate a set's members: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
@@ -300,13 +308,20 @@ def _store(db: Database, key: bytes, result: RedisSet, event: bytes) -> Reply:
     return len(result)
 
 
-@command("sinter", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sinter", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sinter(db: Database, args: list[bytes]) -> Reply:
     """Members present in every given set."""
     return list(intersection(_read_all(db, args)))
 
 
-@command("sinterstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sinterstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sinterstore(db: Database, args: list[bytes]) -> Reply:
     """SINTER into a destination key; its size."""
     return _store(
@@ -337,14 +352,18 @@ def _card_args(
     return list(args[1 : 1 + numkeys]), limit, given
 
 
-@command("sintercard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command("sintercard", -3, "readonly", keys=[key_count(1, "RO access")])
 def sintercard(db: Database, args: list[bytes]) -> Reply:
     """The size of the intersection, counting up to LIMIT."""
     keys, limit, _ = _card_args(args)
     return len(intersection(_read_all(db, keys), limit))
 
 
-@command("sdiffcard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command(
+    "sdiffcard", -3, "readonly",
+    keys=[key_count(1, "RO access")],
+    note="listed in Upstash's docs after the 8.2 compatibility table",
+)
 def sdiffcard(db: Database, args: list[bytes]) -> Reply:
     """The size of the difference (first set minus the others), counting up to LIMIT."""
     keys, limit, _ = _card_args(args)
@@ -362,7 +381,11 @@ def sdiffcard(db: Database, args: list[bytes]) -> Reply:
     return count
 
 
-@command("sunioncard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command(
+    "sunioncard", -3, "readonly",
+    keys=[key_count(1, "RO access")],
+    note="listed in Upstash's docs after the 8.2 compatibility table",
+)
 def sunioncard(db: Database, args: list[bytes]) -> Reply:
     """The size of the union, counting up to LIMIT; APPROX estimates it with a HyperLogLog."""
     keys, limit, flags = _card_args(args, flags=(b"APPROX",))
@@ -391,25 +414,39 @@ def _union_estimate(sets: list[RedisSet]) -> int:
     return hll.estimate(hll.histogram_of_raw(bytes(registers)))
 
 
-@command("sunion", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sunion", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sunion(db: Database, args: list[bytes]) -> Reply:
     """Members of any given set."""
     return list(union(_read_all(db, args)))
 
 
-@command("sunionstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sunionstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sunionstore(db: Database, args: list[bytes]) -> Reply:
     """SUNION into a destination key; its size."""
     return _store(db, args[0], union(_read_all(db, args[1:])), b"sunionstore")
 
 
-@command("sdiff", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sdiff", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sdiff(db: Database, args: list[bytes]) -> Reply:
     """Members of the first set that are in none of the others."""
     return list(difference(_read_all(db, args)))
 
 
-@command("sdiffstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sdiffstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sdiffstore(db: Database, args: list[bytes]) -> Reply:
     """SDIFF into a destination key; its size."""
     return _store(db, args[0], difference(_read_all(db, args[1:])), b"sdiffstore")

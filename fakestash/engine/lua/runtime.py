@@ -1,7 +1,7 @@
 """One Lua 5.1 interpreter (lupa) with Redis' API, sandbox, limits and conversions.
 
 A ``LuaEngine`` compiles script bodies and function libraries and runs them against a
-``Database``: ``redis.call`` goes through the same command table as every other command,
+``Database``: ``redis.call`` goes through the database's registry as every other command does,
 under the server lock, with ``now_ms`` frozen for the whole script. A run ends at its time
 limit whatever the script does, and the runtime refuses to grow past its memory limit
 (``sandbox.py`` has the Lua half of both).
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from lupa import lua51
 
 from fakestash.engine.acl import acting_user, check_script_call, denial
+from fakestash.engine.family import NOSCRIPT, READONLY
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
@@ -26,11 +27,12 @@ from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
-from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
     from fakestash.engine.replies import Reply
 
 log = logging.getLogger("fakestash.lua")
@@ -236,7 +238,7 @@ class LuaEngine:
         return True, self.to_lua(reply)
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
-        cmd = _lookup(argv)
+        cmd = run.db.registry.script_lookup(argv)
         if NOSCRIPT in cmd.flags:
             raise CommandError("ERR This Redis command is not allowed from script")
         if cmd.is_write:
@@ -269,7 +271,7 @@ class LuaEngine:
             argv = convert.args_to_argv(args)
         except LuaArgumentError as exc:
             raise LuaCallError(b"ERR " + str(exc).encode()) from None
-        cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
+        cmd = _acl_command(run.db.registry, argv)
         if cmd is None:
             raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
         if run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags):
@@ -323,26 +325,11 @@ def _unwrap(exc: Any) -> tuple[bytes, bytes]:
     return b"other", str(exc).encode()
 
 
-def _lookup(argv: list[bytes]) -> Any:
-    name = argv[0].decode("utf-8", "replace").lower()
-    cmd = TABLE.get(name)
-    if cmd is None:
-        raise CommandError("ERR Unknown Redis command called from script")
-    if cmd.handler is None and not cmd.subcommands:
-        # Connection-level commands the REST face refuses (MULTI, WATCH, SUBSCRIBE, AUTH…):
-        # every one of them is NOSCRIPT in Redis.
-        raise CommandError("ERR This Redis command is not allowed from script")
-    if cmd.subcommands:
-        if len(argv) < 2:
-            raise CommandError("ERR Wrong number of args calling Redis command from script")
-        sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-        if sub is None:
-            if NOSCRIPT in cmd.flags:
-                raise CommandError("ERR This Redis command is not allowed from script")
-            raise CommandError("ERR Unknown Redis command called from script")
-        cmd = sub
-    if (cmd.arity > 0 and len(argv) != cmd.arity) or (cmd.arity < 0 and len(argv) < -cmd.arity):
-        raise CommandError("ERR Wrong number of args calling Redis command from script")
+def _acl_command(registry: Registry, argv: list[bytes]) -> Command | None:
+    """The command ``redis.acl_check_cmd`` asks about (a container's subcommand, if named)."""
+    cmd = registry.get(argv[0].decode("utf-8", "replace").lower())
+    if cmd is not None and cmd.container and len(argv) > 1:
+        return cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
     return cmd
 
 
