@@ -234,3 +234,45 @@ def test_script_lookups_give_redis_script_texts() -> None:
 def test_type_of_a_value_is_its_declared_type_name(stash: FakeStash) -> None:
     run(stash, "HSET", "h", "f", "v")
     assert run(stash, "TYPE", "h") == Status("hash")
+
+
+# ---- COMMAND, from the declarations ----------------------------------------------------------
+
+
+def test_command_alone_is_upstash_s_empty_array(stash: FakeStash) -> None:
+    assert run(stash, "COMMAND") == []
+
+
+def test_command_info_describes_a_declared_command() -> None:
+    stash = FakeStash(registry=Registry.default().with_family(_echo_family()))
+    assert run(stash, "COMMAND", "INFO", "echo2", "nope") == [
+        [
+            b"echo2", 2, [Status("readonly"), Status("fast")], 1, 1, 1,
+            [Status("@read"), Status("@string"), Status("@fast")], [],
+            [[b"flags", [Status("RO"), Status("access")],
+              b"begin_search", [b"type", b"index", b"spec", [b"index", 1]],
+              b"find_keys", [b"type", b"range", b"spec", [b"lastkey", 0, b"keystep", 1, b"limit", 0]]]],
+            [],
+        ],
+        None,
+    ]  # fmt: skip
+
+
+def test_command_count_and_list_follow_the_registry() -> None:
+    smaller = FakeStash(registry=Registry.default().without("eval", "acl|log"))
+    assert run(smaller, "COMMAND", "COUNT") == len(Registry.default()) - 1
+    names = run(smaller, "COMMAND", "LIST")
+    assert isinstance(names, list) and b"eval" not in names and b"acl|log" not in names
+    assert b"acl|cat" in names and names == sorted(names)  # type: ignore[type-var]
+    assert run(smaller, "COMMAND", "LIST", "FILTERBY", "PATTERN", "ACL|C*") == [b"acl|cat"]
+    assert run(smaller, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "hyperloglog") == [
+        b"pfadd", b"pfcount", b"pfmerge",
+    ]  # fmt: skip
+
+
+def test_command_getkeys(stash: FakeStash) -> None:
+    assert run(stash, "COMMAND", "GETKEYS", "MSETEX", "2", "a", "1", "b", "2", "EX", "9") == [
+        b"a", b"b",
+    ]  # fmt: skip
+    assert error(stash, "COMMAND", "GETKEYS", "PING") == "ERR The command has no key arguments"
+    assert error(stash, "COMMAND", "DOCS") == "ERR unknown subcommand 'DOCS'. Try COMMAND HELP."
