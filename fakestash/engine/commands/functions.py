@@ -12,32 +12,23 @@ scripts."). Redis refuses such a call up front.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
-
-from lupa import lua51
+from typing import TYPE_CHECKING, Any
 
 from fakestash.engine.commands.scripting import read_only_caller
 from fakestash.engine.family import Family
 from fakestash.engine.glob import glob_match
 from fakestash.engine.keyspec import key_count
-from fakestash.engine.lua import LuaEngine, ScriptRun
-from fakestash.engine.lua.runtime import LuaCallError
-from fakestash.engine.lua.shebang import SCRIPT_FLAGS, parse_library_header
+from fakestash.engine.lua.shebang import BAD_NAME, NAME, SCRIPT_FLAGS, parse_library_header
 from fakestash.engine.replies import OK, Reply
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.lua.runtime import LuaEngine
 
 FAMILY = Family("functions", group="functions", category="scripting")
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
-BAD_NAME = (
-    "Library names can only contain letters, numbers, or underscores(_) "
-    "and must be at least one character long"
-)
 
 
 @dataclass
@@ -65,6 +56,8 @@ class FunctionStore:
 
     def lua(self) -> LuaEngine:
         if self.engine is None:
+            from fakestash.engine.lua.runtime import LuaEngine  # lupa: loaded when first used
+
             self.engine = LuaEngine(self.seed)
         return self.engine
 
@@ -94,105 +87,6 @@ def function_store(db: Database) -> FunctionStore:
 # ---- FUNCTION LOAD ---------------------------------------------------------------------
 
 
-def _string(value: Any) -> str | None:
-    """``luaGetStringSds``: strings and numbers (as Lua prints them) are strings."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.14g}"
-    return None
-
-
-class _Registrar:
-    """``redis.register_function`` during one FUNCTION LOAD."""
-
-    def __init__(self, engine: LuaEngine, library: Library) -> None:
-        self.engine = engine
-        self.library = library
-        self.loading = True  # a callback that kept `redis` cannot register later
-
-    def __call__(self, *args: Any) -> None:
-        if not self.loading:
-            _fail("redis.register_function can only be called on FUNCTION LOAD command")
-        if len(args) == 1:
-            name, callback, flags, description = self._named(args[0])
-        elif len(args) == 2:
-            first = _string(args[0])
-            if first is None:
-                _fail("first argument to redis.register_function must be a string")
-            name = first
-            if not self.engine.is_function(args[1]):
-                _fail("second argument to redis.register_function must be a function")
-            callback, flags, description = args[1], frozenset(), None
-        else:
-            _fail("wrong number of arguments to redis.register_function")
-        if not _NAME.fullmatch(name):
-            _fail(BAD_NAME)
-        if name in self.library.functions:
-            _fail("Function already exists in the library")
-        self.library.functions[name] = Function(name, callback, flags, description)
-
-    def _named(self, table: Any) -> tuple[str, Any, frozenset[str], str | None]:
-        if lua51.lua_type(table) != "table":
-            _fail(
-                "calling redis.register_function with a single argument is only applicable "
-                "to Lua table (representing named arguments)."
-            )
-        name: str | None = None
-        callback: Any = None
-        flags: frozenset[str] = frozenset()
-        description: str | None = None
-        for key, value in table.items():
-            key_text = _string(key)
-            if key_text is None:
-                _fail("named argument key given to redis.register_function is not a string")
-            key_text = key_text.lower()
-            if key_text == "function_name":
-                name = _string(value)
-                if name is None:
-                    _fail(
-                        "function_name argument given to redis.register_function must be a string"
-                    )
-            elif key_text == "description":
-                description = _string(value)
-                if description is None:
-                    _fail("description argument given to redis.register_function must be a string")
-            elif key_text == "callback":
-                if not self.engine.is_function(value):
-                    _fail("callback argument given to redis.register_function must be a function")
-                callback = value
-            elif key_text == "flags":
-                flags = _flags(value)
-            else:
-                _fail("unknown argument given to redis.register_function")
-        if name is None:
-            _fail("redis.register_function must get a function name argument")
-        if callback is None:
-            _fail("redis.register_function must get a callback argument")
-        return name, callback, flags, description
-
-
-def _flags(value: Any) -> frozenset[str]:
-    if lua51.lua_type(value) != "table":
-        _fail(
-            "flags argument to redis.register_function must be a table representing function flags"
-        )
-    flags: set[str] = set()
-    fields = dict(value.items())  # raw: no metamethod of the script's table runs here
-    index = 1
-    while fields.get(index) is not None:
-        flag = _string(fields[index])
-        if flag is None or flag.lower() not in SCRIPT_FLAGS:
-            _fail("unknown flag given")
-        flags.add(flag.lower())
-        index += 1
-    return frozenset(flags)
-
-
-def _fail(message: str) -> NoReturn:
-    raise LuaCallError(b"ERR " + message.encode())
-
-
 FAMILY.container("function")
 
 
@@ -209,18 +103,22 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
         replace = True
     code = args[-1]
     header = parse_library_header(code)
-    if not _NAME.fullmatch(header.name):
+    if not NAME.fullmatch(header.name):
         raise CommandError("ERR " + BAD_NAME)
     store = function_store(db)
     if header.name in store.libraries and not replace:
         raise CommandError(f"ERR Library '{header.name}' already exists")
+    from fakestash.engine.lua.library import Registrar
+
     library = Library(header.name, code)
     engine = store.lua()
-    registrar = _Registrar(engine, library)
+    registrar = Registrar(engine)
     try:
         engine.load_library(header.body, registrar)
     finally:
         registrar.loading = False
+    for name, (callback, flags, description) in registrar.functions.items():
+        library.functions[name] = Function(name, callback, flags, description)
     if not library.functions:
         raise CommandError("ERR No functions registered")
     for name in library.functions:
@@ -353,6 +251,8 @@ def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
     if numkeys < 0:
         raise CommandError("ERR Number of keys can't be negative")
     keys, argv = args[2 : 2 + numkeys], args[2 + numkeys :]
+    from fakestash.engine.lua.runtime import ScriptRun
+
     run = ScriptRun(
         db=db,
         name=name,

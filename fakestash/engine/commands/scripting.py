@@ -8,6 +8,7 @@ clock frozen at its start; ``redis.call`` goes through the database's registry.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,13 +16,13 @@ from fakestash.engine.acl import DEFAULT_RO, current_user
 from fakestash.engine.args import parse_int
 from fakestash.engine.family import Family
 from fakestash.engine.keyspec import key_count
-from fakestash.engine.lua import LuaEngine, ScriptRun, parse_shebang, sha1hex
-from fakestash.engine.lua.shebang import Shebang
+from fakestash.engine.lua.shebang import Shebang, parse_shebang
 from fakestash.engine.replies import OK, Reply
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.lua.runtime import LuaEngine
 
 FAMILY = Family("scripting", group="scripting", category="scripting")
 
@@ -58,11 +59,13 @@ class ScriptCache:
 
     def lua(self) -> LuaEngine:
         if self.engine is None:
+            from fakestash.engine.lua.runtime import LuaEngine  # lupa: loaded when first used
+
             self.engine = LuaEngine(self.seed)
         return self.engine
 
     def add(self, body: bytes) -> tuple[str, CachedScript]:
-        sha = sha1hex(body)
+        sha = hashlib.sha1(body).hexdigest()
         script = self.scripts.get(sha)
         if script is None:
             shebang = parse_shebang(body)
@@ -92,6 +95,8 @@ def split_keys(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
 def run_script(
     db: Database, sha: str, script: CachedScript, keys: list[bytes], argv: list[bytes], ro: bool
 ) -> Reply:
+    from fakestash.engine.lua.runtime import ScriptRun
+
     shebang = script.shebang
     if ro and shebang.flags is not None and not shebang.no_writes:
         raise CommandError(RO_WITH_WRITE_FLAG)
