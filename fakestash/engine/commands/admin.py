@@ -3,7 +3,6 @@
 WAIT/WAITAOF never block: the fake has no replicas, and its data is "persisted" at once.
 ACL follows Upstash's model (fakestash/engine/acl.py): tokens are passwords of ACL users,
 ``ACL GENTOKEN``/``ACL RESTTOKEN`` make more, and every token runs with its user's rights.
-CONFIG is deliberately absent (keyspace notifications are not modelled).
 """
 
 from __future__ import annotations

@@ -496,6 +496,7 @@ def hgetdel(db: Database, args: list[bytes]) -> Reply:
     return reply
 
 
+#: HGETEX/HSETEX expiry options: word → (in seconds?, relative to now?).
 _TIME_WORDS = {
     b"EX": (True, True),
     b"PX": (False, True),
@@ -536,14 +537,6 @@ def hgetex(db: Database, args: list[bytes]) -> Reply:
     _ttl_event(db, args[0], results, persist=option == b"PERSIST")
     db.delete_if_empty(args[0], value)
     return reply
-
-
-_TIME_WORDS = {
-    b"EX": (True, True),
-    b"PX": (False, True),
-    b"EXAT": (True, False),
-    b"PXAT": (False, False),
-}
 
 
 def _hsetex_options(

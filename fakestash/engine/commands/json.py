@@ -8,6 +8,10 @@ byte for byte, including its few without an ``ERR`` prefix (``Err wrong static p
 ``result is not a number``, ``Couldn't parse as integer``) and the *fixed* path (``$.a``)
 most "does not exist" errors quote even for a legacy ``.a`` argument. A JSON command on a key
 of another type fails with redis-module-rs's ``Existing key has wrong Redis type``.
+
+Writes take the two shapes in one place (``_write``). Reads branch on the path kind in each
+command, because RedisJSON's legacy rules differ per command (a missing key is nil for some
+and an error for others; a wrong type is nil, "not an object" or "expected … but found …").
 """
 
 from __future__ import annotations
@@ -597,24 +601,31 @@ def json_objlen(db: Database, args: list[bytes]) -> Reply:
 Update = Callable[[Json, Concrete], Reply]
 
 
-def _each(
-    doc: JsonValue, path: Path, accept: Callable[[Json], bool], update: Update
-) -> list[Reply]:
-    """A JSONPath write: ``update`` on each accepted match, nil for the others."""
-    return [update(v, w) if accept(v) else None for v, w in _matches(doc, path)]
-
-
-def _legacy(
-    doc: JsonValue, path: Path, accept: Callable[[Json], bool], update: Update, error: str
+def _write(
+    doc: JsonValue,
+    path: Path,
+    accept: Callable[[Json], bool],
+    update: Update,
+    missing: str,
+    *,
+    each_reply: Callable[[list[Reply]], Reply] = list,
+    legacy_reply: Callable[[Reply], Reply] = lambda last: last,
 ) -> Reply:
-    """A legacy write: ``update`` on every accepted match, the last reply; ``error`` if none."""
-    targets = [(v, w) for v, w in _matches(doc, path) if accept(v)]
+    """Every write at a path, in RedisJSON's two shapes (the one place they differ for
+    writes): a JSONPath gets one reply per match, nil where the value is not of the accepted
+    type (``each_reply`` shapes the list); a legacy path updates every accepted match and
+    answers the last one's reply (through ``legacy_reply``), or fails with ``missing`` when
+    there is none."""
+    matches = _matches(doc, path)
+    if not path.legacy:
+        return each_reply([update(v, w) if accept(v) else None for v, w in matches])
+    targets = [(v, w) for v, w in matches if accept(v)]
     if not targets:
-        raise CommandError(error)
+        raise CommandError(missing)
     reply: Reply = None
     for value, where in targets:
         reply = update(value, where)
-    return reply
+    return legacy_reply(reply)
 
 
 def _is_array(value: Json) -> bool:
@@ -634,9 +645,7 @@ def json_arrappend(db: Database, args: list[bytes]) -> Reply:
         array.extend(deep_copy(v) for v in values)
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, append)
-    return _legacy(doc, path, _is_array, append, _missing_or(path.original, "not an array"))
+    return _write(doc, path, _is_array, append, _missing_or(path.original, "not an array"))
 
 
 @FAMILY.command("json.arrindex", -4, "readonly", keys=[key_at(1, "RO access")])
@@ -696,9 +705,7 @@ def json_arrinsert(db: Database, args: list[bytes]) -> Reply:
         array[at:at] = [deep_copy(v) for v in values]
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, insert)
-    return _legacy(doc, path, _is_array, insert, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, insert, _missing_or(path.fixed, "not an array"))
 
 
 @FAMILY.command("json.arrlen", -2, "readonly", keys=[key_at(1, "RO access")])
@@ -747,9 +754,7 @@ def json_arrpop(db: Database, args: list[bytes]) -> Reply:
         at = max(0, n + index) if index < 0 else min(index, n - 1)
         return _ser(array.pop(at))
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, pop)
-    return _legacy(doc, path, _is_array, pop, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, pop, _missing_or(path.fixed, "not an array"))
 
 
 @FAMILY.command("json.arrtrim", 5, "write", keys=[key_at(1, "RW access update")])
@@ -771,9 +776,7 @@ def json_arrtrim(db: Database, args: list[bytes]) -> Reply:
             array[:] = array[begin : end + 1]
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, trim)
-    return _legacy(doc, path, _is_array, trim, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, trim, _missing_or(path.fixed, "not an array"))
 
 
 def _normalize(index: int, n: int) -> int:
@@ -804,9 +807,7 @@ def json_strappend(db: Database, args: list[bytes]) -> Reply:
     def accept(value: Json) -> bool:
         return isinstance(value, str)
 
-    if not path.legacy:
-        return _each(doc, path, accept, append)
-    return _legacy(doc, path, accept, append, _missing_or(path.fixed, "not a string"))
+    return _write(doc, path, accept, append, _missing_or(path.fixed, "not a string"))
 
 
 def _num_op(
@@ -834,12 +835,11 @@ def _num_op(
         _replace(doc, where, result)
         return to_bytes(dumps(result))
 
-    if not path.legacy:
-        results = _each(doc, path, is_number, update)
+    def as_array(results: list[Reply]) -> Reply:  # JSONPath: one JSON array text
         return to_bytes("[" + ",".join("null" if r is None else _decoded(r) for r in results) + "]")
-    return _legacy(
-        doc, path, is_number, update, _missing_or(path.fixed, "does not contains a number")
-    )
+
+    missing = _missing_or(path.fixed, "does not contains a number")
+    return _write(doc, path, is_number, update, missing, each_reply=as_array)
 
 
 def _decoded(reply: Reply) -> str:
@@ -884,10 +884,11 @@ def json_toggle(db: Database, args: list[bytes]) -> Reply:
         _replace(doc, where, not value)
         return int(not value)
 
-    if not path.legacy:
-        return _each(doc, path, accept, flip)
-    last = _legacy(doc, path, accept, flip, _missing_or(path.fixed, "not a bool"))
-    return b"true" if last else b"false"
+    def as_text(last: Reply) -> Reply:  # legacy: the last value as "true"/"false"
+        return b"true" if last else b"false"
+
+    missing = _missing_or(path.fixed, "not a bool")
+    return _write(doc, path, accept, flip, missing, legacy_reply=as_text)
 
 
 @FAMILY.command("json.clear", -2, "write", keys=[key_at(1, "RW access update")])

@@ -8,9 +8,10 @@ every benchmark runs: their plain forms take a short path with no option parsing
 
 from __future__ import annotations
 
-import importlib
 from fractions import Fraction
 from typing import Any
+
+import xxhash
 
 from fakestash.engine import longdouble
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
@@ -578,18 +579,9 @@ def _lcs_walk(
 
 
 def digest(value: bytes) -> bytes:
-    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST).
-
-    XXH3 comes from the ``xxhash`` package (python-xxhash, bindings to the reference C
-    library); it is imported on first use so the rest of fakestash works without it.
-    """
-    try:
-        xxhash = importlib.import_module("xxhash")
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise CommandError(
-            "ERR DIGEST needs the 'xxhash' package in fakestash (pip install xxhash)"
-        ) from None
-    return str(xxhash.xxh3_64_hexdigest(value)).encode()
+    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST), from the
+    ``xxhash`` package (python-xxhash: bindings to the reference C library; a dependency)."""
+    return xxhash.xxh3_64_hexdigest(value).encode()
 
 
 def digest_matches(value: bytes, given: bytes) -> bool:
