@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 from fakestash.clock import Clock, ManualClock, SystemClock
 
 if TYPE_CHECKING:
+    from fakestash.endpoints import Endpoint
     from fakestash.engine.replies import ErrorReply, Status
     from fakestash.errors import CommandError
     from fakestash.faults import Fault, FaultRule
     from fakestash.limits import Limits
     from fakestash.meter import BudgetExceeded
     from fakestash.routing import route
-    from fakestash.server import Endpoint, FakeStash
+    from fakestash.server import FakeStash
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 __all__ = [
@@ -42,7 +43,7 @@ _LAZY = {
     "AsyncFakestashTransport": "fakestash.transport",
     "BudgetExceeded": "fakestash.meter",
     "CommandError": "fakestash.errors",
-    "Endpoint": "fakestash.server",
+    "Endpoint": "fakestash.endpoints",
     "ErrorReply": "fakestash.engine.replies",
     "Fault": "fakestash.faults",
     "FaultRule": "fakestash.faults",

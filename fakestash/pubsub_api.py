@@ -19,6 +19,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from fakestash.engine.args import to_arg
 from fakestash.engine.broker import Broker, Message, Subscriber, broker_of
 from fakestash.engine.monitor import MonitorEntry, feed_of
 
@@ -36,8 +37,6 @@ class StreamClosed(RuntimeError):
 
 
 def _arg(value: Any) -> bytes:
-    from fakestash.server import to_arg
-
     return to_arg(value)
 
 
