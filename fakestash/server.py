@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from fakestash.engine.broker import Broker
     from fakestash.engine.replies import Reply
     from fakestash.meter import Meter
-    from fakestash.pubsub_api import Collector, CommandLog
+    from fakestash.pubsub_api import Collector, CommandLog, PublishLog
+    from fakestash.snapshot import Snapshot
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 __all__ = ["Endpoint", "FakeStash", "to_arg"]
@@ -237,6 +238,72 @@ class FakeStash:
             for endpoint in self.endpoints:
                 endpoint.database.flush()
 
+    # ---- state as a whole: snapshot, reset, seed, clock ------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """Every database's keys, values and expiry times as JSON data (``json.dumps`` it).
+
+        Binary keys and values round-trip (``{"base64": ...}``); ``restore`` loads it back.
+        The format is in docs/serve.md. Only keys: scripts, functions, search indexes and
+        ACL users are not in it.
+        """
+        from fakestash.snapshot import take
+
+        with self.lock:
+            return take([(e.url, e.database) for e in self.endpoints])
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Replace every database's keys with a snapshot's (``snapshot()``'s form).
+
+        Raises:
+            SnapshotError: The snapshot is malformed (the message says where); nothing
+                was changed.
+        """
+        from fakestash.snapshot import load
+
+        with self.lock:
+            load([endpoint.database for endpoint in self.endpoints], snapshot)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start afresh, as a new ``FakeStash`` with the same URLs, tokens and clock would:
+        every database empty (scripts, functions, ACL users and CONFIG too), open streams
+        and recorders ended, meters and faults cleared, the random generator reseeded with
+        ``seed`` (default: the server's seed)."""
+        with self.lock:
+            for endpoint in self.endpoints:
+                old = endpoint.database
+                for closer in list(old.closers):
+                    closer()
+                endpoint.database = self._new_database(self.endpoints.index(endpoint))
+                register_builtin_tokens(endpoint.database, endpoint.token, endpoint.readonly_token)
+                endpoint.meter.reset()
+            self.reseed(self.seed if seed is None else seed)
+
+    def reseed(self, seed: int) -> None:
+        """Draw every random choice from ``seed`` from now on (SPOP, fault rates...)."""
+        _check_types(seed=seed)
+        with self.lock:
+            self.seed = seed
+            self.rng.seed(seed)
+            self.faults.reset(seed)
+
+    def use_clock(self, clock: Clock | str) -> Clock:
+        """Switch every database to another clock: ``"system"``, ``"manual"`` (a new
+        ``ManualClock`` starting at the current time of the old clock) or a clock object.
+        Returns the clock now in use (also ``stash.clock``)."""
+        if isinstance(clock, str) and clock.strip().lower() == "manual":
+            from fakestash.clock import ManualClock, time_us
+
+            new: Clock = ManualClock(time_us(self.clock) / 1_000_000)
+        else:
+            new = make_clock(clock)
+        with self.lock:
+            self.clock = new
+            for endpoint in self.endpoints:
+                endpoint.database.clock = new
+            self.faults.use_clock(new)
+        return new
+
     def close(self) -> None:
         """End open streams (pub/sub, monitor) so nothing waits on this server."""
         self.face.closed = True
@@ -274,15 +341,26 @@ class FakeStash:
 
         return pubsub_api.ssubscribe(self.endpoints[db].database, channels)
 
-    def monitor(self, db: int = 0) -> CommandLog:
+    def monitor(self, db: int = 0, *, limit: int | None = None) -> CommandLog:
         """Record every command the database runs: ``with stash.monitor() as log: ...``.
 
         ``log.commands`` lists them as sent (lists of ``str``), ``log.names`` their
-        upper-case names, ``log.lines`` Redis' MONITOR lines.
+        upper-case names, ``log.lines`` Redis' MONITOR lines. ``limit`` keeps the last so
+        many (a long-running server's log).
         """
         from fakestash import pubsub_api
 
-        return pubsub_api.monitor(self.endpoints[db].database)
+        return pubsub_api.monitor(self.endpoints[db].database, limit)
+
+    def record_published(self, db: int = 0, *, limit: int | None = None) -> PublishLog:
+        """Record every message published on the database (PUBLISH, SPUBLISH), whoever
+        listens: ``with stash.record_published() as log: ...; log.texts("chat")``.
+
+        Not a subscriber: PUBLISH's reply is unchanged. ``limit`` keeps the last so many.
+        """
+        from fakestash import pubsub_api
+
+        return pubsub_api.record_published(self.endpoints[db].database, limit)
 
     def broker(self, db: int = 0) -> Broker:
         """The database's pub/sub broker (buffer limits, idle timeout, subscriber waits)."""
