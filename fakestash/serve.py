@@ -137,14 +137,14 @@ def _announce(args: argparse.Namespace, stash: FakeStash, control_token: str) ->
             ("UPSTASH_REDIS_REST_URL", first.url),
             ("UPSTASH_REDIS_REST_TOKEN", first.token),
             ("FAKESTASH_READONLY_TOKEN", first.readonly_token),
-            ("FAKESTASH_CONTROL_URL", control),
-            ("FAKESTASH_CONTROL_TOKEN", control_token),
         ]
         for index, endpoint in enumerate(stash.endpoints[1:], start=1):
             lines += [
                 (f"FAKESTASH_DB{index}_URL", f"{first.url}/db/{index}"),
                 (f"FAKESTASH_DB{index}_TOKEN", endpoint.token),
             ]
+        # The control token comes last: a script reading these lines can stop at it.
+        lines += [("FAKESTASH_CONTROL_URL", control), ("FAKESTASH_CONTROL_TOKEN", control_token)]
         print("\n".join(f"export {name}={shlex.quote(value)}" for name, value in lines))
     else:
         print(f"fakestash serve: {first.url} (Ctrl+C to stop)")
