@@ -77,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
         sock = _bind(args.host, args.port)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    with sock:
+    with sock, _stop_signals() as stop:
         try:
             stash = _build(args, sock, snapshot)
         except ValueError as exc:  # a --database twice, a snapshot with more databases
             return _fail(str(exc))
         control_token = args.control_token or "fs_ctl_" + secrets.token_urlsafe(24)
         _announce(args, stash, control_token)
-        return _serve(uvicorn, args, stash, control_token, sock)
+        return _serve(uvicorn, args, stash, control_token, sock, stop)
 
 
 def _fail(text: str, status: int = 1) -> int:
@@ -162,7 +162,12 @@ def _announce(args: argparse.Namespace, stash: FakeStash, control_token: str) ->
 
 
 def _serve(
-    uvicorn: Any, args: argparse.Namespace, stash: FakeStash, control_token: str, sock: Any
+    uvicorn: Any,
+    args: argparse.Namespace,
+    stash: FakeStash,
+    control_token: str,
+    sock: Any,
+    stop: _Stop,
 ) -> int:
     from fakestash.asgi import asgi_app
 
@@ -177,9 +182,9 @@ def _serve(
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     server = _server_class(uvicorn)(config)
+    server.stop = stop
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
-    with _signals_after_uvicorn():
-        server.run(sockets=[sock])
+    server.run(sockets=[sock])
     stash.close()
     if args.data:
         from fakestash.datafile import write_data_file
@@ -196,6 +201,13 @@ def _server_class(uvicorn: Any) -> Any:
         """uvicorn's server, ending open streams when it shuts down: otherwise it would
         wait for every SSE client to leave."""
 
+        stop: _Stop
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.stop.requested:  # a signal came while uvicorn was starting
+                self.should_exit = True
+
         async def shutdown(self, sockets: Any = None) -> None:
             self.config.app.stash.close()
             await super().shutdown(sockets)
@@ -210,15 +222,26 @@ def _quiet_dropped_connections(record: logging.LogRecord) -> bool:
     return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
 
 
+class _Stop:
+    """Whether SIGINT or SIGTERM came outside uvicorn's own handlers."""
+
+    requested = False
+
+    def __call__(self, sig: int, frame: object) -> None:
+        self.requested = True
+
+
 @contextmanager
-def _signals_after_uvicorn() -> Iterator[None]:
-    """uvicorn re-raises the signal that stopped it once it has restored the handlers it
-    found; with these no-op handlers found, the data file is still written and the exit
-    status is 0."""
+def _stop_signals() -> Iterator[_Stop]:
+    """SIGINT and SIGTERM stop the server cleanly from the moment the banner is printed:
+    before uvicorn handles them, they are noted and stop it once started; after, uvicorn
+    re-raises the signal that stopped it into this handler (once it has restored the
+    handlers it found), so the data file is still written and the exit status is 0."""
+    stop = _Stop()
     handled = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda *_: None) for sig in handled}
+    previous = {sig: signal.signal(sig, stop) for sig in handled}
     try:
-        yield
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -32,6 +32,7 @@ from base64 import b64decode, b64encode
 from binascii import Error as Base64Error
 from typing import Any, Callable, Sequence
 
+import fakestash.engine.commands  # noqa: F401  (every value type registers its RDB codec)
 from fakestash.engine import rdb
 from fakestash.engine.database import Database, type_name
 from fakestash.engine.json_value import JsonValue, dumps, parse_json

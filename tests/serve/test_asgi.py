@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
-from fakestash import Fault, FakeStash
+from fakestash import FakeStash, Fault
 from fakestash.asgi import DroppedConnection, asgi_app
 
 pytestmark = pytest.mark.timeout(30)
@@ -62,7 +62,9 @@ async def test_the_host_header_picks_the_database(
     assert stash.execute("GET", "where", db=0) is None
 
 
-async def test_a_path_prefix_picks_the_database(stash: FakeStash, client: httpx.AsyncClient) -> None:
+async def test_a_path_prefix_picks_the_database(
+    stash: FakeStash, client: httpx.AsyncClient
+) -> None:
     assert (await client.get("/db/1/set/where/eu", headers=auth("eu-tok"))).json() == {
         "result": "OK"
     }
@@ -98,7 +100,7 @@ async def test_a_connect_error_drops_the_connection(
     stash: FakeStash, client: httpx.AsyncClient
 ) -> None:
     stash.faults.fail_next(1, Fault.connect_error())
-    with pytest.raises(DroppedConnection, match="connection to 127.0.0.1:8079 refused"):
+    with pytest.raises(DroppedConnection, match=r"connection to 127\.0\.0\.1:8079 refused"):
         await client.get("/get/k", headers=auth("tok"))
     assert (await client.get("/get/k", headers=auth("tok"))).json() == {"result": None}
 

@@ -55,9 +55,9 @@ def test_json_and_binary_data(served: Served) -> None:
     }
     assert curl(served, url=path(served, "/get/user:1001")) == {"result": body}
     session = '{"session":"active","ip":"192.168.1.1"}'
-    assert curl(served, "-X", "POST", "-d", session, url=path(served, "/set/session:xyz?EX=3600")) == {
-        "result": "OK"
-    }
+    assert curl(
+        served, "-X", "POST", "-d", session, url=path(served, "/set/session:xyz?EX=3600")
+    ) == {"result": "OK"}
     assert curl(served, url=path(served, "/ttl/session:xyz")) == {"result": 3600}
     command = '["SET", "config:app", "{\\"theme\\":\\"dark\\",\\"lang\\":\\"en\\"}", "EX", 86400]'
     assert curl(served, "-X", "POST", "-d", command) == {"result": "OK"}
