@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fakestash.clock import Clock, ManualClock, SystemClock
 
 if TYPE_CHECKING:
+    from fakestash.asgi import asgi_app
     from fakestash.endpoints import Endpoint
     from fakestash.engine.replies import ErrorReply, Status
     from fakestash.errors import CommandError
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from fakestash.meter import BudgetExceeded
     from fakestash.routing import route
     from fakestash.server import FakeStash
+    from fakestash.snapshot import SnapshotError
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 __all__ = [
@@ -30,8 +32,10 @@ __all__ = [
     "FaultRule",
     "Limits",
     "ManualClock",
+    "SnapshotError",
     "Status",
     "SystemClock",
+    "asgi_app",
     "route",
 ]
 
@@ -50,7 +54,9 @@ _LAZY = {
     "FakeStash": "fakestash.server",
     "FakestashTransport": "fakestash.transport",
     "Limits": "fakestash.limits",
+    "SnapshotError": "fakestash.snapshot",
     "Status": "fakestash.engine.replies",
+    "asgi_app": "fakestash.asgi",
     "route": "fakestash.routing",
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fakestash import Fault, FakeStash, ManualClock, SystemClock
+from fakestash import FakeStash, Fault, ManualClock, SystemClock
 
 
 @pytest.fixture
