@@ -56,9 +56,18 @@ def abbreviated(argv: Sequence[bytes]) -> tuple[bytes, ...]:
     )
 
 
+#: The lengths of the unbilled names: a name of another length needs no closer look.
+_UNBILLED_LENGTHS = frozenset(len(name) for name in UNBILLED)
+
+
 def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
     """The commands of a request Upstash charges for (empty rows are not commands)."""
-    return [argv for argv in argvs if argv and argv[0].lower() not in UNBILLED]
+    lengths = _UNBILLED_LENGTHS
+    return [
+        argv
+        for argv in argvs
+        if argv and (len(argv[0]) not in lengths or argv[0].lower() not in UNBILLED)
+    ]
 
 
 Rows = tuple[Sequence[bytes], ...]

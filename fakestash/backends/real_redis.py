@@ -26,7 +26,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import InvalidResponse
 from redis.utils import SENTINEL
 
-from fakestash.engine.database import Database
+from fakestash.engine.admission import DIRECT, Caller
+from fakestash.engine.database import Database, run_rows
 from fakestash.engine.replies import ErrorReply, Status
 from fakestash.errors import CommandError
 
@@ -130,11 +131,14 @@ class RealRedisDatabase(Database):
 
     # ---- the database interface -------------------------------------------------------
 
-    def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Look ``argv`` up in the registry (arity, existence), then run it on Redis."""
-        return self.run(self.registry.lookup(argv), argv, source=source)
-
-    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
+    def run(
+        self,
+        cmd: Command,
+        argv: Sequence[bytes],
+        *,
+        source: str = "0.0.0.0:0",
+        caller: Caller = DIRECT,
+    ) -> Reply:
         with self.lock:
             for observer in self.observers:
                 observer(self, argv, source)
@@ -144,7 +148,15 @@ class RealRedisDatabase(Database):
                 if cmd.is_write:
                     self.version += 1
 
-    def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
+    def run_each(
+        self, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+    ) -> list[Reply | ErrorReply]:
+        """A pipeline: each row sent to Redis on its own (``run``), errors as items."""
+        return run_rows(self, rows, caller)
+
+    def run_atomic(
+        self, queued: Sequence[tuple[Command, Sequence[bytes]]], caller: Caller = DIRECT
+    ) -> list[Reply]:
         """MULTI, the commands, EXEC on one connection. A command Redis refuses at queue
         time (the registry let it through) aborts the transaction: raised as CommandError."""
         argvs: list[Sequence[bytes]] = [[b"MULTI"], *(argv for _, argv in queued), [b"EXEC"]]

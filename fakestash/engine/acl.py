@@ -20,31 +20,32 @@ everything, ``default_ro`` what the declarations allow the read-only token
 from __future__ import annotations
 
 import base64
-import contextvars
 import hashlib
 import math
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypeVar
 
 from fakestash.engine.glob import glob_match
-from fakestash.errors import CommandError, NoPermission
 
 if TYPE_CHECKING:
-    from fakestash.engine.database import Database
     from fakestash.engine.family import Command
     from fakestash.engine.registry import Registry
+
+E = TypeVar("E")
+
+
+class Host(Protocol):
+    """What ACL state needs of its database (``fakestash.engine.database.Database``)."""
+
+    registry: Registry
+    extensions: dict[str, Any]
+
+    def extension(self, name: str, factory: Callable[[], E]) -> E: ...
 
 DEFAULT = "default"
 DEFAULT_RO = "default_ro"
 BUILTIN = (DEFAULT, DEFAULT_RO)
-
-#: The ACL user the running command acts for. The REST face sets it per request (from the
-#: token); direct ``stash.execute`` runs as ``default``.
-current_user: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "fakestash_acl_user", default=DEFAULT
-)
 
 KEY_DENIED = "NOPERM this user has no permissions to access one of the keys used as arguments"
 CHANNEL_DENIED = (
@@ -65,16 +66,6 @@ WEAK_PASSWORD = (
     f"ERR Password is too weak: it needs at least {MIN_PASSWORD_BITS} bits of entropy "
     "(use a longer password, or more kinds of characters)"
 )
-
-
-@contextmanager
-def acting_as(user: str) -> Iterator[None]:
-    """Run the commands of a block as ``user`` (the REST face, per request)."""
-    token = current_user.set(user)
-    try:
-        yield
-    finally:
-        current_user.reset(token)
 
 
 # ---- rules over the registry's commands ----------------------------------------------------
@@ -184,18 +175,18 @@ class AclState:
         return None
 
 
-def acl_state(db: Database) -> AclState:
+def acl_state(db: Host) -> AclState:
     return db.extension("acl", lambda: AclState(db.registry))
 
 
-def register_builtin_tokens(db: Database, token: str, readonly_token: str) -> None:
+def register_builtin_tokens(db: Host, token: str, readonly_token: str) -> None:
     """The server tells a database the passwords of ``default`` and ``default_ro``."""
     passwords = acl_state(db).builtin_passwords
     passwords[DEFAULT] = [token]
     passwords[DEFAULT_RO] = [readonly_token]
 
 
-def user_for_token(db: Database, token: str) -> str | None:
+def user_for_token(db: Host, token: str) -> str | None:
     """For the server's authentication: the ACL user a token stands for, if any."""
     state = db.extensions.get("acl")
     return state.user_for_token(token) if isinstance(state, AclState) else None
@@ -367,79 +358,37 @@ def _add_channel_pattern(user: User, pattern: bytes) -> None:
         user.channels.append(pattern)
 
 
-# ---- permission checks -----------------------------------------------------------------------
+# ---- permission checks (fakestash/engine/admission.py applies them) ---------------------------
 
 COMMAND, KEY, CHANNEL = "command", "key", "channel"
 _PUBLISHERS = {"publish", "spublish"}
+_SUBSCRIBERS = {"subscribe", "ssubscribe"}
 
 
-def denial(user: User | None, cmd: Command, argv: list[bytes]) -> str | None:
-    """Why ``user`` may not run ``argv`` (``command``/``key``/``channel``), or None."""
+def denial(user: User | None, cmd: Command, argv: Sequence[bytes]) -> str | None:
+    """Why ``user`` may not run ``argv`` (``command``/``key``/``channel``), or None. The
+    channels are PUBLISH's and SPUBLISH's, SUBSCRIBE's (matched by the user's patterns) and
+    PSUBSCRIBE's (each pattern must be one of the user's, as Redis checks them)."""
     if user is None or not user.enabled or cmd.name not in user.allowed:
         return COMMAND
     if not user.all_keys:
         for key in cmd.keys(argv):
             if not any(glob_match(p, key) for p in user.keys):
                 return KEY
-    channel = argv[1] if cmd.name in _PUBLISHERS and len(argv) > 1 else None
-    if channel is None or user.all_channels:
+    if user.all_channels:
         return None
-    return None if any(glob_match(p, channel) for p in user.channels) else CHANNEL
-
-
-def acting_user(db: Database) -> tuple[bool, User | None]:
-    """(False, None) when the current user is a builtin one (the face's own rules apply);
-    else (True, the user, or None if it no longer exists)."""
-    name = current_user.get()
-    if name in BUILTIN:
-        return False, None
-    return True, acl_state(db).users.get(name)
-
-
-def check_command(db: Database, cmd: Command, argv: list[bytes]) -> None:
-    """The REST face's check for users other than default/default_ro."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return
-    why = denial(user, cmd, argv)
-    if why == COMMAND:
-        raise NoPermission(cmd.name.split("|")[0])
-    if why is not None:
-        raise CommandError(KEY_DENIED if why == KEY else CHANNEL_DENIED)
-
-
-_SCRIPT_TEXTS = {
-    COMMAND: SCRIPT_COMMAND_DENIED,
-    KEY: SCRIPT_KEY_DENIED,
-    CHANNEL: SCRIPT_CHANNEL_DENIED,
-}
-
-
-def check_script_call(db: Database, cmd: Command, argv: list[bytes]) -> None:
-    """``redis.call`` inside a script run by such a user: Redis' script texts."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return
-    why = denial(user, cmd, argv)
-    if why is not None:
-        raise CommandError(_SCRIPT_TEXTS[why])
-
-
-def check_stream(db: Database, kind: str, channels: list[bytes]) -> str | None:
-    """The SSE paths (subscribe, psubscribe, monitor): the refusal text, or None."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return None
-    if user is None or not user.enabled or kind not in user.allowed:
-        return NoPermission(kind).text
-    if kind == "monitor" or user.all_channels:
+    if cmd.name in _PUBLISHERS:
+        channels, literal = list(argv[1:2]), False
+    elif cmd.name in _SUBSCRIBERS or cmd.name == "psubscribe":
+        channels, literal = list(argv[1:]), cmd.name == "psubscribe"
+    else:
         return None
     for channel in channels:
-        # PSUBSCRIBE needs the very pattern to be allowed, as in Redis.
-        if kind == "psubscribe":
-            ok = channel in user.channels
-        else:
-            ok = any(glob_match(p, channel) for p in user.channels)
+        ok = channel in user.channels if literal else _any_match(user.channels, channel)
         if not ok:
-            return CHANNEL_DENIED
+            return CHANNEL
     return None
+
+
+def _any_match(patterns: list[bytes], channel: bytes) -> bool:
+    return any(glob_match(p, channel) for p in patterns)

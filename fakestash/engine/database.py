@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine import notify
+from fakestash.engine.admission import DIRECT, Caller, admit
 from fakestash.engine.family import Command
 from fakestash.engine.registry import Registry
 from fakestash.engine.replies import ErrorReply
@@ -69,16 +71,30 @@ class Database:
         self.extensions: dict[str, Any] = {}
         #: Called by ``FakeStash.close()``: families that hold open streams register here.
         self.closers: list[Callable[[], None]] = []
+        #: Who runs the command running now (set by ``run``): ACL WHOAMI, scripts read it.
+        self.caller = DIRECT
 
     # ---- execution -------------------------------------------------------------------
 
-    def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Run one command under the lock. Raises ``CommandError`` with Redis' text."""
+    def execute(
+        self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0", caller: Caller = DIRECT
+    ) -> Reply:
+        """Look up, admit (``fakestash/engine/admission.py``) and run one command under the
+        lock. Raises ``CommandError`` with Redis' text."""
         cmd = self.registry.lookup(argv)
-        return self.run(cmd, argv, source=source)
+        admit(caller, cmd, argv)
+        return self.run(cmd, argv, source=source, caller=caller)
 
-    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Run an already looked-up command (arity checked).
+    def run(
+        self,
+        cmd: Command,
+        argv: Sequence[bytes],
+        *,
+        source: str = "0.0.0.0:0",
+        caller: Caller = DIRECT,
+    ) -> Reply:
+        """Run an already looked-up (arity-checked) and admitted command for ``caller``,
+        which its handler can read as ``db.caller`` while it runs.
 
         The time is read once per top-level command; inside a script or a transaction
         (``frozen_time``) it stays where it was, as Redis 7 freezes it there.
@@ -89,34 +105,91 @@ class Database:
         if type(args) is not list:
             args = list(args)
         with self.lock:
+            self.caller = caller
             if not self._depth:
                 self.now_ms = self.clock.time_ms()
-            if self.observers:
-                for observer in self.observers:
-                    observer(self, argv, source)
+            if self.observers or self.notify_flags:
+                self._before(cmd, argv, source)
             self.command_name = argv[0]
-            if self.notify_flags:
-                self._notify_miss = bool(self.notify_flags & notify.KEY_MISS) and (
-                    not cmd.is_write or cmd.name in notify.MISS_ON_WRITE
-                )
             reply = handler(self, args)
             if cmd.is_write:
                 self.version += 1
             return reply
 
-    def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
-        """EXEC: run every queued command under the lock at one frozen time; a failing
-        command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
+    def run_atomic(
+        self, queued: Sequence[tuple[Command, Sequence[bytes]]], caller: Caller = DIRECT
+    ) -> list[Reply]:
+        """EXEC: run every queued (admitted) command under the lock at one frozen time; a
+        failing command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
         results: list[Reply] = []
         with self.frozen_time():
             self._observe_bare((b"MULTI",))  # MONITOR shows MULTI, the commands, then EXEC
             for cmd, argv in queued:
                 try:
-                    results.append(self.run(cmd, argv))
+                    results.append(self.run(cmd, argv, caller=caller))
                 except CommandError as exc:
                     results.append(ErrorReply(exc.text))
             self._observe_bare((b"EXEC",))
         return results
+
+    def run_each(
+        self, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+    ) -> list[Reply | ErrorReply]:
+        """A pipeline: each row looked up, admitted and run on its own, in order; a row that
+        fails (or is a ``CommandError`` already: it did not parse) becomes an ``ErrorReply``
+        and the rest still run. Each command reads the clock, as single commands do.
+
+        The hot path of every pipeline: ``run``'s steps inline, the lock taken once for all
+        the rows, a spelling seen before found in one dict read (its arity still checked).
+        """
+        registry = self.registry
+        spellings, lookup = registry.spellings, registry.lookup
+        checked = not caller.unchecked
+        time_ms = self.clock.time_ms
+        # SystemClock.time_ms inline (a call less per row); time.time looked up per pipeline,
+        # so freezegun and time-machine still move it.
+        system_time = time.time if type(self.clock) is SystemClock else None
+        items: list[Reply | ErrorReply] = []
+        append = items.append
+        with self.lock:
+            top = not self._depth  # a pipeline runs at the top: each command reads the clock
+            for argv in rows:
+                try:
+                    if type(argv) is not list:
+                        if isinstance(argv, CommandError):
+                            raise argv
+                        argv = list(argv)
+                    cmd = spellings.get(argv[0]) if argv else None
+                    if cmd is None:
+                        cmd = lookup(argv)
+                    else:
+                        arity = cmd.arity
+                        if (len(argv) != arity) if arity > 0 else (len(argv) < -arity):
+                            cmd.check_arity(len(argv))
+                    if checked:
+                        admit(caller, cmd, argv)
+                    self.caller = caller
+                    if top:
+                        self.now_ms = int(system_time() * 1000) if system_time else time_ms()
+                    if self.observers or self.notify_flags:
+                        self._before(cmd, argv, "0.0.0.0:0")
+                    self.command_name = argv[0]
+                    append(cmd.handler(self, argv[cmd.arg_start :]))  # type: ignore[misc]
+                    if cmd.is_write:
+                        self.version += 1
+                except CommandError as exc:
+                    append(ErrorReply(exc.text))
+        return items
+
+    def _before(self, cmd: Command, argv: Sequence[bytes], source: str) -> None:
+        """What runs before a command when someone watches: MONITOR and other observers
+        see it; with keyspace notifications on, whether a missed lookup is a keymiss."""
+        for observer in self.observers:
+            observer(self, argv, source)
+        if self.notify_flags:
+            self._notify_miss = bool(self.notify_flags & notify.KEY_MISS) and (
+                not cmd.is_write or cmd.name in notify.MISS_ON_WRITE
+            )
 
     def _observe_bare(self, argv: Sequence[bytes], source: str = "0.0.0.0:0") -> None:
         for observer in self.observers:
@@ -264,6 +337,25 @@ class Database:
         self.data.clear()
         self.expires.clear()
         self.scan_index.clear()
+
+
+def run_rows(
+    db: Database, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+) -> list[Reply | ErrorReply]:
+    """``Database.run_each`` through ``db.run`` for each row: for a database whose ``run``
+    does the work elsewhere (the real-Redis backend)."""
+    items: list[Reply | ErrorReply] = []
+    with db.lock:
+        for argv in rows:
+            try:
+                if isinstance(argv, CommandError):
+                    raise argv
+                cmd = db.registry.lookup(argv)
+                admit(caller, cmd, argv)
+                items.append(db.run(cmd, argv, caller=caller))
+            except CommandError as exc:
+                items.append(ErrorReply(exc.text))
+    return items
 
 
 class _FrozenTime:

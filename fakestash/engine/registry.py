@@ -40,7 +40,9 @@ class Registry:
         self.families = tuple(families)
         self._without = frozenset(name.lower() for name in without)
         self._commands = _assemble(self.families, self._without)
-        self._by_spelling: dict[bytes, Command] = {}
+        #: Commands by the spelling clients sent (``b"SET"``, ``b"set"``…), memoised by
+        #: ``lookup`` (at most ``SPELLINGS``): a hit needs only its arity checked.
+        self.spellings: dict[bytes, Command] = {}
         self.leaves = _leaves(self._commands)
         self.members = _members(self.leaves)
         #: Leaf names the read-only token may run.
@@ -94,7 +96,7 @@ class Registry:
         if not argv:
             raise CommandError("ERR empty command")
         raw = argv[0]
-        cmd = self._by_spelling.get(raw)
+        cmd = self.spellings.get(raw)
         if cmd is not None:
             cmd.check_arity(len(argv))
             return cmd
@@ -106,8 +108,8 @@ class Registry:
             return self._subcommand(cmd, argv)
         if cmd.handler is None:
             raise _refusal(cmd, name)
-        if len(self._by_spelling) < SPELLINGS:
-            self._by_spelling[raw] = cmd
+        if len(self.spellings) < SPELLINGS:
+            self.spellings[raw] = cmd
         cmd.check_arity(len(argv))
         return cmd
 

@@ -21,7 +21,6 @@ from fakestash.engine.acl import (
     User,
     acl_state,
     apply_rule,
-    current_user,
     password_bits,
     sha256_hex,
 )
@@ -120,7 +119,7 @@ def _text(raw: bytes) -> str:
 @FAMILY.command("acl|whoami", 2, "noscript loading stale", readonly_token=True)
 def acl_whoami(db: Database, args: list[bytes]) -> Reply:
     """The ACL user of the request's token (default, default_ro, or an ACL user)."""
-    return current_user.get().encode()
+    return db.caller.user.encode()
 
 
 @FAMILY.command("acl|users", 2, "admin noscript loading stale")

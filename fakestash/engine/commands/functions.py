@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fakestash.engine.commands.scripting import read_only_caller
+from fakestash.engine.admission import Script
 from fakestash.engine.family import Family
 from fakestash.engine.glob import glob_match
 from fakestash.engine.keyspec import key_count
@@ -253,13 +253,11 @@ def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
     keys, argv = args[2 : 2 + numkeys], args[2 + numkeys :]
     from fakestash.engine.lua.runtime import ScriptRun
 
-    run = ScriptRun(
-        db=db,
-        name=name,
+    rules = Script(
         read_only=ro or "no-writes" in function.flags,
-        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if "allow-key-locking" in function.flags else None,
     )
+    run = ScriptRun(db=db, name=name, caller=db.caller.in_script(rules))
     return store.lua().run_function(function.callback, keys, argv, run)
 
 

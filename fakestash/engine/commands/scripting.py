@@ -7,12 +7,11 @@ clock frozen at its start; ``redis.call`` goes through the database's registry.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fakestash.engine.acl import DEFAULT_RO, current_user
+from fakestash.engine.admission import Script
 from fakestash.engine.args import parse_int
 from fakestash.engine.family import Family
 from fakestash.engine.keyspec import key_count
@@ -26,18 +25,6 @@ if TYPE_CHECKING:
 
 FAMILY = Family("scripting", group="scripting", category="scripting")
 
-#: Forces the read-only caller's rules on scripts (tests; direct engine use). The REST
-#: face needs no flag: its read-only token acts as the ``default_ro`` ACL user.
-caller_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "fakestash_caller_read_only", default=False
-)
-
-
-def read_only_caller() -> bool:
-    """Whether the command that runs a script comes from a read-only caller (Upstash's
-    read-only token): then only @read commands run inside it, as for the token itself,
-    and ``redis.acl_check_cmd`` answers accordingly."""
-    return caller_read_only.get() or current_user.get() == DEFAULT_RO
 
 NOSCRIPT_TEXT = "NOSCRIPT No matching script. Please use EVAL."
 RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
@@ -100,13 +87,12 @@ def run_script(
     shebang = script.shebang
     if ro and shebang.flags is not None and not shebang.no_writes:
         raise CommandError(RO_WITH_WRITE_FLAG)
-    run = ScriptRun(
-        db=db,
-        name=sha,
+    rules = Script(
         read_only=ro or shebang.no_writes,
-        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if shebang.key_locking else None,
     )
+    # The script runs as the user who ran EVAL: its redis.call are admitted for that user.
+    run = ScriptRun(db=db, name=sha, caller=db.caller.in_script(rules))
     return script_cache(db).lua().run_eval(script.function, keys, argv, run)
 
 

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
-from fakestash.engine.acl import acting_user, check_script_call, denial
-from fakestash.engine.family import NOSCRIPT, READONLY
+from fakestash.engine.admission import Caller, admit, permitted
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
@@ -53,23 +52,18 @@ LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
 REDIS_VERSION = "7.2.4"
 REDIS_VERSION_NUM = 0x070204
 
-KEY_LOCKING_TEXT = (
-    "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. "
-    "Key was: {key}"
-)
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 
 
 @dataclass
 class ScriptRun:
-    """What one running script may do: who it is, read-only or not, which keys it may use."""
+    """One running script: its database, its name (the sha for EVAL, the function name for
+    FCALL, shown in error texts), and its caller (the user who ran it, and the script's own
+    rules: read-only, locked keys), whom every ``redis.call`` is admitted for."""
 
     db: Database
-    name: str  # the sha for EVAL, the function name for FCALL (shown in error texts)
-    read_only: bool = False
-    caller_read_only: bool = False  # a read-only token: writes are ACL-denied
-    locked_keys: frozenset[bytes] | None = None  # allow-key-locking: only KEYS may be used
-    wrote: bool = False
+    name: str
+    caller: Caller
     log_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -239,27 +233,8 @@ class LuaEngine:
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
         cmd = run.db.registry.script_lookup(argv)
-        if NOSCRIPT in cmd.flags:
-            raise CommandError("ERR This Redis command is not allowed from script")
-        if cmd.is_write:
-            if run.caller_read_only:
-                raise CommandError(
-                    "ERR The user executing the script can't run this command or subcommand"
-                )
-            if run.read_only:
-                raise CommandError("ERR Write commands are not allowed from read-only scripts.")
-        elif run.caller_read_only and READONLY not in cmd.flags:
-            raise CommandError(
-                "ERR The user executing the script can't run this command or subcommand"
-            )
-        check_script_call(run.db, cmd, argv)  # users made with ACL SETUSER
-        if run.locked_keys is not None:
-            for key in cmd.keys(argv):
-                if key not in run.locked_keys:
-                    raise CommandError(KEY_LOCKING_TEXT.format(key=_text(key)))
-        if cmd.is_write:
-            run.wrote = True
-        return run.db.run(cmd, argv, source="lua")
+        admit(run.caller, cmd, argv)  # Redis' script texts: the caller is in a script
+        return run.db.run(cmd, argv, source="lua", caller=run.caller)
 
     def _acl_check(self, *args: Any) -> bool:
         run = self.run
@@ -274,10 +249,7 @@ class LuaEngine:
         cmd = _acl_command(run.db.registry, argv)
         if cmd is None:
             raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
-        if run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags):
-            return False
-        restricted, user = acting_user(run.db)  # users made with ACL SETUSER
-        return not restricted or denial(user, cmd, argv) is None
+        return permitted(run.caller, cmd, argv)
 
     def _randomseed(self, seed: float) -> None:
         self.rand.seed(int(seed))
