@@ -76,7 +76,7 @@ class Differential:
     @classmethod
     def connect(cls, host: str, port: int) -> Differential:
         fake = FakeStash(seed=0)
-        real = FakeStash(seed=0, database_factory=real_redis_factory(host, port))
+        real = FakeStash(seed=0, database_factory=real_redis_factory(host, port, allow_flush=True))
         diff = cls(fake, real)
         info = diff.redis.send([b"INFO", b"server"])
         assert isinstance(info, bytes)
