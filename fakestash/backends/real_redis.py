@@ -16,7 +16,8 @@ Redis directly.
 
 Safe on a server that holds other data: it never empties the server unless it was built
 with ``allow_flush=True`` (the repository's tests do, on servers they started): ``flush()``
-raises, and FLUSHALL / FLUSHDB are refused before they reach Redis.
+raises, and FLUSHALL / FLUSHDB are refused before they reach Redis. SELECT and SWAPDB are
+never sent (the connection would serve another database from then on).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 
 #: Commands that empty a whole server or database: sent only with ``allow_flush=True``.
 _FLUSHES = frozenset({b"FLUSHALL", b"FLUSHDB"})
+#: Commands that would move the one connection to another database: every command after
+#: them would run there. Never sent.
+_MOVES = frozenset({b"SELECT", b"SWAPDB"})
 
 
 def _lookup(argv: Sequence[bytes]) -> Command:
@@ -76,10 +80,15 @@ class RealRedisDatabase(Database):
 
     def _send_many(self, argvs: Sequence[Sequence[bytes]]) -> list[Reply]:
         """Send commands on the one connection and read one raw reply for each."""
-        if not self.allow_flush and any(_is_flush(argv) for argv in argvs):
+        if not self.allow_flush and any(_named(argv, _FLUSHES) for argv in argvs):
             raise CommandError(
                 f"ERR fakestash: FLUSHALL/FLUSHDB are not sent to {self.address} (a server "
                 "fakestash did not start may hold other data)"
+            )
+        if any(_named(argv, _MOVES) for argv in argvs):
+            raise CommandError(
+                "ERR fakestash: SELECT/SWAPDB are not sent to a Redis backend (its one "
+                "connection would serve another database from then on)"
             )
         with self.lock:
             return self.connection.send_many(argvs)
@@ -138,8 +147,8 @@ class RealRedisDatabase(Database):
             self.connection.close()
 
 
-def _is_flush(argv: Sequence[bytes]) -> bool:
-    return bool(argv) and argv[0].upper() in _FLUSHES
+def _named(argv: Sequence[bytes], names: frozenset[bytes]) -> bool:
+    return bool(argv) and argv[0].upper() in names
 
 
 def _address(host: str | RedisAddress, port: int, db: int) -> RedisAddress:
