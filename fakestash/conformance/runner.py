@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from fakestash.conformance.checks import CHECKS, Check, Probe
+from fakestash.conformance.checks import CHECKS, STREAM_TIMEOUT, Check, Probe
 from fakestash.conformance.differential import (
     Differential,
     ManualTime,
@@ -185,6 +185,7 @@ class Session:
 
     def fake_side(self, seed: int) -> tuple[FakeStash, Side]:
         stash = self.fake_factory(seed, self.clock)
+        stash.broker().idle_timeout = STREAM_TIMEOUT  # a stream waits no longer than the other
         side = Side.of_fake(stash, token=stash.readonly_token if self.read_only else None)
         side.resp2 = self.other.resp2
         return stash, side
@@ -235,15 +236,17 @@ class Runner:
         keys_at_start, cursor = self._look()
         session = self._session(self.target.side, WallClock(), None)
         planned = self._plan(families, checks)
-        sweeps = 0 if self.report.read_only else 2 * (keys_at_start // SCAN_COUNT + 1)
+        pages = keys_at_start // SCAN_COUNT + 1
+        sweeps = 0 if self.report.read_only else pages + (0 if cursor == b"0" else pages)
         total = planned + sweeps
-        self.report.planned_commands = total
-        self.say(f"The run will send about {total} commands to the endpoint ({planned} for "
-                 f"the checks and sequences, clean-up included; {sweeps} SCAN calls to check "
-                 f"the prefix before and after; seed {self.options.seed})")  # fmt: skip
-        if total > self.options.max_commands:
+        self.report.planned_commands = side.commands + total
+        self.say(f"The run will send about {total} more commands to the endpoint ({planned} "
+                 f"for the checks and sequences, clean-up included; {sweeps} SCAN calls to "
+                 f"check the prefix; seed {self.options.seed})")  # fmt: skip
+        if self.report.planned_commands > self.options.max_commands:
             raise RunError(
-                f"the run would send about {total} commands, more than --max-commands "
+                f"the run would send about {self.report.planned_commands} commands, more "
+                f"than --max-commands "
                 f"{self.options.max_commands}: lower --sequences or --steps, pick --families, "
                 "or raise --max-commands"
             )
@@ -427,7 +430,7 @@ def run_check(session: Session, check: Check) -> CheckResult:
 
 
 def _check_skip(session: Session, check: Check) -> str | None:
-    if check.writes and session.read_only:
+    if check.needs_write_token and session.read_only:
         return "the token is read-only"
     if check.read_only and not session.read_only:
         return "needs a read-only token (run again with one to check it)"

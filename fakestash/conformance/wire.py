@@ -121,13 +121,17 @@ class Side:
         self.slowest = max(self.slowest, time.monotonic() - started)
         return response
 
-    def stream(self, path: str, headers: dict[str, str] | None = None) -> StreamReader:
-        """Open a server-sent event stream (one billed command)."""
+    def stream(
+        self, path: str, headers: dict[str, str] | None = None, timeout: float = 30.0
+    ) -> StreamReader:
+        """Open a server-sent event stream (one billed command); a read waits at most
+        ``timeout`` seconds for the next bytes."""
         if self.before_send is not None:
             self.before_send(1)
         self.commands += 1
         accept = {"accept": "text/event-stream", **(headers or {})}
         request = self.build("POST", path, headers=accept)
+        request.extensions["timeout"] = httpx.Timeout(30.0, read=timeout).as_dict()
         return StreamReader(self.client.send(request, stream=True))
 
     # ---- commands, decoded -----------------------------------------------------------
