@@ -11,12 +11,9 @@ raises). Nothing is decoded as text except statuses and errors, so binary values
 
 from __future__ import annotations
 
-from typing import BinaryIO, Sequence
+from typing import BinaryIO, Callable, Sequence
 
 from fakestash.engine.replies import ErrorReply, Reply, Status
-
-#: Arrays nested deeper than this are refused (Redis' own replies stay far below it).
-MAX_DEPTH = 1000
 
 
 class ProtocolError(ValueError):
@@ -39,7 +36,77 @@ def pack(argv: Sequence[bytes]) -> bytes:
 
 def parse(data: bytes, start: int = 0) -> tuple[Reply, int]:
     """One reply from ``data`` at ``start``: the reply and where the next one begins."""
-    return _parse(data, start, 0)
+    at = start
+
+    def item() -> tuple[bytes, bytes, Reply | None]:
+        nonlocal at
+        line, at = _line(data, at)
+        kind, body = line[:1], line[1:]
+        if kind != b"$":
+            return kind, body, None
+        size = _integer(body, line)
+        if size < 0:
+            return b"", b"", None
+        if at + size + 2 > len(data):
+            raise Incomplete(f"bulk string of {size} bytes cut short")
+        if data[at + size : at + size + 2] != b"\r\n":
+            raise ProtocolError(f"bulk string of {size} bytes not ended by CRLF")
+        value, at = data[at : at + size], at + size + 2
+        return b"$", b"", value
+
+    return _assemble(item), at
+
+
+def read_reply(stream: BinaryIO) -> Reply:
+    """One reply from a buffered binary stream (``socket.makefile("rb")``)."""
+
+    def item() -> tuple[bytes, bytes, Reply | None]:
+        raw = stream.readline()
+        if not raw.endswith(b"\r\n"):
+            raise ConnectionError("the server closed the connection" if not raw else "cut reply")
+        line = raw[:-2]
+        kind, body = line[:1], line[1:]
+        if kind != b"$":
+            return kind, body, None
+        size = _integer(body, line)
+        if size < 0:
+            return b"", b"", None
+        value = stream.read(size + 2)
+        if len(value) != size + 2:
+            raise ConnectionError("the server closed the connection in a bulk string")
+        return b"$", b"", value[:-2]
+
+    return _assemble(item)
+
+
+def _assemble(next_item: Callable[[], tuple[bytes, bytes, Reply | None]]) -> Reply:
+    """Build one reply from its items, arrays with an explicit stack (any depth).
+
+    ``next_item`` returns (kind, rest of the line, value): ``$`` with the bulk string, an
+    empty kind for a nil, else the kind and the line for ``_simple`` or an array header.
+    """
+    stack: list[tuple[list[Reply], int]] = []  # open arrays and how many items they await
+    while True:
+        kind, body, value = next_item()
+        if kind == b"*":
+            size = _integer(body, kind + body)
+            if size > 0:
+                stack.append(([], size))
+                continue
+            reply: Reply = None if size < 0 else []
+        elif kind in (b"$", b""):
+            reply = value
+        else:
+            reply = _simple(kind, body, kind + body)
+        while True:
+            if not stack:
+                return reply
+            items, size = stack[-1]
+            items.append(reply)
+            if len(items) < size:
+                break
+            stack.pop()
+            reply = items
 
 
 def parse_all(data: bytes) -> list[Reply]:
@@ -58,29 +125,6 @@ def _line(data: bytes, start: int) -> tuple[bytes, int]:
     return data[start:end], end + 2
 
 
-def _parse(data: bytes, start: int, depth: int) -> tuple[Reply, int]:
-    line, at = _line(data, start)
-    kind, body = line[:1], line[1:]
-    if kind in (b"$", b"*"):
-        size = _integer(body, line)
-        if size < 0:
-            return None, at
-        if kind == b"$":
-            if at + size + 2 > len(data):
-                raise Incomplete(f"bulk string of {size} bytes cut short")
-            if data[at + size : at + size + 2] != b"\r\n":
-                raise ProtocolError(f"bulk string of {size} bytes not ended by CRLF")
-            return data[at : at + size], at + size + 2
-        if depth >= MAX_DEPTH:
-            raise ProtocolError(f"arrays nested deeper than {MAX_DEPTH}")
-        items: list[Reply] = []
-        for _ in range(size):
-            item, at = _parse(data, at, depth + 1)
-            items.append(item)
-        return items, at
-    return _simple(kind, body, line), at
-
-
 def _simple(kind: bytes, body: bytes, line: bytes) -> Reply:
     if kind == b"+":
         return Status(body.decode("utf-8", "surrogateescape"))
@@ -96,28 +140,3 @@ def _integer(body: bytes, line: bytes) -> int:
         return int(body)
     except ValueError:
         raise ProtocolError(f"not a RESP2 integer: {line[:60]!r}") from None
-
-
-def read_reply(stream: BinaryIO, depth: int = 0) -> Reply:
-    """One reply from a buffered binary stream (``socket.makefile("rb")``)."""
-    raw = stream.readline()
-    if not raw.endswith(b"\r\n"):
-        raise ConnectionError("the server closed the connection" if not raw else "cut reply")
-    line = raw[:-2]
-    kind, body = line[:1], line[1:]
-    if kind == b"$":
-        size = _integer(body, line)
-        if size < 0:
-            return None
-        data = stream.read(size + 2)
-        if len(data) != size + 2:
-            raise ConnectionError("the server closed the connection in a bulk string")
-        return data[:-2]
-    if kind == b"*":
-        size = _integer(body, line)
-        if size < 0:
-            return None
-        if depth >= MAX_DEPTH:
-            raise ProtocolError(f"arrays nested deeper than {MAX_DEPTH}")
-        return [read_reply(stream, depth + 1) for _ in range(size)]
-    return _simple(kind, body, line)
