@@ -269,7 +269,9 @@ class Runner:
                 self.report.checks.append(run_check(session, check))
             for family in families:
                 self.say(f"  {family.name} …")
-                self.report.families.append(run_family(session, family, self.options))
+                result = FamilyResult(family.name, family.summary)
+                self.report.families.append(result)  # in the report even if cut short
+                run_family(session, family, self.options, result)
         except BudgetExceeded as exc:
             self.report.notes.append(f"stopped early: {exc}; what had not run is missing")
 
@@ -388,15 +390,16 @@ def _scan_page(reply: Any) -> tuple[bytes, list[bytes]]:
 
 
 def remove_keys(side: Side, keys: Iterable[bytes | str]) -> int:
-    """UNLINK the keys (long ones one by one); the number the endpoint removed."""
+    """UNLINK the keys (long ones one by one); the number the endpoint removed. Clean-up
+    is not held to the run's budget."""
     raw = sorted({k.encode() if isinstance(k, str) else k for k in keys})
     short = [k for k in raw if len(k) <= LONG_KEY]
     removed = 0
-    for batch in [short[i : i + 500] for i in range(0, len(short), 500)] + [
-        [k] for k in raw if len(k) > LONG_KEY
-    ]:
-        reply = side.command([b"UNLINK", *batch]).reply
-        removed += reply if isinstance(reply, int) else 0
+    batches = [short[i : i + 500] for i in range(0, len(short), 500)]
+    with side.unmetered():
+        for batch in batches + [[k] for k in raw if len(k) > LONG_KEY]:
+            reply = side.command([b"UNLINK", *batch]).reply
+            removed += reply if isinstance(reply, int) else 0
     return removed
 
 
@@ -456,8 +459,11 @@ def _observe(check: Check, probe: Probe) -> Any:
 # ---- the families -----------------------------------------------------------------------------
 
 
-def run_family(session: Session, family: Family, options: Options) -> FamilyResult:
-    result = FamilyResult(family.name, family.summary)
+def run_family(
+    session: Session, family: Family, options: Options, result: FamilyResult | None = None
+) -> FamilyResult:
+    """Run a family's sequences (into ``result`` if given) and return what happened."""
+    result = result or FamilyResult(family.name, family.summary)
     if (
         session.against == "redis"
         and family.since is not None
@@ -532,8 +538,9 @@ def _merge(result: FamilyResult, diff: Differential) -> None:
 def _clean(side: Side, scope: Scope) -> None:
     """Remove what a sequence made: its keys and its function libraries."""
     remove_keys(side, scope.keys)
-    for library in sorted(scope.libraries):
-        side.command([b"FUNCTION", b"DELETE", library.encode()])
+    with side.unmetered():
+        for library in sorted(scope.libraries):
+            side.command([b"FUNCTION", b"DELETE", library.encode()])
 
 
 def _hide(text: str, scope: Scope) -> str:

@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -85,6 +86,16 @@ class Side:
 
     def close(self) -> None:
         self.client.close()
+
+    @contextmanager
+    def unmetered(self) -> Iterator[None]:
+        """Requests in this block are not held to the run's budget (clean-up is never
+        refused); they are still counted."""
+        before_send, self.before_send = self.before_send, None
+        try:
+            yield
+        finally:
+            self.before_send = before_send
 
     # ---- requests --------------------------------------------------------------------
 

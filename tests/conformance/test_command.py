@@ -147,6 +147,22 @@ def test_a_run_over_max_commands_stops_before_sending_it(endpoint: FakeStash) ->
     assert "Looking at" in said[0] and "The run will send about" in said[1]
 
 
+@pytest.mark.timeout(120)
+def test_a_run_that_outgrows_its_count_stops_at_max_commands_and_cleans_up(
+    endpoint: FakeStash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count is exact unless the endpoint answers differently; the cap holds anyway."""
+    monkeypatch.setattr(Runner, "_plan", lambda self, families, checks: 10)
+    options = Options(families=("functions",), checks=(), sequences=20, max_commands=120)
+    report = Runner(target_of(endpoint), options, say=QUIET).run()
+    assert any("stopped early: --max-commands 120 reached" in note for note in report.notes)
+    [functions] = report.families
+    assert 0 < functions.sequences < 20
+    assert report.commands_sent - 120 < 60  # only clean-up went past the cap
+    assert keys_of(endpoint) == []
+    assert endpoint.execute("FUNCTION", "LIST") == []
+
+
 def test_exclusive_needs_an_empty_database(endpoint: FakeStash) -> None:
     endpoint.execute("SET", "someone-else", "x")
     with pytest.raises(RunError, match="holds 1 keys"):
