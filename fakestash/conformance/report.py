@@ -128,16 +128,16 @@ def show(reply: Reply) -> str:
 
 
 def _settings(report: Report) -> list[str]:
-    kind = {"redis": "Redis (fakestash's deviations from Redis applied)",
-            "upstash": "Upstash (compared as it is)"}[report.against]  # fmt: skip
+    kind = {"redis": "as Redis: fakestash's deviations from Redis applied",
+            "upstash": "as Upstash: compared as it answers"}[report.against]  # fmt: skip
     token = "read-only: nothing was written" if report.read_only else "read-write"
     database = ("the run's own (--exclusive)" if report.exclusive
                 else "shared: database-wide commands skipped")  # fmt: skip
     version = f" {report.version}" if report.version else ""
     return [
-        f"endpoint: {report.endpoint} (reports Redis{version}; treated as {kind})",
+        f"endpoint: {report.endpoint} (reports Redis{version}; checked {kind})",
         f"token: {token}; database: {database}",
-        f"seed {report.seed}, {report.sequences} sequences of {report.steps} rules per family",
+        f"seed {report.seed}: {report.sequences} sequences per family, {report.steps} steps each",
         f"commands sent to the endpoint: {report.commands_sent} "
         f"(planned {report.planned_commands})",
         *([] if report.resp2 else ["replies read in base64 JSON (the endpoint has no RESP2)"]),

@@ -241,7 +241,7 @@ class Runner:
         total = planned + sweeps
         self.report.planned_commands = side.commands + total
         self.say(f"The run will send about {total} more commands to the endpoint ({planned} "
-                 f"for the checks and sequences, clean-up included; {sweeps} SCAN calls to "
+                 f"for the checks and sequences, clean-up included; {sweeps} SCAN call(s) to "
                  f"check the prefix; seed {self.options.seed})")  # fmt: skip
         if self.report.planned_commands > self.options.max_commands:
             raise RunError(
