@@ -163,6 +163,10 @@ def _family_line(family: FamilyResult) -> str:
     )
 
 
+def _counts(family: FamilyResult) -> str:
+    return ", ".join(f"{name} {n}x" for name, n in sorted(family.deviations.items()))
+
+
 def _explanation(explained_by: str | None) -> str:
     if explained_by is None:
         return "not explained by fakestash/deviations.py"
@@ -185,6 +189,8 @@ class _Text:
             self.lines.append(f"  {family.name:<12} {_family_line(family)}")
             for reason, count in sorted(family.skipped.items()):
                 self.lines.append(f"      skipped {count}x {reason}")
+            if family.deviations:
+                self.lines.append(f"      deviations from Redis applied: {_counts(family)}")
             for difference in family.differences:
                 self._difference(difference)
         self.lines += ["", *report.notes, _verdict(report)]
@@ -232,7 +238,7 @@ class _Markdown:
                 continue
             out.append(f"| {f.name} | {f.sequences} | {f.matched} | {f.differed} | "
                        f"{f.compared} | {sum(f.skipped.values())} |")  # fmt: skip
-        out += self._skips() + self._differences() + self._checks()
+        out += self._skips() + self._deviations() + self._differences() + self._checks()
         out += ["", *(f"- {note}" for note in report.notes)]
         return "\n".join(out).rstrip() + "\n"
 
@@ -244,6 +250,13 @@ class _Markdown:
         out = ["", "### Skipped commands", "", "| family | command: reason | count |",
                "|---|---|---:|"]  # fmt: skip
         return out + [f"| {name} | {_cell(reason)} | {n} |" for name, reason, n in rows]
+
+    def _deviations(self) -> list[str]:
+        rows = [f"| {f.name} | {_counts(f)} |" for f in self.report.families if f.deviations]
+        if not rows:
+            return []
+        return ["", "### Deviations from Redis applied", "", "| family | deviations |",
+                "|---|---|", *rows]  # fmt: skip
 
     def _differences(self) -> list[str]:
         differences = self.report.differences()

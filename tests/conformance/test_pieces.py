@@ -279,7 +279,8 @@ def _report() -> Report:
     explained = Difference("keys sequence 1", '"COPY" "<p>k1" "<p>k1"', "0", "(error) ERR x",
                            "…", explained_by="copy-same-key")  # fmt: skip
     family = FamilyResult("strings", "s", 4, 3, 1, 80, differences=[difference],
-                          skipped={"DBSIZE: acts on the whole database": 2})  # fmt: skip
+                          skipped={"DBSIZE: acts on the whole database": 2},
+                          deviations={"copy-same-key": 3})  # fmt: skip
     keys = FamilyResult("keys", "k", 1, 0, 1, 10, differences=[explained])
     checks = [
         CheckResult("body-form", "Body", "matched", fake=[1], endpoint=[1]),
@@ -299,6 +300,7 @@ def test_the_report_counts_what_nothing_explains() -> None:
     assert "--family strings --sequence 3" in text and "--checks empty-command" in text
     assert "explained by deviation 'copy-same-key'" in text
     assert 'commands before it:\n        "SET" "<p>k1" "abc"' in text
+    assert "deviations from Redis applied: copy-same-key 3x" in text
 
 
 def test_the_json_report_is_complete_and_diffable() -> None:
@@ -315,6 +317,7 @@ def test_the_markdown_report_has_tables_and_differences() -> None:
     assert "| strings | 4 | 3 | 1 | 80 | 2 |" in markdown
     assert "### strings sequence 3: `\"STRLEN\" \"<p>k1\"`" in markdown
     assert "| empty-command | Q2 | differed |" in markdown
+    assert "| strings | copy-same-key 3x |" in markdown
 
 
 @pytest.mark.parametrize(
