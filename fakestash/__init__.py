@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 from fakestash.clock import Clock, ManualClock, SystemClock
 
 if TYPE_CHECKING:
+    from fakestash.asgi import asgi_app
+    from fakestash.endpoints import Endpoint
     from fakestash.engine.replies import ErrorReply, Status
     from fakestash.errors import CommandError
     from fakestash.faults import Fault, FaultRule
     from fakestash.limits import Limits
     from fakestash.meter import BudgetExceeded
     from fakestash.routing import route
-    from fakestash.server import Endpoint, FakeStash
+    from fakestash.server import FakeStash
+    from fakestash.snapshot import SnapshotError
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
 __all__ = [
@@ -29,8 +32,10 @@ __all__ = [
     "FaultRule",
     "Limits",
     "ManualClock",
+    "SnapshotError",
     "Status",
     "SystemClock",
+    "asgi_app",
     "route",
 ]
 
@@ -42,14 +47,16 @@ _LAZY = {
     "AsyncFakestashTransport": "fakestash.transport",
     "BudgetExceeded": "fakestash.meter",
     "CommandError": "fakestash.errors",
-    "Endpoint": "fakestash.server",
+    "Endpoint": "fakestash.endpoints",
     "ErrorReply": "fakestash.engine.replies",
     "Fault": "fakestash.faults",
     "FaultRule": "fakestash.faults",
     "FakeStash": "fakestash.server",
     "FakestashTransport": "fakestash.transport",
     "Limits": "fakestash.limits",
+    "SnapshotError": "fakestash.snapshot",
     "Status": "fakestash.engine.replies",
+    "asgi_app": "fakestash.asgi",
     "route": "fakestash.routing",
 }
 

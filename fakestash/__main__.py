@@ -1,4 +1,4 @@
-"""``python -m fakestash …``: the ``fakestash`` command."""
+"""``python -m fakestash ...``: the ``fakestash`` command (``fakestash/cli.py``)."""
 
 from __future__ import annotations
 
@@ -6,5 +6,4 @@ import sys
 
 from fakestash.cli import main
 
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(main())

@@ -281,6 +281,11 @@ class TransportFault(Exception):
         super().__init__(text)
 
 
+class StreamCut(Exception):
+    """An SSE stream dropped by ``Fault.cut_stream``, raised by its reader; the httpx door
+    raises ``httpx.RemoteProtocolError`` in its place, a server drops the connection."""
+
+
 @dataclass(frozen=True)
 class FaultRecord:
     """One fault that fired."""
@@ -399,6 +404,18 @@ class Faults:
         with self._lock:
             self._rules.clear()
             self.active = False
+
+    def reset(self, seed: int) -> None:
+        """Remove every rule, forget the log, and draw rates from ``seed`` afresh."""
+        with self._lock:
+            self._rules.clear()
+            self._log.clear()
+            self.active = False
+            self._rng.seed(f"fakestash-faults:{seed}")
+
+    def use_clock(self, clock: Clock) -> None:
+        """Latency faults move ``clock`` from now on (``FakeStash.use_clock``)."""
+        self._clock = clock
 
     # ---- reading -----------------------------------------------------------------------------
 

@@ -16,9 +16,12 @@ in coroutines), and ``stash.close()`` ends them::
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from fakestash.engine.args import to_arg
 from fakestash.engine.broker import Broker, Message, Subscriber, broker_of
 from fakestash.engine.monitor import MonitorEntry, feed_of
 
@@ -36,8 +39,6 @@ class StreamClosed(RuntimeError):
 
 
 def _arg(value: Any) -> bytes:
-    from fakestash.server import to_arg
-
     return to_arg(value)
 
 
@@ -173,9 +174,9 @@ class Collector(_Recorder):
 class CommandLog(_Recorder):
     """Commands a database ran while this log was open (the test-side MONITOR)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, limit: int | None = None) -> None:
         self.feed = feed_of(db)
-        self._box = self.feed.watch(collector=True)
+        self._box = self.feed.watch(collector=True, history_limit=limit)
 
     @property
     def entries(self) -> list[MonitorEntry]:
@@ -210,8 +211,6 @@ class CommandLog(_Recorder):
         with self._box._cond:
             assert self._box.history is not None
             self._box.history.clear()
-            self._box._queue.clear()
-            self._box._queued_bytes = 0
 
     def wait_for(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[list[str]]:
         """Block until ``count`` commands ran in all; return them."""
@@ -255,5 +254,98 @@ def ssubscribe(db: Database, channels: Sequence[Any]) -> Collector:
     )
 
 
-def monitor(db: Database) -> CommandLog:
-    return CommandLog(db)
+def monitor(db: Database, limit: int | None = None) -> CommandLog:
+    return CommandLog(db, limit)
+
+
+# ---- published messages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """One PUBLISH (or SPUBLISH) the database ran."""
+
+    channel: bytes
+    data: bytes
+    #: PUBLISH's reply: how many subscribers received it.
+    receivers: int
+    #: When, in ms since the epoch on the server's clock.
+    time_ms: int
+    #: Sent with SPUBLISH (to a shard channel).
+    shard: bool = False
+
+    @property
+    def text(self) -> str:
+        """The payload as text (invalid UTF-8 replaced)."""
+        return self.data.decode("utf-8", "replace")
+
+
+class PublishLog:
+    """Every message published on a database while this log is open, subscribers or not:
+    ``with stash.record_published() as log: ...; log.texts("chat")``.
+
+    It is not a subscriber: PUBLISH's count is unchanged. ``limit`` keeps the last so many.
+    """
+
+    def __init__(self, db: Database, limit: int | None = None) -> None:
+        self.broker = broker_of(db)
+        self._db = db
+        self._log: deque[Published] = deque(maxlen=limit)
+        self.broker.listeners.append(self._record)
+
+    def _record(self, kind: str, channel: bytes, data: bytes, receivers: int) -> None:
+        shard = kind == "spublish"
+        self._log.append(Published(channel, data, receivers, self._db.now_ms, shard))
+
+    @property
+    def messages(self) -> list[Published]:
+        """Every message recorded, in order."""
+        with self._db.lock:
+            return list(self._log)
+
+    def on(self, channel: Any) -> list[Published]:
+        """The messages published to ``channel``."""
+        name = _arg(channel)
+        return [message for message in self.messages if message.channel == name]
+
+    def texts(self, channel: Any) -> list[str]:
+        """The payloads published to ``channel``, as text."""
+        return [message.text for message in self.on(channel)]
+
+    @property
+    def channels(self) -> list[bytes]:
+        """The channels published to, in order of first use."""
+        return list(dict.fromkeys(message.channel for message in self.messages))
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def clear(self) -> None:
+        """Forget what was recorded so far (keep recording)."""
+        with self._db.lock:
+            self._log.clear()
+
+    def close(self) -> None:
+        """Stop recording (what was recorded stays)."""
+        with self._db.lock:
+            if self._record in self.broker.listeners:
+                self.broker.listeners.remove(self._record)
+
+    def __enter__(self) -> PublishLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        shown = [(m.channel.decode("utf-8", "replace"), m.text) for m in self.messages]
+        return f"PublishLog({shown!r})"
+
+
+def record_published(db: Database, limit: int | None = None) -> PublishLog:
+    return PublishLog(db, limit)

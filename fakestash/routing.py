@@ -40,34 +40,43 @@ import sys
 import threading
 import weakref
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import httpx
 
 from fakestash.hosts import normal_host
 from fakestash.transport import AsyncFakestashTransport, FakestashTransport
 
-if TYPE_CHECKING:
-    from fakestash.server import FakeStash
+
+class Routable(Protocol):
+    """What the router needs of a server (``fakestash.FakeStash``): its hosts and its
+    httpx door."""
+
+    @property
+    def hosts(self) -> list[str]: ...
+
+    def transport(self) -> FakestashTransport: ...
+
+    def async_transport(self) -> AsyncFakestashTransport: ...
 
 UPSTASH_SUFFIX = ".upstash.io"
 _METHOD = "_send_single_request"
 #: Transports that never reach the network: a client built on one is left alone.
 _IN_PROCESS = (httpx.MockTransport, httpx.ASGITransport, httpx.WSGITransport)
 
-Layer = tuple[dict[str, "FakeStash"], bool]
+Layer = tuple[dict[str, "Routable"], bool]
 
 
 class _Router:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.layers: list[Layer] = []
-        self.hosts: dict[str, FakeStash] = {}
+        self.hosts: dict[str, Routable] = {}
         self.strict = False
 
     # ---- layers ------------------------------------------------------------------------
 
-    def push(self, stashes: tuple[FakeStash, ...], strict: bool) -> Layer:
+    def push(self, stashes: tuple[Routable, ...], strict: bool) -> Layer:
         layer: Layer = ({host: stash for stash in stashes for host in stash.hosts}, strict)
         with self.lock:
             self.layers.append(layer)
@@ -87,7 +96,7 @@ class _Router:
             else:
                 _release()
 
-    def add_host(self, host: str, stash: FakeStash) -> None:
+    def add_host(self, host: str, stash: Routable) -> None:
         """A database added while routed becomes reachable at once."""
         with self.lock:
             for hosts, _ in self.layers:
@@ -96,7 +105,7 @@ class _Router:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        merged: dict[str, FakeStash] = {}
+        merged: dict[str, Routable] = {}
         for hosts, _ in self.layers:
             merged.update(hosts)  # later layers win
         self.hosts = merged
@@ -104,7 +113,7 @@ class _Router:
 
     # ---- decisions ---------------------------------------------------------------------
 
-    def target(self, client: Any, request: httpx.Request) -> FakeStash | None:
+    def target(self, client: Any, request: httpx.Request) -> Routable | None:
         """The fake that answers this request, if any (the hot path: one dict lookup for
         a host no fake serves)."""
         hosts = self.hosts
@@ -375,7 +384,7 @@ def _is_pass_through(exc: Exception) -> bool:
 
 
 @contextmanager
-def route(*stashes: FakeStash, strict: bool = True) -> Iterator[None]:
+def route(*stashes: Routable, strict: bool = True) -> Iterator[None]:
     """Answer requests to these servers' hosts from them, for every httpx client.
 
     A context manager: ``with route(us, eu): ...``. The Upstash SDK builds its own httpx
@@ -397,10 +406,10 @@ def route(*stashes: FakeStash, strict: bool = True) -> Iterator[None]:
         _ROUTER.pop(layer)
 
 
-def routed_hosts() -> dict[str, FakeStash]:
+def routed_hosts() -> dict[str, Routable]:
     """The hosts currently answered in-process (for diagnostics)."""
     return dict(_ROUTER.hosts)
 
 
-def notify_new_host(host: str, stash: FakeStash) -> None:
+def notify_new_host(host: str, stash: Routable) -> None:
     _ROUTER.add_host(host, stash)

@@ -5,92 +5,33 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, make_clock
-from fakestash.engine.acl import DEFAULT, DEFAULT_RO, register_builtin_tokens, user_for_token
+from fakestash.endpoints import Endpoint, Endpoints
+from fakestash.engine.acl import register_builtin_tokens
+from fakestash.engine.args import to_arg
 from fakestash.engine.database import Database
-from fakestash.faults import FaultRule, Faults, TransportFault
-from fakestash.hosts import host_name, netloc_host, url_host
+from fakestash.faults import FaultRule, Faults
 from fakestash.limits import DEFAULT_LIMITS, Limits
-from fakestash.meter import Meter
+from fakestash.rest.face import Face
 
 if TYPE_CHECKING:
     import httpx
 
     from fakestash.engine.broker import Broker
     from fakestash.engine.replies import Reply
-    from fakestash.pubsub_api import Collector, CommandLog
+    from fakestash.meter import Meter
+    from fakestash.pubsub_api import Collector, CommandLog, PublishLog
+    from fakestash.snapshot import Snapshot
     from fakestash.transport import AsyncFakestashTransport, FakestashTransport
+
+__all__ = ["Endpoint", "FakeStash", "to_arg"]
 
 
 #: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``.
 DatabaseFactory = Callable[..., Database]
-
-
-@dataclass
-class Endpoint:
-    """One Upstash database as the network sees it: a URL, its tokens, its data.
-
-    ``stash.endpoints[i]`` is the database ``db=i`` names (0 is the one the constructor
-    made); ``stash.add_database(...)`` returns the new one.
-
-    Attributes:
-        url: Its URL, e.g. ``https://eu.upstash.io``.
-        token: The standard (read-write) token.
-        readonly_token: The read-only token: writes answer ``NOPERM``.
-        database: The engine's database, what ``stash.execute(..., db=i)`` runs on.
-        limits: Its request, record and key size limits.
-        extra_tokens: More tokens this database accepts: ``{token: read_only}``.
-        meter: Its usage meter: requests, billed commands, bytes, faults.
-    """
-
-    url: str
-    token: str
-    readonly_token: str
-    database: Database
-    limits: Limits = DEFAULT_LIMITS
-    extra_tokens: dict[str, bool] = field(default_factory=dict)  # token → read-only?
-    meter: Meter = field(default_factory=Meter)
-
-    @property
-    def host(self) -> str:
-        """The URL's host in normal form (lower case, no default port): ``db.upstash.io``."""
-        return url_host(self.url)
-
-    def grant(self, token: str | None) -> bool | None:
-        """None if ``token`` is not this database's; else whether it is read-only."""
-        if token is None:
-            return None
-        if token == self.token:
-            return False
-        if token == self.readonly_token:
-            return True
-        extra = self.extra_tokens.get(token)
-        if extra is not None:
-            return extra
-        user = user_for_token(self.database, token)  # made by ACL GENTOKEN/RESTTOKEN
-        return None if user is None else user == DEFAULT_RO
-
-    def user_of(self, token: str | None) -> str:
-        """The ACL user a (granted) token acts as: ``default`` for the standard token (and
-        read-write extra tokens), ``default_ro`` for read-only ones, else its ACL user."""
-        if token == self.token:
-            return DEFAULT
-        if token == self.readonly_token:
-            return DEFAULT_RO
-        if token is None:
-            return DEFAULT
-        extra = self.extra_tokens.get(token)
-        if extra is not None:
-            return DEFAULT_RO if extra else DEFAULT
-        return user_for_token(self.database, token) or DEFAULT
-
-    def sync_token(self) -> str:
-        """The ``Upstash-Sync-Token``: opaque to clients, moved by every write."""
-        return f"fs-{self.database.version}"
 
 
 def _normalise_url(url: str) -> str:
@@ -157,12 +98,13 @@ class FakeStash:
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
         self.limits = limits or DEFAULT_LIMITS
-        self.endpoints: list[Endpoint] = []
-        self._by_host: dict[str, Endpoint] = {}
-        self._closed = False
+        self._endpoints = Endpoints()
         #: Injected failures (docs/faults.md): ``stash.faults.fail_next(2, Fault.connect_error())``.
         self.faults = Faults(seed, self.clock)
         self.faults.extend(faults)
+        #: The REST face over these databases: what every door (transport, router, ASGI
+        #: app) asks, ``face.handle(RestRequest) -> RestResponse``.
+        self.face = Face(self._endpoints, self.faults)
         self.add_database(url=url, token=token, readonly_token=readonly_token)
 
     # ---- databases -------------------------------------------------------------------
@@ -196,28 +138,30 @@ class FakeStash:
             url=url,
             token=token or "fs_" + secrets.token_urlsafe(24),
             readonly_token=readonly_token or "fs_ro_" + secrets.token_urlsafe(24),
-            database=self.database_factory(
-                clock=self.clock,
-                rng=self.rng,
-                lock=self.lock,
-                name=f"db{len(self.endpoints)}",
-            ),
+            database=self._new_database(len(self.endpoints)),
             limits=limits or self.limits,
         )
-        if endpoint.host in self._by_host:
-            raise ValueError(f"this FakeStash already serves {endpoint.host}")
+        self._endpoints.add(endpoint)  # ValueError if the host is served already
         register_builtin_tokens(endpoint.database, endpoint.token, endpoint.readonly_token)
-        self.endpoints.append(endpoint)
-        self._by_host[endpoint.host] = endpoint
         if len(self.endpoints) > 1:
             from fakestash.routing import notify_new_host
 
             notify_new_host(endpoint.host, self)
         return endpoint
 
+    def _new_database(self, index: int) -> Database:
+        return self.database_factory(
+            clock=self.clock, rng=self.rng, lock=self.lock, name=f"db{index}"
+        )
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        """The databases, in the order they were made (``db=i`` is index ``i``)."""
+        return self._endpoints.all
+
     def endpoint_for(self, host: str, scheme: str = "https") -> Endpoint | None:
         """The database at ``host`` (``host[:port]``, any spelling of the same address)."""
-        return self._by_host.get(netloc_host(host, scheme))
+        return self._endpoints.at_host(host, scheme)
 
     def authenticate(
         self, host: str, token: str | None, scheme: str = "https"
@@ -227,34 +171,17 @@ class FakeStash:
         The host picks the database; a request to a host this server does not know (a
         respx route on another URL) is matched to a database by its token alone.
         """
-        endpoint = self.endpoint_for(host, scheme)
-        candidates = [endpoint] if endpoint is not None else self.endpoints
-        for candidate in candidates:
-            readonly = candidate.grant(token)
-            if readonly is not None:
-                return candidate, readonly
-        return None
+        return self._endpoints.authenticate(host, token, scheme)
 
     def misdirected(self, host: str, scheme: str = "https") -> str | None:
         """Why a request to ``host`` reaches no database although its host name is one of
         ours (another port: Upstash serves REST on 443 only); None when that is not so."""
-        normal = netloc_host(host, scheme)
-        if normal in self._by_host:
-            return None
-        name = host_name(normal)
-        for endpoint in self.endpoints:
-            if host_name(endpoint.host) == name:
-                return (
-                    f"fakestash: no database is served at {normal} ({endpoint.url} is; "
-                    f"Upstash answers REST on port 443 only). Point the client at "
-                    f"{endpoint.url}."
-                )
-        return None
+        return self._endpoints.misdirected(host, scheme)
 
     @property
     def hosts(self) -> list[str]:
         """The hosts this server answers (one per database), in normal form."""
-        return list(self._by_host)
+        return self._endpoints.hosts
 
     @property
     def url(self) -> str:
@@ -311,9 +238,75 @@ class FakeStash:
             for endpoint in self.endpoints:
                 endpoint.database.flush()
 
+    # ---- state as a whole: snapshot, reset, seed, clock ------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """Every database's keys, values and expiry times as JSON data (``json.dumps`` it).
+
+        Binary keys and values round-trip (``{"base64": ...}``); ``restore`` loads it back.
+        The format is in docs/serve.md. Only keys: scripts, functions, search indexes and
+        ACL users are not in it.
+        """
+        from fakestash.snapshot import take
+
+        with self.lock:
+            return take([(e.url, e.database) for e in self.endpoints])
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Replace every database's keys with a snapshot's (``snapshot()``'s form).
+
+        Raises:
+            SnapshotError: The snapshot is malformed (the message says where); nothing
+                was changed.
+        """
+        from fakestash.snapshot import load
+
+        with self.lock:
+            load([endpoint.database for endpoint in self.endpoints], snapshot)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start afresh, as a new ``FakeStash`` with the same URLs, tokens and clock would:
+        every database empty (scripts, functions, ACL users and CONFIG too), open streams
+        and recorders ended, meters and faults cleared, the random generator reseeded with
+        ``seed`` (default: the server's seed)."""
+        with self.lock:
+            for endpoint in self.endpoints:
+                old = endpoint.database
+                for closer in list(old.closers):
+                    closer()
+                endpoint.database = self._new_database(self.endpoints.index(endpoint))
+                register_builtin_tokens(endpoint.database, endpoint.token, endpoint.readonly_token)
+                endpoint.meter.reset()
+            self.reseed(self.seed if seed is None else seed)
+
+    def reseed(self, seed: int) -> None:
+        """Draw every random choice from ``seed`` from now on (SPOP, fault rates...)."""
+        _check_types(seed=seed)
+        with self.lock:
+            self.seed = seed
+            self.rng.seed(seed)
+            self.faults.reset(seed)
+
+    def use_clock(self, clock: Clock | str) -> Clock:
+        """Switch every database to another clock: ``"system"``, ``"manual"`` (a new
+        ``ManualClock`` starting at the current time of the old clock) or a clock object.
+        Returns the clock now in use (also ``stash.clock``)."""
+        if isinstance(clock, str) and clock.strip().lower() == "manual":
+            from fakestash.clock import ManualClock, time_us
+
+            new: Clock = ManualClock(time_us(self.clock) / 1_000_000)
+        else:
+            new = make_clock(clock)
+        with self.lock:
+            self.clock = new
+            for endpoint in self.endpoints:
+                endpoint.database.clock = new
+            self.faults.use_clock(new)
+        return new
+
     def close(self) -> None:
         """End open streams (pub/sub, monitor) so nothing waits on this server."""
-        self._closed = True
+        self.face.closed = True
         for endpoint in self.endpoints:
             for closer in list(endpoint.database.closers):
                 closer()
@@ -321,7 +314,7 @@ class FakeStash:
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
-        return self._closed
+        return self.face.closed
 
     # ---- pub/sub, monitor, meter (test side; fakestash/pubsub_api.py) ----------------------
 
@@ -348,15 +341,26 @@ class FakeStash:
 
         return pubsub_api.ssubscribe(self.endpoints[db].database, channels)
 
-    def monitor(self, db: int = 0) -> CommandLog:
+    def monitor(self, db: int = 0, *, limit: int | None = None) -> CommandLog:
         """Record every command the database runs: ``with stash.monitor() as log: ...``.
 
         ``log.commands`` lists them as sent (lists of ``str``), ``log.names`` their
-        upper-case names, ``log.lines`` Redis' MONITOR lines.
+        upper-case names, ``log.lines`` Redis' MONITOR lines. ``limit`` keeps the last so
+        many (a long-running server's log).
         """
         from fakestash import pubsub_api
 
-        return pubsub_api.monitor(self.endpoints[db].database)
+        return pubsub_api.monitor(self.endpoints[db].database, limit)
+
+    def record_published(self, db: int = 0, *, limit: int | None = None) -> PublishLog:
+        """Record every message published on the database (PUBLISH, SPUBLISH), whoever
+        listens: ``with stash.record_published() as log: ...; log.texts("chat")``.
+
+        Not a subscriber: PUBLISH's reply is unchanged. ``limit`` keeps the last so many.
+        """
+        from fakestash import pubsub_api
+
+        return pubsub_api.record_published(self.endpoints[db].database, limit)
 
     def broker(self, db: int = 0) -> Broker:
         """The database's pub/sub broker (buffer limits, idle timeout, subscriber waits)."""
@@ -372,24 +376,12 @@ class FakeStash:
     # ---- HTTP ----------------------------------------------------------------------------
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        from fakestash.rest.face import handle_request
-
-        try:
-            return handle_request(self, request)
-        except TransportFault as fault:
-            from fakestash.transport import raise_transport_fault
-
-            raise_transport_fault(fault, request)
+        """Answer one ``httpx.Request`` (what the sync transport does)."""
+        return self.transport().handle_request(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        from fakestash.rest.face import handle_async_request
-
-        try:
-            return await handle_async_request(self, request)
-        except TransportFault as fault:
-            from fakestash.transport import raise_transport_fault
-
-            raise_transport_fault(fault, request)
+        """Answer one ``httpx.Request`` from async code (the async transport)."""
+        return await self.async_transport().handle_async_request(request)
 
     def transport(self) -> FakestashTransport:
         """``httpx.Client(transport=stash.transport())``: explicit, patch-free mounting.
@@ -398,13 +390,13 @@ class FakeStash:
         """
         from fakestash.transport import FakestashTransport
 
-        return FakestashTransport(self)
+        return FakestashTransport(self.face)
 
     def async_transport(self) -> AsyncFakestashTransport:
         """``httpx.AsyncClient(transport=stash.async_transport())``: the async twin."""
         from fakestash.transport import AsyncFakestashTransport
 
-        return AsyncFakestashTransport(self)
+        return AsyncFakestashTransport(self.face)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         """A FakeStash is a respx side effect: ``respx.post(...).mock(side_effect=stash)``."""
@@ -434,16 +426,3 @@ def _check_types(seed: Any, **texts: Any) -> None:
     for name, value in texts.items():
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a str; got {value!r}")
-
-
-def to_arg(value: Any) -> bytes:
-    """bytes as they are; str as UTF-8; numbers as their decimal text."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, bool):
-        return b"1" if value else b"0"
-    if isinstance(value, (int, float)):
-        return repr(value).encode() if isinstance(value, float) else str(value).encode()
-    raise TypeError(f"cannot send {type(value).__name__} as a Redis argument")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from fakestash.errors import NOT_FLOAT, NOT_INTEGER, SYNTAX, CommandError
 
@@ -104,3 +104,17 @@ class ArgReader:
 
     def rest(self) -> Sequence[bytes]:
         return self.args[self.pos :]
+
+
+def to_arg(value: Any) -> bytes:
+    """A Python value as a command argument: bytes as they are; str as UTF-8; numbers as
+    their decimal text."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    if isinstance(value, (int, float)):
+        return repr(value).encode() if isinstance(value, float) else str(value).encode()
+    raise TypeError(f"cannot send {type(value).__name__} as a Redis argument")

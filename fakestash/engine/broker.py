@@ -109,13 +109,15 @@ class Mailbox(Generic[T]):
         clock: Clock | None = None,
         *,
         keep_history: bool = False,
+        history_limit: int | None = None,
         idle_timeout: float | None = None,
     ) -> None:
         self.limit = limit
         self.clock = clock
         self.idle_timeout = idle_timeout
         self.last_active = time.monotonic()
-        self.history: list[T] | None = [] if keep_history else None
+        #: A collector's record (the last ``history_limit`` items, or all).
+        self.history: deque[T] | None = deque(maxlen=history_limit) if keep_history else None
         self.closed = False
         self.close_reason: str | None = None
         self._queue: deque[tuple[T, int]] = deque()
@@ -133,11 +135,12 @@ class Mailbox(Generic[T]):
         with self._lock:
             if self.closed:
                 return False
-            self._queue.append((item, size))
-            self._queued_bytes += size
             self.last_active = time.monotonic()
-            if self.history is not None:
+            if self.history is not None:  # a collector reads its history, never the queue
                 self.history.append(item)
+            else:
+                self._queue.append((item, size))
+                self._queued_bytes += size
             limit = self.limit
             if (limit.hard is not None and self._queued_bytes > limit.hard) or (
                 limit.soft is not None and self._over_soft_limit()
@@ -386,6 +389,9 @@ class Broker:
         self.closed = False
         #: Releases streams dropped without being closed, and idle ones.
         self.reaper = StreamReaper()
+        #: Told of every PUBLISH and SPUBLISH (under the database lock): kind ("publish",
+        #: "spublish"), channel, payload, receivers. Test-side recorders (``PublishLog``).
+        self.listeners: list[Callable[[str, bytes, bytes, int], None]] = []
         self._changed = threading.Condition(threading.Lock())
         db.closers.append(self.close_all)
 
@@ -512,21 +518,24 @@ class Broker:
                         overflowed.append(sub)
         for sub in overflowed:
             self._forget(sub)
+        for listener in self.listeners:
+            listener("publish", channel, data, receivers)
         return receivers
 
     def spublish(self, channel: bytes, data: bytes) -> int:
         """Shard-channel publish: only SSUBSCRIBE subscribers, never patterns."""
         self._reap()
-        subs = self.shard_channels.get(channel)
-        if not subs:
-            return 0
-        message = Message("smessage", channel, data)
-        size = message.size
         receivers = 0
-        for sub in list(subs):
-            receivers += 1
-            if not sub.mailbox.put(message, size):
-                self._forget(sub)
+        subs = self.shard_channels.get(channel)
+        if subs:
+            message = Message("smessage", channel, data)
+            size = message.size
+            for sub in list(subs):
+                receivers += 1
+                if not sub.mailbox.put(message, size):
+                    self._forget(sub)
+        for listener in self.listeners:
+            listener("spublish", channel, data, receivers)
         return receivers
 
     # ---- introspection -------------------------------------------------------------------

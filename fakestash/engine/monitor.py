@@ -118,12 +118,18 @@ class MonitorFeed:
         db.closers.append(self.close_all)
 
     def watch(
-        self, *, collector: bool = False, idle_timeout: float | None = None
+        self,
+        *,
+        collector: bool = False,
+        idle_timeout: float | None = None,
+        history_limit: int | None = None,
     ) -> Mailbox[MonitorEntry]:
         """A new watcher: bounded for streams (ended by the reaper after ``idle_timeout``
-        idle seconds), recording everything for collectors."""
+        idle seconds), recording everything (or the last ``history_limit``) for collectors."""
         if collector:
-            box: Mailbox[MonitorEntry] = Mailbox(UNLIMITED, self.db.clock, keep_history=True)
+            box: Mailbox[MonitorEntry] = Mailbox(
+                UNLIMITED, self.db.clock, keep_history=True, history_limit=history_limit
+            )
         else:
             box = Mailbox(self.buffer_limit, self.db.clock, idle_timeout=idle_timeout)
         with self.db.lock:

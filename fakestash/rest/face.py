@@ -1,11 +1,14 @@
-"""The REST face: one HTTP request in, one ``httpx.Response`` out (Upstash's behaviour)."""
+"""The REST face: one ``RestRequest`` in, one ``RestResponse`` out (Upstash's behaviour).
+
+``Face`` is what a server composes: the databases it serves (``fakestash.endpoints``) and
+its fault rules. It knows no HTTP library; the doors (``fakestash.transport``, the router,
+``fakestash.asgi``) convert their world's requests and responses.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import unquote
-
-import httpx
 
 from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
 from fakestash.engine.acl import acting_as, check_command, current_user
@@ -21,7 +24,6 @@ from fakestash.rest.render import (
     batch_item,
     encode_json,
     error_body,
-    resp2_error,
     result_body,
     to_resp2,
 )
@@ -34,57 +36,80 @@ from fakestash.rest.request import (
     request_size,
     request_token,
 )
+from fakestash.rest.responses import (
+    JSON_TYPE,
+    make_response,
+)
+from fakestash.rest.responses import (
+    error_response as _error_response,
+)
+from fakestash.rest.responses import (
+    json_response as _json_response,
+)
+from fakestash.rest.responses import (
+    raw_response as _raw_response,
+)
+from fakestash.rest.sse import open_stream
+from fakestash.rest.wire import RestRequest, RestResponse
 
 if TYPE_CHECKING:
-    from fakestash.server import Endpoint, FakeStash
-
-JSON_TYPE = b"application/json"
-RESP2_TYPE = b"application/octet-stream"
+    from fakestash.endpoints import Endpoint, Endpoints
+    from fakestash.faults import Faults
 
 
-def handle_request(stash: FakeStash, request: httpx.Request) -> httpx.Response:
-    return respond(stash, request, request.read(), streaming="sync")
+class Face:
+    """Upstash's REST API over a server's databases: ``face.handle(request)``.
+
+    Raises ``TransportFault`` for an injected connect error or read timeout (the door
+    raises its own error in its place); every other outcome is a ``RestResponse``.
+    """
+
+    def __init__(self, endpoints: Endpoints, faults: Faults) -> None:
+        self.endpoints = endpoints
+        self.faults = faults
+        #: Set by the server's ``close()``: streams opened from now on end at once.
+        self.closed = False
+
+    def handle(self, request: RestRequest) -> RestResponse:
+        """Authenticate, parse, run and render one request."""
+        return respond(self, request)
 
 
-async def handle_async_request(stash: FakeStash, request: httpx.Request) -> httpx.Response:
-    return respond(stash, request, await request.aread(), streaming="async")
-
-
-def respond(
-    stash: FakeStash, request: httpx.Request, body: bytes, streaming: str
-) -> httpx.Response:
+def respond(face: Face, request: RestRequest) -> RestResponse:
     """Authenticate, parse, run and render one request."""
-    if request.method not in ALLOWED_METHODS:
+    method = request.method
+    if method not in ALLOWED_METHODS:
         return make_response(405, b"", None, None)
-    raw_path = request.url.raw_path
-    headers = read_headers(request.headers.raw)
+    raw_path, body = request.raw_path, request.body
+    headers = read_headers(request.headers)
     token = request_token(raw_path, headers)
-    host, scheme = request.url.netloc.decode("ascii", "replace"), request.url.scheme
-    misdirected = stash.misdirected(host, scheme)
+    host, scheme = request.host, request.scheme
+    endpoints = face.endpoints
+    misdirected = endpoints.misdirected(host, scheme)
     if misdirected is not None:  # a served host name on another port (fakestash/hosts.py)
         return _json_response(421, error_body(misdirected), None)
-    grant = stash.authenticate(host, token, scheme)
+    grant = endpoints.authenticate(host, token, scheme)
     if grant is None:
         return _json_response(401, error_body(texts.WRONGPASS), None)
     endpoint, readonly = grant
     size = request_size(raw_path, body)
     try:
-        _check_request_size(endpoint, request.method, size)
-        call = parse_call(request.method, raw_path, headers, body)
+        _check_request_size(endpoint, method, size)
+        call = parse_call(method, raw_path, headers, body)
     except RestError as exc:  # refused unread: a request, no command
         response = _json_response(exc.status, error_body(exc.text), endpoint)
-        endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.content))
+        endpoint.meter.record_request(commands=0, bytes_in=size, bytes_out=len(response.body))
         return response
-    fault = _pick_fault(stash, endpoint, call, request) if stash.faults.active else None
+    fault = _pick_fault(face, endpoint, call, raw_path) if face.faults.active else None
     if fault is not None:
-        refused = _fault_before(stash, endpoint, call, fault)
+        refused = _fault_before(face, endpoint, call, fault)
         if refused is not None:
             return refused
     cut = fault.fault.events if fault is not None and fault.fault.kind == "cut_stream" else None
     marked = caller_read_only.set(readonly)  # scripts: a read-only caller's writes are denied
     try:
         with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-            response = _dispatch(stash, endpoint, readonly, call, request, streaming, cut)
+            response = _dispatch(face, endpoint, readonly, call, headers, cut)
     finally:
         caller_read_only.reset(marked)
     billed = _billed_commands(call)
@@ -92,7 +117,7 @@ def respond(
         commands=len(billed),
         argvs=billed,
         bytes_in=call.body_size,
-        bytes_out=len(response.content) if call.kind != "stream" else 0,
+        bytes_out=len(response.body),  # a stream meters what it sends as it goes
         # Arguments are at most 3x the request (a byte that is not UTF-8 becomes U+FFFD's
         # three); escapes and percent-encoding only shrink them.
         argument_bytes_at_most=3 * call.body_size,
@@ -106,7 +131,7 @@ def respond(
 
 
 def _pick_fault(
-    stash: FakeStash, endpoint: Endpoint, call: RestCall, request: httpx.Request
+    face: Face, endpoint: Endpoint, call: RestCall, raw_path: bytes
 ) -> FaultRecord | None:
     if call.kind == "head":
         return None
@@ -114,26 +139,26 @@ def _pick_fault(
         names: tuple[str, ...] = (call.stream.upper(),)
     else:
         names = tuple(argv[0].decode("utf-8", "replace").upper() for argv in call.argvs if argv)
-    path = unquote(request.url.raw_path.partition(b"?")[0].decode("ascii", "replace"))
+    path = unquote(raw_path.partition(b"?")[0].decode("ascii", "replace"))
     query = FaultRequest(
-        db=stash.endpoints.index(endpoint),
+        db=face.endpoints.index(endpoint),
         host=endpoint.host,
         path=path,
         commands=names,
         stream=call.kind == "stream",
     )
-    return stash.faults.pick(query)
+    return face.faults.pick(query)
 
 
 def _fault_before(
-    stash: FakeStash, endpoint: Endpoint, call: RestCall, record: FaultRecord
-) -> httpx.Response | None:
+    face: Face, endpoint: Endpoint, call: RestCall, record: FaultRecord
+) -> RestResponse | None:
     """Apply what happens before the request runs: an error answer (returned), a lost
     connection (raised), latency (the clock moves). None: the request goes on."""
     fault = record.fault
     endpoint.meter.record_fault(str(record))
     if fault.kind == "latency":
-        stash.faults.advance(fault)
+        face.faults.advance(fault)
         return None
     if fault.kind == "connect_error" or (fault.kind == "read_timeout" and call.kind == "stream"):
         raise TransportFault(fault, endpoint.host)
@@ -144,9 +169,7 @@ def _fault_before(
     else:
         response = _json_response(fault.status, error_body(fault.error or ""), endpoint)
     # Answered but refused: a request, not a billed command.
-    endpoint.meter.record_request(
-        commands=0, bytes_in=call.body_size, bytes_out=len(response.content)
-    )
+    endpoint.meter.record_request(commands=0, bytes_in=call.body_size, bytes_out=len(response.body))
     return response
 
 
@@ -169,20 +192,17 @@ def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
 
 
 def _dispatch(
-    stash: FakeStash,
+    face: Face,
     endpoint: Endpoint,
     readonly: bool,
     call: RestCall,
-    request: httpx.Request,
-    streaming: str,
+    headers: dict[str, str],
     cut: int | None = None,
-) -> httpx.Response:
+) -> RestResponse:
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
     if call.kind == "stream":
-        from fakestash.rest.sse import open_stream
-
-        return open_stream(stash, endpoint, readonly, call, request, streaming, cut)
+        return open_stream(endpoint, readonly, call, headers, face.closed, cut)
     if call.resp2 and call.base64:
         return _json_response(400, error_body(texts.RESP2_WITH_BASE64), endpoint)
     if call.kind == "command":
@@ -195,7 +215,7 @@ def _dispatch(
 # ---- the three request shapes -----------------------------------------------------------
 
 
-def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
     argv = call.argvs[0]
     try:
         reply = run_command(endpoint, readonly, argv)
@@ -210,7 +230,7 @@ def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Respons
     return make_response(200, content, JSON_TYPE, endpoint)
 
 
-def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
     """Each row runs on its own; an error does not stop the rest. Always HTTP 200."""
     items: list[Reply | ErrorReply] = []
     lookup, run = TABLE.lookup, endpoint.database.run
@@ -239,7 +259,7 @@ def _small_enough(endpoint: Endpoint, size: int) -> bool:
     return smallest is None or size <= smallest
 
 
-def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Response:
+def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
     """Atomic. A bad row (unknown, restricted, wrong arity, refused) discards the whole
     transaction with that row's error; runtime errors are items, as in Redis' EXEC."""
     if call.resp2:
@@ -261,7 +281,7 @@ def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> httpx.Res
 
 def _batch_response(
     endpoint: Endpoint, call: RestCall, items: Sequence[Reply | ErrorReply]
-) -> httpx.Response:
+) -> RestResponse:
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
     base64 = call.base64
@@ -311,35 +331,3 @@ def _response_too_large(endpoint: Endpoint, size: int) -> str | None:
     if limit is not None and size > limit:
         return texts.request_too_large(limit, size)
     return None
-
-
-# ---- responses -----------------------------------------------------------------------------
-
-
-def make_response(
-    status: int, content: bytes, content_type: bytes | None, endpoint: Endpoint | None
-) -> httpx.Response:
-    """A complete in-memory response. Handing httpx the body as already read skips its
-    chunked read loop, which would otherwise cost more than running the command."""
-    headers = [(b"content-length", b"%d" % len(content))]
-    if content_type is not None:
-        headers.append((b"content-type", content_type))
-    if endpoint is not None:
-        headers.append((b"upstash-sync-token", endpoint.sync_token().encode()))
-    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
-    response._content = content
-    return response
-
-
-def _json_response(status: int, data: object, endpoint: Endpoint | None) -> httpx.Response:
-    return make_response(status, encode_json(data), JSON_TYPE, endpoint)
-
-
-def _raw_response(status: int, content: bytes, endpoint: Endpoint) -> httpx.Response:
-    return make_response(status, content, RESP2_TYPE, endpoint)
-
-
-def _error_response(call: RestCall, text: str, endpoint: Endpoint) -> httpx.Response:
-    if call.resp2:
-        return _raw_response(400, resp2_error(text), endpoint)
-    return _json_response(400, error_body(text), endpoint)

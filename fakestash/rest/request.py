@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import unquote_to_bytes
 
 from fakestash.rest import json_body, texts
@@ -97,7 +97,7 @@ READ_HEADERS = frozenset(
 )
 
 
-def read_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+def read_headers(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     """The request headers the REST face reads, in one pass (lower-case names).
 
     A header sent twice counts once, with its first value: Upstash's server is written in

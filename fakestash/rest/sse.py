@@ -1,9 +1,9 @@
 """Server-sent event streams: ``/subscribe``, ``/psubscribe`` and ``/monitor``.
 
 ``open_stream`` subscribes at once (before the response is returned, so a publish right
-after ``client.stream(...)`` is entered is received) and returns a ``text/event-stream``
-response whose body pulls from the subscriber's mailbox: a ``SyncByteStream`` for
-``httpx.Client``, an ``AsyncByteStream`` for ``httpx.AsyncClient``.
+after the client opened the stream is received) and returns a ``text/event-stream``
+response whose body is an ``EventStream``: read with ``for`` (blocking between events) or
+``async for`` (awaiting), from the subscriber's mailbox.
 
 Framing (Upstash's is unknown here; see docs/pubsub.md): each event is ``data: <text>``
 ended by a blank line, as the SSE standard has it; a payload with line breaks becomes
@@ -11,9 +11,10 @@ several ``data:`` lines of one event, which an SSE parser joins back with ``\\n`
 Payloads are raw bytes, never base64. The stream ends when the client closes it
 (unsubscribing at once), when the server closes (``FakeStash.close()``), when the
 subscriber overflows its output buffer, or after ``Broker.idle_timeout`` seconds without
-an event (so a test never hangs on a message that never comes). A response dropped without
-being closed is released too: its subscription ends when the response is garbage-collected
-or, read or not, once idle for that timeout (``StreamReaper`` in the broker).
+an event (so a test never hangs on a message that never comes; a door that sees its client
+leave turns that off with ``keep_open()``). A stream dropped without being closed is
+released too: its subscription ends when the ``EventStream`` is garbage-collected or, read
+or not, once idle for that timeout (``StreamReaper`` in the broker).
 """
 
 from __future__ import annotations
@@ -22,18 +23,17 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, TypeVar, Union
 
-import httpx
-
 from fakestash.engine.acl import check_stream
 from fakestash.engine.broker import Mailbox, Message, StreamReaper, broker_of
 from fakestash.engine.monitor import MonitorEntry, MonitorFeed, feed_of
 from fakestash.errors import NoPermission, WrongArity
-from fakestash.rest.render import encode_json, error_body
-from fakestash.rest.request import read_headers
+from fakestash.faults import StreamCut
+from fakestash.rest.responses import error_json
+from fakestash.rest.wire import RestResponse
 
 if TYPE_CHECKING:
+    from fakestash.endpoints import Endpoint
     from fakestash.rest.request import RestCall
-    from fakestash.server import Endpoint, FakeStash
 
 EVENT_STREAM = "text/event-stream"
 #: The error a request without ``Accept: text/event-stream`` gets (fakestash's text:
@@ -49,48 +49,49 @@ _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 def open_stream(
-    stash: FakeStash,
     endpoint: Endpoint,
     readonly: bool,
     call: RestCall,
-    request: httpx.Request,
-    streaming: str,
+    headers: dict[str, str],
+    closed: bool,
     cut: int | None = None,
-) -> httpx.Response:
-    """Start a subscription or a monitor and return its streaming response. ``cut``: an
-    injected fault (fakestash/faults.py) drops the stream after that many events."""
+) -> RestResponse:
+    """Start a subscription or a monitor and return its streaming response. ``closed``:
+    the server is closed (the stream ends at once). ``cut``: an injected fault
+    (fakestash/faults.py) drops the stream after that many events."""
     kind = call.stream
     args = call.argvs[0]
-    accept = read_headers(request.headers.raw).get("accept", "")  # the first, as Go reads it
+    accept = headers.get("accept", "")  # the first, as Go reads it
     if EVENT_STREAM not in accept.lower():
-        return _error(400, NEEDS_ACCEPT.format(path="/" + kind), endpoint)
+        return error_json(400, NEEDS_ACCEPT.format(path="/" + kind), endpoint)
     if kind == "monitor":
         if args:
-            return _error(400, WrongArity("monitor").text, endpoint)
+            return error_json(400, WrongArity("monitor").text, endpoint)
         if readonly:
-            return _error(400, NoPermission("monitor").text, endpoint)
+            return error_json(400, NoPermission("monitor").text, endpoint)
     elif not args:
-        return _error(400, WrongArity(kind).text, endpoint)
+        return error_json(400, WrongArity(kind).text, endpoint)
     refused = check_stream(endpoint.database, kind, args)  # users made with ACL SETUSER
     if refused is not None:
-        return _error(400, refused, endpoint)
+        return error_json(400, refused, endpoint)
     if kind == "monitor":
-        response = _monitor(stash, endpoint, streaming)
+        stream = _monitor(endpoint, closed)
     else:
-        response = _subscribe(stash, endpoint, kind, args, streaming)
-    stream = response.stream
-    if cut is not None and isinstance(stream, (SyncEventStream, AsyncEventStream)):
-        stream.source.cut_after = cut
-    return response
+        stream = _subscribe(endpoint, kind, args, closed)
+    stream.source.cut_after = cut
+    headers_out = [
+        (b"content-type", EVENT_STREAM.encode()),
+        (b"cache-control", b"no-cache"),
+        (b"upstash-sync-token", endpoint.sync_token().encode()),
+    ]
+    return RestResponse(200, headers_out, stream=stream)
 
 
-def _subscribe(
-    stash: FakeStash, endpoint: Endpoint, kind: str, channels: list[bytes], streaming: str
-) -> httpx.Response:
+def _subscribe(endpoint: Endpoint, kind: str, channels: list[bytes], closed: bool) -> EventStream:
     db = endpoint.database
     broker = broker_of(db)
     sub = broker.new_subscriber(name=f"sse {kind}")
-    if stash.closed:
+    if closed:
         sub.mailbox.close("server closed")
     watched = db.extensions.get("monitor")
     if isinstance(watched, MonitorFeed):  # MONITOR shows the SUBSCRIBE, as Redis does
@@ -108,46 +109,33 @@ def _subscribe(
             endpoint.meter.record_commands([[unsubscribe, *channels]])
         broker.drop(sub)
 
-    return _response(endpoint, streaming, [], sub.mailbox, close, broker.reaper)
+    return _stream(endpoint, [], sub.mailbox, close, broker.reaper)
 
 
-def _monitor(stash: FakeStash, endpoint: Endpoint, streaming: str) -> httpx.Response:
+def _monitor(endpoint: Endpoint, closed: bool) -> EventStream:
     feed = feed_of(endpoint.database)
     box = feed.watch(idle_timeout=broker_of(endpoint.database).idle_timeout)
-    if stash.closed:
+    if closed:
         box.close("server closed")
 
     def close(by_client: bool) -> None:
         feed.unwatch(box)
 
-    return _response(endpoint, streaming, [MONITOR_OK], box, close, feed.reaper)
+    return _stream(endpoint, [MONITOR_OK], box, close, feed.reaper)
 
 
-def _response(
+def _stream(
     endpoint: Endpoint,
-    streaming: str,
     prologue: list[bytes],
     mailbox: Mailbox[Message] | Mailbox[MonitorEntry],
     close: Callable[[bool], None],
     reaper: StreamReaper,
-) -> httpx.Response:
-    source = EventSource(endpoint, prologue, mailbox, close, mailbox.idle_timeout)  # type: ignore[arg-type]
-    stream: httpx.SyncByteStream | httpx.AsyncByteStream
-    stream = AsyncEventStream(source) if streaming == "async" else SyncEventStream(source)
+) -> EventStream:
+    source = _Source(endpoint, prologue, mailbox, close, mailbox.idle_timeout)  # type: ignore[arg-type]
+    stream = EventStream(source)
     # Dropped unclosed: the reaper closes it at its next safe point (never from the GC).
     source.finalizer = weakref.finalize(stream, reaper.abandon, source.close)
-    headers = {
-        "content-type": EVENT_STREAM,
-        "cache-control": "no-cache",
-        "upstash-sync-token": endpoint.sync_token(),
-    }
-    return httpx.Response(200, headers=headers, stream=stream)
-
-
-def _error(status: int, text: str, endpoint: Endpoint) -> httpx.Response:
-    from fakestash.rest.face import JSON_TYPE, make_response
-
-    return make_response(status, encode_json(error_body(text)), JSON_TYPE, endpoint)
+    return stream
 
 
 # ---- rendering ---------------------------------------------------------------------------
@@ -176,11 +164,12 @@ def _data_lines(data: bytes) -> bytes:
     return b"".join(b"data: " + line + b"\n" for line in _LINE_BREAK.split(data)) + b"\n"
 
 
-# ---- the byte streams --------------------------------------------------------------------
+# ---- the stream ---------------------------------------------------------------------------
 
 
-class EventSource:
-    """What both stream flavours share: the prologue, the mailbox, closing and metering."""
+class _Source:
+    """A stream's state: the prologue, the mailbox, closing and metering. Kept apart from
+    the ``EventStream`` a door holds, so that dropping that object releases this one."""
 
     def __init__(
         self,
@@ -212,6 +201,9 @@ class EventSource:
             self.endpoint.meter.record_bytes_out(len(data))
         return data
 
+    def cut_at_once(self) -> bool:
+        return self.cut_after is not None and self.cut_after <= len(self.prologue)
+
     def take(self, items: list[Item]) -> tuple[list[Item], bool]:
         """The items to send, and whether an injected cut comes right after them."""
         return self._allowed(items)
@@ -224,11 +216,11 @@ class EventSource:
         self._sent += len(sent)
         return sent, self._sent >= self.cut_after
 
-    def cut(self) -> httpx.RemoteProtocolError:
+    def cut(self) -> StreamCut:
         """End the stream as a dropped connection: the server side lets go, the reader
-        gets the error httpx raises for a body cut short."""
+        gets the error a body cut short raises."""
         self.close(by_client=False)
-        return httpx.RemoteProtocolError(
+        return StreamCut(
             "peer closed connection without sending complete message body: incomplete "
             f"chunked read (fakestash fault: stream cut after {self.cut_after} events)"
         )
@@ -241,10 +233,13 @@ class EventSource:
             self._close(by_client and not self.mailbox.closed)
 
 
-class SyncEventStream(httpx.SyncByteStream):
-    """The body of a stream for ``httpx.Client``: blocks its reader between events."""
+class EventStream:
+    """The body of an SSE response: ``for chunk in stream`` blocks its thread between
+    events, ``async for chunk in stream`` awaits; ``close()`` unsubscribes at once.
 
-    def __init__(self, source: EventSource) -> None:
+    Raises ``StreamCut`` where an injected fault drops the stream."""
+
+    def __init__(self, source: _Source) -> None:
         self.source = source
 
     def __iter__(self) -> Iterator[bytes]:
@@ -252,7 +247,7 @@ class SyncEventStream(httpx.SyncByteStream):
         first = source.first()
         if first:
             yield first
-        if source.cut_after is not None and source.cut_after <= len(source.prologue):
+        if source.cut_at_once():
             raise source.cut()
         while True:
             try:
@@ -268,22 +263,12 @@ class SyncEventStream(httpx.SyncByteStream):
                 raise source.cut()
         source.close(by_client=False)
 
-    def close(self) -> None:
-        self.source.close()
-
-
-class AsyncEventStream(httpx.AsyncByteStream):
-    """The body of a stream for ``httpx.AsyncClient``: awaits between events."""
-
-    def __init__(self, source: EventSource) -> None:
-        self.source = source
-
     async def __aiter__(self) -> AsyncIterator[bytes]:
         source = self.source
         first = source.first()
         if first:
             yield first
-        if source.cut_after is not None and source.cut_after <= len(source.prologue):
+        if source.cut_at_once():
             raise source.cut()
         while True:
             try:
@@ -299,5 +284,13 @@ class AsyncEventStream(httpx.AsyncByteStream):
                 raise source.cut()
         source.close(by_client=False)
 
+    def close(self) -> None:
+        self.source.close()
+
     async def aclose(self) -> None:
         self.source.close()
+
+    def keep_open(self) -> None:
+        """No idle timeout: the stream waits for events until it is closed."""
+        self.source.idle_timeout = None
+        self.source.mailbox.idle_timeout = None

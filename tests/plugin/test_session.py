@@ -139,6 +139,8 @@ def test_the_guard_does_not_load_the_engine() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('fakestash.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # The httpx door and the REST face's request/response values; no engine.
     assert out.stdout.strip() == (
-        "['fakestash.clock', 'fakestash.hosts', 'fakestash.routing', 'fakestash.transport']"
+        "['fakestash.clock', 'fakestash.faults', 'fakestash.hosts', 'fakestash.rest', "
+        "'fakestash.rest.wire', 'fakestash.routing', 'fakestash.transport']"
     )

@@ -98,6 +98,7 @@ MAX_REPLY_DEPTH = 200
 STACK_LIMIT_TEXT = "ERR reached lua stack limit"
 
 _END = object()
+_SCALARS = (bytes, int, float, bool)
 
 
 def lua_to_reply(value: Any, negative_zero: Callable[[Any, Any], bool] | None = None) -> Reply:
@@ -106,15 +107,8 @@ def lua_to_reply(value: Any, negative_zero: Callable[[Any, Any], bool] | None = 
     ``MAX_REPLY_DEPTH`` is the error ``reached lua stack limit`` (self-referential tables
     too). A top-level error table raises ``ScriptErrorReply``. ``negative_zero(t, k)``
     tells Lua's -0 from 0 (lupa gives both as 0) for ``{double = -0}``."""
-    kind = type(value)
-    if kind is bytes:
-        return value  # type: ignore[no-any-return]
-    if kind is int or kind is float:
-        return number_to_integer(value)
-    if kind is bool:
-        return 1 if value else None
-    if value is None or lua_type(value) != "table":
-        return None
+    if type(value) in _SCALARS or value is None or lua_type(value) != "table":
+        return _scalar(value)
     fields = dict(value.items())
     err = fields.get(b"err")
     if type(err) is bytes:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
+from fakestash.engine.lua.libs.lua_args import type_name
+
 if TYPE_CHECKING:
     from lupa.lua51 import LuaRuntime
 
@@ -323,18 +325,6 @@ def _check_key(key: Any) -> None:
         raise _LuaError("table index is NaN")
 
 
-def _lua_type_name(value: Any) -> str:
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, bytes):
-        return "string"
-    return lua51.lua_type(value) or ("function" if callable(value) else "userdata")
-
-
 class _ArgError(Exception):
     pass
 
@@ -354,7 +344,7 @@ def _integer_arg(args: tuple[Any, ...], n: int, name: str, optional: bool) -> in
                 pass
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return int(value) if math.isfinite(value) else 0
-        got = _lua_type_name(args[n - 1])
+        got = type_name(args[n - 1])
     raise _ArgError(f"bad argument #{n} to '{name}' (number expected, got {got})")
 
 
@@ -374,7 +364,7 @@ def functions(lua: LuaRuntime, room: Callable[[int], None]) -> dict[bytes, Any]:
         no next offset first)."""
         data = args[0] if args else None
         if not isinstance(data, bytes):
-            got = "no value" if not args else _lua_type_name(data)
+            got = "no value" if not args else type_name(data)
             return False, f"bad argument #1 to '{name}' (string expected, got {got})".encode()
         if offset < 0 or limit < 0:
             # lua-cmsgpack prints the input length where it means the limit
