@@ -292,6 +292,8 @@ class Runner:
         else:
             side.resp2 = False
             pong = side.command([b"PING"])
+            if pong.status == 401:
+                raise RunError(f"{self.target.display} refused the token: {pong.reply!r}")
             if pong.status != 200:
                 raise RunError(f"{self.target.display} answered PING with {pong!r}")
         self.report.resp2 = side.resp2

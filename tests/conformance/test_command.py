@@ -163,6 +163,11 @@ def test_a_run_that_outgrows_its_count_stops_at_max_commands_and_cleans_up(
     assert endpoint.execute("FUNCTION", "LIST") == []
 
 
+def test_a_wrong_token_stops_the_run_before_it_starts(endpoint: FakeStash) -> None:
+    with pytest.raises(RunError, match="refused the token"):
+        Runner(target_of(endpoint, "not-the-token"), Options(), say=QUIET).run()
+
+
 def test_exclusive_needs_an_empty_database(endpoint: FakeStash) -> None:
     endpoint.execute("SET", "someone-else", "x")
     with pytest.raises(RunError, match="holds 1 keys"):
