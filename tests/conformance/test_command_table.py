@@ -13,28 +13,28 @@ from typing import Any
 
 import pytest
 
+from fakestash.conformance.normalise import TABLE_CHANGED_SINCE_70
 from fakestash.deviations import find
 from fakestash.engine.table import READONLY, TABLE, WRITE, Command
-from tests.conformance.harness import Differential
-from tests.conformance.normalise import TABLE_CHANGED_SINCE_70
+from tests.conformance.conftest import RedisEndpoint
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _info(diff: Differential, name: str) -> Any:
-    reply = diff.redis.send([b"COMMAND", b"INFO", name.encode()])
+def _info(endpoint: RedisEndpoint, name: str) -> Any:
+    reply = endpoint.database.send([b"COMMAND", b"INFO", name.encode()])
     assert isinstance(reply, list)
     return reply[0]
 
 
-def _pairs(diff: Differential) -> list[tuple[Command, list[Any]]]:
+def _pairs(endpoint: RedisEndpoint) -> list[tuple[Command, list[Any]]]:
     pairs = []
     for cmd in TABLE:
         if cmd.handler is None and not cmd.subcommands:
             continue  # refused over REST: nothing to compare
-        info = _info(diff, cmd.name)
+        info = _info(endpoint, cmd.name)
         if info is None:
             continue  # newer than this Redis: pinned by unit tests instead
         if cmd.subcommands:
@@ -67,8 +67,8 @@ def _problems(cmd: Command, info: list[Any]) -> list[str]:
 
 
 @pytest.fixture
-def table_pairs(differential: Differential) -> list[tuple[Command, list[Any]]]:
-    return _pairs(differential)
+def table_pairs(redis_endpoint: RedisEndpoint) -> list[tuple[Command, list[Any]]]:
+    return _pairs(redis_endpoint)
 
 
 def test_command_table_matches_redis_command_info(
