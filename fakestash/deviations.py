@@ -644,6 +644,20 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         "not pinned); compared after fakestash/conformance/normalise.py rule 3",
     ),
     VersionChoice(
+        id="hll-sparse-resize",
+        commands=("pfadd", "pfmerge"),
+        since="7.2",
+        now="Before a sparse HyperLogLog update, a string with fewer than 3 bytes free (and "
+        "less than `hll-sparse-max-bytes` allocated) is reallocated, which zeroes the byte "
+        "after it: a corrupted body cut inside its last XZERO then reads that opcode with a "
+        "zero second byte.",
+        before="The buffer grew in place (`sdsMakeRoomFor`), keeping the byte a previous "
+        "split had left there.",
+        source="redis/redis#11438 (hllSparseSet's greedy `sdsResize`); observed: redis-server "
+        "7.0.15 vs 8.2.3 (tests/engine/test_hyperloglog.py; the HyperLogLog differential "
+        "test stops a 7.0 sequence at the first such update)",
+    ),
+    VersionChoice(
         id="xclaim-creates-consumer",
         commands=("xclaim", "xautoclaim"),
         since="7.2",

@@ -294,9 +294,9 @@ class Sketch:
         self.truncated = False  # the last opcode is an XZERO missing its second byte
         #: The byte after the string (the sds terminator C reads past a cut XZERO).
         self.tail = tail
-        #: ``sdsalloc`` (None: what ``sdsnewlen`` gives this length): hllSparseSet grows
-        #: it, and zeroes the terminator, when fewer than 3 bytes are free.
-        self.alloc = alloc
+        #: ``sdsalloc`` (given as None: what ``sdsnewlen`` gives this length): hllSparseSet
+        #: grows it, and zeroes the terminator, when fewer than 3 bytes are free.
+        self.alloc = new_alloc(self.size) if alloc is None else alloc
         if value[4] == DENSE:
             self.dense = bytearray(value[HEADER:])
             self.dense.append(0)  # the sds terminator the register macros may touch
@@ -354,7 +354,7 @@ class Sketch:
         self.truncated = False
         self.size = DENSE_SIZE
         self.tail = 0
-        self.alloc = None
+        self.alloc = new_alloc(DENSE_SIZE)
         return True
 
     def set_raw_dense(self, raw: bytes) -> None:
@@ -377,8 +377,8 @@ class Sketch:
         """Redis 7.2+ (greedy ``sdsResize`` before each sparse update): with fewer than 3
         bytes free and less than ``hll-sparse-max-bytes`` allocated, the string is
         reallocated, which zeroes the byte after it."""
-        alloc = new_alloc(self.size) if self.alloc is None else self.alloc
-        if alloc < SPARSE_MAX_BYTES and alloc - self.size < 3:
+        alloc = self.alloc
+        if alloc - self.size < 3 and alloc < SPARSE_MAX_BYTES:
             grown = self.size + 3
             self.alloc = grown_alloc(min(grown + min(grown, 300), SPARSE_MAX_BYTES))
             self._set_tail(0)
@@ -392,7 +392,7 @@ class Sketch:
             return -1  # the scan ran off the end of the opcodes
         p = bisect_right(starts, index) - 1
         op = ops[p]
-        if _is_val(op):
+        if 0x80 <= op < 0x100:  # VAL
             if ((op >> 2) & 0x1F) + 1 >= count:
                 return 0  # case A
             if op & 3 == 0:
@@ -402,7 +402,7 @@ class Sketch:
             ops[p] = _val_op(count, 1)  # case C: ZERO of length 1
             return self._merge_from(p)
         seq = _split(op, starts[p], index, count)
-        delta = sum(_oplen(o) for o in seq) - _oplen(op)
+        delta = len(seq) + sum(1 for o in seq if o > 255) - _oplen(op)
         if delta > 0 and self.size + delta > SPARSE_MAX_BYTES:
             return self._promote_and_set(index, count)
         self.size += delta
@@ -410,7 +410,8 @@ class Sketch:
             self._split_cut(p, seq)
         else:
             self._replace(p, seq)
-            self._set_tail(0)  # sdsIncrLen writes the terminator
+            if self.tail:
+                self._set_tail(0)  # sdsIncrLen writes the terminator
         return self._merge_from(p)
 
     def _replace(self, p: int, seq: list[int]) -> None:
@@ -447,18 +448,19 @@ class Sketch:
         while i < len(ops) and steps:
             steps -= 1
             op = ops[i]
-            if not _is_val(op):
+            if not 0x80 <= op < 0x100:  # ZERO, XZERO
                 i += 1
                 continue
             if i + 1 < len(ops):
                 nxt = ops[i + 1]
-                if _is_val(nxt) and (nxt >> 2) & 0x1F == (op >> 2) & 0x1F:
+                if 0x80 <= nxt < 0x100 and (nxt >> 2) & 0x1F == (op >> 2) & 0x1F:
                     length = (op & 3) + (nxt & 3) + 2
                     if length <= SPARSE_VAL_MAX_LEN:
                         ops[i : i + 2] = [_val_op(((op >> 2) & 0x1F) + 1, length)]
                         del starts[i + 1]
                         self.size -= 1
-                        self._set_tail(0)
+                        if self.tail:
+                            self._set_tail(0)  # the terminator moves down over it
                         continue
             i += 1
         invalidate(self.header)

@@ -106,9 +106,8 @@ def grown_alloc(length: int) -> int:
     ``sdsMakeRoomFor`` and ``sdsResize(…, would_regrow=1)``. Redis 8 records the
     allocator's usable size, moving to a larger header type when it does not fit
     (``adjustTypeIfNeeded``)."""
-    for at, (header, largest) in enumerate(_HEADERS):
-        if length <= largest:
-            break
+    at = next(i for i, (_, largest) in enumerate(_HEADERS) if length <= largest)
+    header, largest = _HEADERS[at]
     block = size_class(header + length + 1)
     while block - header - 1 > largest and at + 1 < len(_HEADERS):
         at += 1

@@ -38,7 +38,8 @@ def _sketch(db: Database, key: bytes, value: bytes) -> hll.Sketch:
 def _store(db: Database, key: bytes, sketch: hll.Sketch, *, keep_ttl: bool) -> None:
     value = sketch.value()
     db.put(key, value, keep_ttl=keep_ttl)
-    sds_hidden.keep(db, key, value, sds_hidden.Hidden(sketch.tail, sketch.alloc))
+    alloc = None if sketch.alloc == sds_hidden.new_alloc(len(value)) else sketch.alloc
+    sds_hidden.keep(db, key, value, sds_hidden.Hidden(sketch.tail, alloc))
 
 
 def _created() -> hll.Sketch:
