@@ -8,7 +8,9 @@ stores, so GET, DUMP/RESTORE, APPEND… see the same bytes as on a real server:
 - dense: 16384 registers of 6 bits, packed LSB first (12288 bytes);
 - sparse: run-length opcodes ZERO ``00xxxxxx``, XZERO ``01xxxxxx yyyyyyyy`` and VAL
   ``1vvvvvxx``, updated in place with Redis' split/merge rules and promoted to dense when a
-  register exceeds 32 or the string would pass ``hll-sparse-max-bytes`` (3000).
+  register exceeds 32 or the string would pass ``hll-sparse-max-bytes`` (3000). Corrupted
+  bodies (written by SETRANGE, APPEND…) are read and edited as ``hllSparseSet`` does, the
+  byte after the string and the string's allocation included (``Sketch``, ``sds_hidden``).
 
 Elements are hashed with MurmurHash64A (seed 0xadc83b19); the cardinality is Otmar Ertl's
 improved estimator (Redis 5+: ``hllCount`` with ``hllSigma``/``hllTau``).
