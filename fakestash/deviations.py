@@ -700,6 +700,22 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         matches=lambda argv: _name(argv) == "xgroup" and b"ENTRIESREAD" in _upper_words(argv),
     ),
     VersionChoice(
+        id="stream-lag-rules",
+        commands=("xinfo|groups", "xinfo|stream", "xreadgroup"),
+        since="7.4",
+        now="A group behind the stream's first entry (every tombstone behind it too) lags by "
+        "the stream's length, and its read counter is estimated afresh when it reads on; a "
+        "tombstone before the first entry still counts when the group's last id precedes it; "
+        "no counter is estimated for an id before the last tombstone; an empty stream lags 0.",
+        before="`entries-added - entries-read` whenever no tombstone lay after the group, and "
+        "the counter went on from where it was (`XTRIM s MAXLEN 1` behind a group that read "
+        "one of three entries: lag 2, not 1).",
+        source="redis/redis#13338 (7.4), #13958 (8.0); observed: redis-server 7.0.15 vs 8.2.3",
+        matches=lambda argv: (
+            _name(argv) == "xinfo" and len(argv) > 1 and _upper(argv[1]) == b"GROUPS"
+        ),
+    ),
+    VersionChoice(
         id="hash-field-expiration",
         commands=(*tuple(sorted(_FIELD_TTL_COMMANDS)), "hscan"),
         since="8.0",
