@@ -176,9 +176,8 @@ def raw_to_dense(raw: bytes) -> bytes:
 # Redis reads the body with pointers, and a body cut inside an XZERO (its first byte is the
 # string's last) is read, as C reads it, with the byte after the string as the second one.
 # That byte is the sds string's terminator: zero, except where hllSparseSet itself leaves
-# another byte there (see ``Sketch._split``). fakestash keeps it beside the value
-# (``hidden``: ``fakestash/engine/commands/hyperloglog.py``) so a later command reads what
-# Redis reads.
+# another byte there (see ``Sketch._split_cut``). fakestash keeps it beside the value
+# (``fakestash/engine/sds_hidden.py``) so a later command reads what Redis reads.
 
 
 def _span(op: int) -> int:
