@@ -644,6 +644,20 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         "not pinned); compared after fakestash/conformance/normalise.py rule 3",
     ),
     VersionChoice(
+        id="hll-sparse-resize",
+        commands=("pfadd", "pfmerge"),
+        since="7.2",
+        now="Before a sparse HyperLogLog update, a string with fewer than 3 bytes free (and "
+        "less than `hll-sparse-max-bytes` allocated) is reallocated, which zeroes the byte "
+        "after it: a corrupted body cut inside its last XZERO then reads that opcode with a "
+        "zero second byte.",
+        before="The buffer grew in place (`sdsMakeRoomFor`), keeping the byte a previous "
+        "split had left there.",
+        source="redis/redis#11438 (hllSparseSet's greedy `sdsResize`); observed: redis-server "
+        "7.0.15 vs 8.2.3 (tests/engine/test_hyperloglog.py; the HyperLogLog differential "
+        "test stops a 7.0 sequence at the first such update)",
+    ),
+    VersionChoice(
         id="xclaim-creates-consumer",
         commands=("xclaim", "xautoclaim"),
         since="7.2",
@@ -684,6 +698,22 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         source="observed (XGROUP CREATE s g 0 ENTRIESREAD 100 on a 1-entry stream: 7.0 "
         "entries-read 100, 8.2 entries-read 1)",
         matches=lambda argv: _name(argv) == "xgroup" and b"ENTRIESREAD" in _upper_words(argv),
+    ),
+    VersionChoice(
+        id="stream-lag-rules",
+        commands=("xinfo|groups", "xinfo|stream", "xreadgroup"),
+        since="7.4",
+        now="A group behind the stream's first entry (every tombstone behind it too) lags by "
+        "the stream's length, and its read counter is estimated afresh when it reads on; a "
+        "tombstone before the first entry still counts when the group's last id precedes it; "
+        "no counter is estimated for an id before the last tombstone; an empty stream lags 0.",
+        before="`entries-added - entries-read` whenever no tombstone lay after the group, and "
+        "the counter went on from where it was (`XTRIM s MAXLEN 1` behind a group that read "
+        "one of three entries: lag 2, not 1).",
+        source="redis/redis#13338 (7.4), #13958 (8.0); observed: redis-server 7.0.15 vs 8.2.3",
+        matches=lambda argv: (
+            _name(argv) == "xinfo" and len(argv) > 1 and _upper(argv[1]) == b"GROUPS"
+        ),
     ),
     VersionChoice(
         id="hash-field-expiration",

@@ -45,6 +45,16 @@ EXAMPLES: dict[str, tuple[list[list[str]], list[str], list[str]]] = {
         ["XINFO", "GROUPS", "s"],
         ["XGROUP", "CREATE", "s", "g", "$", "ENTRIESREAD", "9"],
     ),
+    "stream-lag-rules": (
+        [
+            *[["XADD", "s", f"{i}-0", "f", "v"] for i in (1, 2, 3)],
+            ["XGROUP", "CREATE", "s", "g", "0"],
+            ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"],
+            ["XTRIM", "s", "MAXLEN", "1"],
+        ],
+        ["XINFO", "GROUPS", "s"],
+        ["XINFO", "GROUPS", "s"],
+    ),
     "hash-field-expiration": (
         [["HSET", "h", "f", "v"]],
         ["HEXPIREAT", "h", "4102444800", "FIELDS", "1", "f"],

@@ -15,9 +15,8 @@ from fakestash.engine.database import Database
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, PONG, Reply
 from fakestash.engine.table import ADMIN, FAST, READONLY, WRITE, command, container, restricted
+from fakestash.engine.version import REDIS_VERSION
 from fakestash.errors import SYNTAX, CommandError
-
-REDIS_VERSION = "8.2.0"  # what Upstash reports (spec §7)
 
 restricted(
     "auth", "hello", "reset", "quit", "client", "multi", "exec", "discard", "watch",

@@ -27,6 +27,7 @@ from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeU
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
 from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
+from fakestash.engine.version import REDIS_VERSION, REDIS_VERSION_NUM
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
@@ -47,9 +48,6 @@ KILLED_TEXT = (
     "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
 )
 LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
-
-REDIS_VERSION = "7.2.4"
-REDIS_VERSION_NUM = 0x070204
 
 KEY_LOCKING_TEXT = (
     "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. "
