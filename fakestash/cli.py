@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import Sequence
 
 #: The modules that make the subcommands, in ``fakestash --help`` order.
-SUBCOMMANDS = ("fakestash.serve",)
+SUBCOMMANDS = ("fakestash.serve", "fakestash.conformance.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,8 +12,15 @@ Redis should treat it:
 - ``adjust``: applied to Redis' reply to the ``redis_argv`` command (e.g. apply a LIMIT);
 - none of these: the reply is not compared and Redis is not asked.
 
+An entry may also recognise a difference it causes from the command and both replies
+(``explains``): when a conformance run (``fakestash conformance``) meets a difference, it
+asks ``explain(...)``, and a difference an entry recognises is reported as explained, not as
+a failure. That is how entries without ``matches`` (and those the fake does not follow, met
+against a real Upstash database) explain what a run finds.
+
 ``tools/gen_coverage.py`` lists every entry on the coverage page; the differential tests
-call ``find(argv)`` on every command they send. Nothing else decides what a deviation is.
+and ``fakestash conformance`` call ``find(argv)`` on every command they send. Nothing else
+decides what a deviation is.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from fakestash.engine.replies import Reply
+from fakestash.engine.replies import ErrorReply, Reply
 
 Argv = Sequence[bytes]
 
@@ -42,6 +49,9 @@ class Deviation:
     redis_argv: Callable[[Argv], list[bytes]] | None = None
     upstash_reply: Callable[[Argv], Reply] | None = None
     adjust: Callable[[Argv, Reply], Reply] | None = None
+    #: Recognises a difference this entry causes: (argv, the fake's reply, the other
+    #: side's reply) -> bool.
+    explains: Callable[[Argv, Reply, Reply], bool] | None = None
 
 
 def _name(argv: Argv) -> str:
@@ -180,6 +190,31 @@ def _without_key_locking(argv: Argv) -> list[bytes]:
     out = list(argv)
     out[at] = _FLAGS.sub(drop, line, count=1) + sep + body
     return out
+
+
+# ---- "not an int" ------------------------------------------------------------------------
+
+_INTEGER_TEXT = "ERR value is not an integer or out of range"
+_INT_TEXT = "ERR value is not an int or out of range"
+
+
+def _error_text(reply: Reply) -> str | None:
+    return reply.text if isinstance(reply, ErrorReply) else None
+
+
+def _int_text_differs(argv: Argv, fake: Reply, other: Reply) -> bool:
+    """The fake says Redis' "integer" where Upstash's docs say "int" (anywhere in a reply:
+    a pipeline item, a script's error)."""
+    if isinstance(fake, list) and isinstance(other, list) and len(fake) == len(other):
+        pairs = [(a, b) for a, b in zip(fake, other) if a != b]
+        return bool(pairs) and all(_int_text_differs(argv, a, b) for a, b in pairs)
+    mine, theirs = _error_text(fake), _error_text(other)
+    return (
+        mine is not None
+        and theirs is not None
+        and _INTEGER_TEXT in mine
+        and mine.replace(_INTEGER_TEXT, _INT_TEXT) == theirs
+    )
 
 
 # ---- the list -------------------------------------------------------------------------------
@@ -366,6 +401,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "Redis' text. Which one the server sends today is open",
         fake_follows="redis",
         confidence="documented",
+        explains=_int_text_differs,
     ),
 )
 
@@ -456,6 +492,19 @@ def find(argv: Argv) -> Deviation | None:
         if deviation.fake_follows != "upstash" or deviation.matches is None:
             continue
         if deviation.matches(argv):
+            return deviation
+    return None
+
+
+def explain(argv: Argv, fake: Reply, other: Reply, against: str) -> Deviation | None:
+    """The deviation that explains a difference between the fake's reply and the other
+    side's, if one recognises it. ``against``: what the other side is, ``"redis"`` (entries
+    the fake follows Upstash in) or ``"upstash"`` (entries it keeps Redis' behaviour in)."""
+    follows = "upstash" if against == "redis" else "redis"
+    for deviation in DEVIATIONS:
+        if deviation.fake_follows != follows or deviation.explains is None:
+            continue
+        if deviation.explains(argv, fake, other):
             return deviation
     return None
 
@@ -571,7 +620,7 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         since="7.2",
         now="`ZRANK k m WITHSCORE` answers `[rank, score]`.",
         before="`ERR wrong number of arguments for 'zrank' command`.",
-        source="redis.io commands/zrank; tests/conformance/normalise.py TABLE_CHANGED_SINCE_70",
+        source="redis.io commands/zrank; fakestash/conformance/normalise.py TABLE_CHANGED_SINCE_70",
         matches=lambda argv: _name(argv) in ("zrank", "zrevrank") and len(argv) > 3,
     ),
     VersionChoice(
@@ -580,7 +629,7 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         since="7.2",
         now="Doubles in replies take the shortest form that reads back (`1.1`).",
         before="`%.17g` (`1.1000000000000001`).",
-        source="redis.io 7.2 release notes; compared after tests/conformance/normalise.py "
+        source="redis.io 7.2 release notes; compared after fakestash/conformance/normalise.py "
         "rule 3 (redis70_to_current)",
     ),
     VersionChoice(
@@ -592,7 +641,21 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         before="\"Human\" long doubles, `%.17Lf` trimmed: `13.36138933897018433`, "
         "`0.00000268220901489`.",
         source="observed: redis-server 7.0.15 vs 8.2.3 (the release between that changed it is "
-        "not pinned); compared after tests/conformance/normalise.py rule 3",
+        "not pinned); compared after fakestash/conformance/normalise.py rule 3",
+    ),
+    VersionChoice(
+        id="hll-sparse-resize",
+        commands=("pfadd", "pfmerge"),
+        since="7.2",
+        now="Before a sparse HyperLogLog update, a string with fewer than 3 bytes free (and "
+        "less than `hll-sparse-max-bytes` allocated) is reallocated, which zeroes the byte "
+        "after it: a corrupted body cut inside its last XZERO then reads that opcode with a "
+        "zero second byte.",
+        before="The buffer grew in place (`sdsMakeRoomFor`), keeping the byte a previous "
+        "split had left there.",
+        source="redis/redis#11438 (hllSparseSet's greedy `sdsResize`); observed: redis-server "
+        "7.0.15 vs 8.2.3 (tests/engine/test_hyperloglog.py; the HyperLogLog differential "
+        "test stops a 7.0 sequence at the first such update)",
     ),
     VersionChoice(
         id="xclaim-creates-consumer",
@@ -635,6 +698,22 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         source="observed (XGROUP CREATE s g 0 ENTRIESREAD 100 on a 1-entry stream: 7.0 "
         "entries-read 100, 8.2 entries-read 1)",
         matches=lambda argv: _name(argv) == "xgroup" and b"ENTRIESREAD" in _upper_words(argv),
+    ),
+    VersionChoice(
+        id="stream-lag-rules",
+        commands=("xinfo|groups", "xinfo|stream", "xreadgroup"),
+        since="7.4",
+        now="A group behind the stream's first entry (every tombstone behind it too) lags by "
+        "the stream's length, and its read counter is estimated afresh when it reads on; a "
+        "tombstone before the first entry still counts when the group's last id precedes it; "
+        "no counter is estimated for an id before the last tombstone; an empty stream lags 0.",
+        before="`entries-added - entries-read` whenever no tombstone lay after the group, and "
+        "the counter went on from where it was (`XTRIM s MAXLEN 1` behind a group that read "
+        "one of three entries: lag 2, not 1).",
+        source="redis/redis#13338 (7.4), #13958 (8.0); observed: redis-server 7.0.15 vs 8.2.3",
+        matches=lambda argv: (
+            _name(argv) == "xinfo" and len(argv) > 1 and _upper(argv[1]) == b"GROUPS"
+        ),
     ),
     VersionChoice(
         id="hash-field-expiration",

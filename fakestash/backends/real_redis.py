@@ -1,34 +1,34 @@
-"""A database backend that runs every command on a real Redis server (for conformance tests).
+"""A database backend that runs every command on a real Redis server (for conformance runs).
 
 ``RealRedisDatabase`` has the interface the REST face uses on ``endpoint.database`` (``run``,
 ``run_atomic``, ``execute``, ``version``, ``flush``, ``lock``, ``observers``, ``closers``,
 ``extensions``), so the very same REST face serves either the in-memory engine or Redis::
 
-    stash = FakeStash(database_factory=real_redis_factory("127.0.0.1", 6379))
+    stash = FakeStash(database_factory=real_redis_factory("redis://127.0.0.1:6379"))
 
-It sends the argv unchanged through one redis-py connection (RESP2, no response callbacks)
-and reads the reply with ``EngineReplyParser``, which builds the engine's reply values
-directly: bulk → ``bytes``, simple string → ``Status``, integer → ``int``, nil → ``None``,
-array → ``list``, error → ``CommandError`` (top level) or ``ErrorReply`` (inside an array).
-The registry still decides what exists and its arity (the REST face looks commands up
-before running them); ``send`` skips the registry to ask Redis directly.
+It sends each argv unchanged on one RESP2 connection of its own
+(``fakestash/backends/connection.py``: a socket and our reader, no third-party client) and
+gets the engine's reply values back: bulk → ``bytes``, simple string → ``Status``, integer
+→ ``int``, nil → ``None``, array → ``list``, error → ``CommandError`` (top level) or
+``ErrorReply`` (inside an array). The registry still decides what exists and its arity
+(the REST face looks commands up before running them); ``send`` skips the registry to ask
+Redis directly.
+
+Safe on a server that holds other data: it never empties the server unless it was built
+with ``allow_flush=True`` (the repository's tests do, on servers they started): ``flush()``
+raises, and FLUSHALL / FLUSHDB are refused before they reach Redis. SELECT and SWAPDB are
+never sent (the connection would serve another database from then on).
 """
 
 from __future__ import annotations
 
-import inspect
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-import redis
-from redis._parsers.resp2 import _RESP2Parser
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import InvalidResponse
-from redis.utils import SENTINEL
-
+from fakestash.backends.connection import RedisAddress, RedisConnection
 from fakestash.engine.admission import DIRECT, Caller
 from fakestash.engine.database import Database, run_rows
-from fakestash.engine.replies import ErrorReply, Status
+from fakestash.engine.replies import ErrorReply
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
@@ -39,42 +39,11 @@ if TYPE_CHECKING:
     from fakestash.engine.registry import Registry
     from fakestash.engine.replies import Reply
 
-
-def _no_client_setinfo() -> dict[str, Any]:
-    """Connection options that skip CLIENT SETINFO (unknown to Redis 7.0) on connect."""
-    parameters = inspect.signature(redis.connection.AbstractConnection.__init__).parameters
-    if "driver_info" in parameters:  # redis-py 7+
-        return {"driver_info": None}
-    return {"lib_name": None, "lib_version": None}
-
-
-_NO_CLIENT_SETINFO = _no_client_setinfo()
-
-
-class EngineReplyParser(_RESP2Parser):
-    """redis-py's RESP2 parser, but returning engine reply values, never decoding."""
-
-    def _read_response(self, disable_decoding: bool = False, timeout: Any = SENTINEL) -> Any:
-        buffer: Any = self._buffer
-        raw = buffer.readline(timeout=timeout)
-        if not raw:
-            raise RedisConnectionError("Connection closed by server.")
-        kind, rest = raw[:1], raw[1:]
-        if kind == b"+":
-            return Status(rest.decode("utf-8", "replace"))
-        if kind == b"-":
-            return ErrorReply(rest.decode("utf-8", "replace"))
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            size = int(rest)
-            return None if size < 0 else bytes(buffer.read(size, timeout=timeout))
-        if kind == b"*":
-            count = int(rest)
-            if count < 0:
-                return None
-            return [self._read_response(timeout=timeout) for _ in range(count)]
-        raise InvalidResponse(f"Protocol Error: {raw!r}")
+#: Commands that empty a whole server or database: sent only with ``allow_flush=True``.
+_FLUSHES = frozenset({b"FLUSHALL", b"FLUSHDB"})
+#: Commands that would move the one connection to another database: every command after
+#: them would run there. Never sent.
+_MOVES = frozenset({b"SELECT", b"SWAPDB"})
 
 
 class RealRedisDatabase(Database):
@@ -87,10 +56,11 @@ class RealRedisDatabase(Database):
 
     def __init__(
         self,
-        host: str = "127.0.0.1",
+        host: str | RedisAddress = "127.0.0.1",
         port: int = 6379,
         *,
         db: int = 0,
+        allow_flush: bool = False,
         clock: Clock | None = None,
         rng: random.Random | None = None,
         lock: threading.RLock | None = None,
@@ -98,32 +68,26 @@ class RealRedisDatabase(Database):
         registry: Registry | None = None,
     ) -> None:
         super().__init__(clock=clock, rng=rng, lock=lock, name=name, registry=registry)
-        self.pool = redis.ConnectionPool(
-            host=host,
-            port=port,
-            db=db,
-            protocol=2,
-            decode_responses=False,
-            parser_class=EngineReplyParser,
-            **_NO_CLIENT_SETINFO,
-        )
-        self.client = redis.Redis(connection_pool=self.pool)
-        self._connection: Any = None
+        self.address = _address(host, port, db)
+        self.allow_flush = allow_flush
+        self.connection = RedisConnection(self.address)
 
     # ---- the wire ------------------------------------------------------------------
 
-    @property
-    def connection(self) -> Any:
-        if self._connection is None:
-            self._connection = self.pool.get_connection()
-        return self._connection
-
     def _send_many(self, argvs: Sequence[Sequence[bytes]]) -> list[Reply]:
         """Send commands on the one connection and read one raw reply for each."""
+        if not self.allow_flush and any(_named(argv, _FLUSHES) for argv in argvs):
+            raise CommandError(
+                f"ERR fakestash: FLUSHALL/FLUSHDB are not sent to {self.address} (a server "
+                "fakestash did not start may hold other data)"
+            )
+        if any(_named(argv, _MOVES) for argv in argvs):
+            raise CommandError(
+                "ERR fakestash: SELECT/SWAPDB are not sent to a Redis backend (its one "
+                "connection would serve another database from then on)"
+            )
         with self.lock:
-            conn = self.connection
-            conn.send_packed_command(conn.pack_commands([list(a) for a in argvs]))
-            return [conn.read_response() for _ in argvs]
+            return self.connection.send_many(argvs)
 
     def send(self, argv: Sequence[bytes]) -> Reply:
         """Run ``argv`` on Redis as it is (no registry lookup); an error reply raises."""
@@ -176,15 +140,30 @@ class RealRedisDatabase(Database):
         return result
 
     def flush(self) -> None:
-        """FLUSHALL (synchronously). Scripts and functions stay, as in the engine."""
+        """FLUSHALL (synchronously), only with ``allow_flush=True``. Scripts and functions
+        stay, as in the engine."""
+        if not self.allow_flush:
+            raise RuntimeError(
+                f"fakestash: not flushing {self.address}: build the backend with "
+                "allow_flush=True, only for a server of your own"
+            )
         self.send([b"FLUSHALL", b"SYNC"])
 
     def close(self) -> None:
         with self.lock:
-            if self._connection is not None:
-                self.pool.release(self._connection)
-                self._connection = None
-            self.pool.disconnect()
+            self.connection.close()
+
+
+def _named(argv: Sequence[bytes], names: frozenset[bytes]) -> bool:
+    return bool(argv) and argv[0].upper() in names
+
+
+def _address(host: str | RedisAddress, port: int, db: int) -> RedisAddress:
+    if isinstance(host, RedisAddress):
+        return host
+    if "://" in host:
+        return RedisAddress.from_url(host)
+    return RedisAddress(host=host, port=port, db=db)
 
 
 def _raise_error(reply: Reply) -> Reply:
@@ -193,10 +172,14 @@ def _raise_error(reply: Reply) -> Reply:
     return reply
 
 
-def real_redis_factory(host: str, port: int) -> Callable[..., Database]:
-    """A ``FakeStash(database_factory=...)`` whose databases all live on one Redis server."""
+def real_redis_factory(
+    host: str | RedisAddress = "127.0.0.1", port: int = 6379, *, allow_flush: bool = False
+) -> Callable[..., Database]:
+    """A ``FakeStash(database_factory=...)`` whose databases all live on one Redis server:
+    ``host`` is a host name (with ``port``), a ``redis://`` URL or a ``RedisAddress``."""
+    address = _address(host, port, 0)
 
     def factory(**kwargs: Any) -> Database:
-        return RealRedisDatabase(host, port, **kwargs)
+        return RealRedisDatabase(address, allow_flush=allow_flush, **kwargs)
 
     return factory

@@ -8,7 +8,9 @@ stores, so GET, DUMP/RESTORE, APPEND… see the same bytes as on a real server:
 - dense: 16384 registers of 6 bits, packed LSB first (12288 bytes);
 - sparse: run-length opcodes ZERO ``00xxxxxx``, XZERO ``01xxxxxx yyyyyyyy`` and VAL
   ``1vvvvvxx``, updated in place with Redis' split/merge rules and promoted to dense when a
-  register exceeds 32 or the string would pass ``hll-sparse-max-bytes`` (3000).
+  register exceeds 32 or the string would pass ``hll-sparse-max-bytes`` (3000). Corrupted
+  bodies (written by SETRANGE, APPEND…) are read and edited as ``hllSparseSet`` does, the
+  byte after the string and the string's allocation included (``Sketch``, ``sds_hidden``).
 
 Elements are hashed with MurmurHash64A (seed 0xadc83b19); the cardinality is Otmar Ertl's
 improved estimator (Redis 5+: ``hllCount`` with ``hllSigma``/``hllTau``).
@@ -20,6 +22,8 @@ import math
 import struct
 from bisect import bisect_right
 from typing import Iterable
+
+from fakestash.engine.sds_hidden import grown_alloc, new_alloc
 
 P = 14
 Q = 64 - P
@@ -168,6 +172,12 @@ def raw_to_dense(raw: bytes) -> bytes:
 # VAL opcode as its byte, an XZERO as its two bytes read big-endian, so > 255) and ``starts``
 # (the first register each opcode covers). Splits and merges never move the start of another
 # opcode, so the opcode covering a register is a bisection away.
+#
+# Redis reads the body with pointers, and a body cut inside an XZERO (its first byte is the
+# string's last) is read, as C reads it, with the byte after the string as the second one.
+# That byte is the sds string's terminator: zero, except where hllSparseSet itself leaves
+# another byte there (see ``Sketch._split_cut``). fakestash keeps it beside the value
+# (``fakestash/engine/sds_hidden.py``) so a later command reads what Redis reads.
 
 
 def _span(op: int) -> int:
@@ -188,18 +198,26 @@ def _val_op(value: int, length: int) -> int:
     return 0x80 | ((value - 1) << 2) | (length - 1)
 
 
+def _is_val(op: int) -> bool:
+    return op < 256 and bool(op & 0x80)
+
+
 def _oplen(op: int) -> int:
     return 2 if op > 255 else 1
 
 
-def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int], int, bool]:
+def decode_sparse(
+    body: bytes, strict: bool = True, tail: int = 0
+) -> tuple[list[int], list[int], int, bool]:
     """The opcodes of a sparse body, their first registers, the registers they cover, and
-    whether the last opcode is an XZERO cut after its first byte (read, as C reads it,
-    with the string's terminating zero byte as its second byte).
+    whether the last opcode is an XZERO cut after its first byte (read with ``tail``, the
+    byte after the string, as its second byte).
 
-    ``strict``: Corrupted unless they cover exactly 16384 registers (what merging,
-    counting and promoting demand). PFADD is lenient, as ``hllSparseSet`` is: it only
-    fails when the register it looks for is past the last opcode.
+    ``strict``: Corrupted unless they cover exactly 16384 registers, the test
+    ``hllSparseToDense``, ``hllSparseRegHisto`` and ``hllMerge`` make (since the
+    CVE-2025-32023 fix they stop at the first opcode past 16384; covering exactly 16384
+    is the same test). PFADD is lenient, as ``hllSparseSet`` is: it only fails when the
+    register it looks for lies past the last opcode.
     """
     ops: list[int] = []
     starts: list[int] = []
@@ -209,7 +227,7 @@ def decode_sparse(body: bytes, strict: bool = True) -> tuple[list[int], list[int
         op = body[i]
         if op & 0xC0 == 0x40:
             truncated = i + 1 >= n
-            op = (op << 8) | (0 if truncated else body[i + 1])
+            op = (op << 8) | (tail if truncated else body[i + 1])
             i += 2
         else:
             i += 1
@@ -243,14 +261,30 @@ def sparse_to_raw(ops: list[int]) -> bytearray:
     return raw
 
 
-def sparse_body_to_raw(body: bytes) -> bytearray:
-    return sparse_to_raw(decode_sparse(body)[0])
+def sparse_body_to_raw(body: bytes, tail: int = 0) -> bytearray:
+    return sparse_to_raw(decode_sparse(body, tail=tail)[0])
+
+
+def _split(op: int, first: int, index: int, count: int) -> list[int]:
+    """Case D of ``hllSparseSet``: the opcodes replacing ``op`` (covering ``first``…) once
+    register ``index`` holds ``count``."""
+    last = first + _span(op) - 1
+    current = ((op >> 2) & 0x1F) + 1 if _is_val(op) else 0
+    seq: list[int] = []
+    if index != first:
+        seq.append(_val_op(current, index - first) if current else _zero_op(index - first))
+    seq.append(_val_op(count, 1))
+    if index != last:
+        seq.append(_val_op(current, last - index) if current else _zero_op(last - index))
+    return seq
 
 
 class Sketch:
-    """A working copy of one HLL value, edited as ``hllSparseSet``/``hllDenseSet`` do."""
+    """A working copy of one HLL value, edited as ``hllSparseSet``/``hllDenseSet`` edit the
+    sds string in place: the header, the registers (dense) or the opcodes (sparse), the
+    string's length, the byte after it and (Redis 7.2+) its allocation."""
 
-    def __init__(self, value: bytes) -> None:
+    def __init__(self, value: bytes, tail: int = 0, alloc: int | None = None) -> None:
         self.header = bytearray(value[:HEADER])
         self.dense: bytearray | None = None
         self.ops: list[int] = []
@@ -259,12 +293,18 @@ class Sketch:
         self.covered = REGISTERS  # registers the sparse opcodes describe
         self.updated = 0  # registers add_all changed so far
         self.truncated = False  # the last opcode is an XZERO missing its second byte
+        #: The byte after the string (the sds terminator C reads past a cut XZERO).
+        self.tail = tail
+        #: ``sdsalloc`` (given as None: what ``sdsnewlen`` gives this length): hllSparseSet
+        #: grows it, and zeroes the terminator, when fewer than 3 bytes are free.
+        self.alloc = new_alloc(self.size) if alloc is None else alloc
         if value[4] == DENSE:
             self.dense = bytearray(value[HEADER:])
             self.dense.append(0)  # the sds terminator the register macros may touch
+            self.tail = 0
         else:
             self.ops, self.starts, self.covered, self.truncated = decode_sparse(
-                value[HEADER:], strict=False
+                value[HEADER:], strict=False, tail=tail
             )
 
     def value(self) -> bytes:
@@ -273,8 +313,11 @@ class Sketch:
         return bytes(self.header) + encode_sparse(self.ops, self.truncated)
 
     def raw(self) -> bytes:
+        """One byte per register (Corrupted for a sparse body not covering 16384)."""
         if self.dense is not None:
             return dense_to_raw(bytes(self.dense[:-1]))
+        if self.covered != REGISTERS:
+            raise Corrupted()
         return bytes(sparse_to_raw(self.ops))
 
     def add_all(self, elements: Iterable[bytes]) -> int:
@@ -283,20 +326,27 @@ class Sketch:
         updated = 0
         for element in elements:
             index, count = pattern(element)
-            if self.set(index, count):
-                updated += 1
+            changed = self.set(index, count)
+            if changed < 0:
+                raise Corrupted()
+            updated += changed
             self.updated = updated
         return updated
 
-    def set(self, index: int, count: int) -> bool:
+    def set(self, index: int, count: int) -> int:
+        """``hllDenseSet`` / ``hllSparseSet``: 1 if the register grew, 0 if not, -1 for a
+        sparse body that does not reach ``index`` (or cannot be promoted)."""
         if self.dense is not None:
-            return _dense_set(self.dense, index, count)
+            return 1 if _dense_set(self.dense, index, count) else 0
         return self._sparse_set(index, count)
 
-    def promote(self) -> None:
-        """``hllSparseToDense``: same header (magic, cache), dense encoding."""
+    def promote(self) -> bool:
+        """``hllSparseToDense``: same header (magic, cache), dense encoding; False (nothing
+        changed) for a body not covering exactly 16384 registers."""
+        if self.dense is not None:
+            return True
         if self.covered != REGISTERS:
-            raise Corrupted()
+            return False
         raw = sparse_to_raw(self.ops)
         self.dense = bytearray(raw_to_dense(bytes(raw)))
         self.dense.append(0)
@@ -304,98 +354,136 @@ class Sketch:
         self.ops, self.starts = [], []
         self.truncated = False
         self.size = DENSE_SIZE
+        self.tail = 0
+        self.alloc = new_alloc(DENSE_SIZE)
+        return True
 
     def set_raw_dense(self, raw: bytes) -> None:
         """PFMERGE into a dense target: every register takes the merged maximum."""
         self.dense = bytearray(raw_to_dense(raw))
         self.dense.append(0)
 
-    def _sparse_set(self, index: int, count: int) -> bool:
+    # ---- hllSparseSet ----------------------------------------------------------------
+
+    def _set_tail(self, byte: int) -> None:
+        """The byte after the string changed; a cut final XZERO reads it."""
+        self.tail = byte
+        if self.truncated:
+            old = self.ops[-1]
+            new = (old & 0xFF00) | byte
+            self.ops[-1] = new
+            self.covered += _span(new) - _span(old)
+
+    def _make_room(self) -> None:
+        """Redis 7.2+ (greedy ``sdsResize`` before each sparse update): with fewer than 3
+        bytes free and less than ``hll-sparse-max-bytes`` allocated, the string is
+        reallocated, which zeroes the byte after it."""
+        alloc = self.alloc
+        if alloc - self.size < 3 and alloc < SPARSE_MAX_BYTES:
+            grown = self.size + 3
+            self.alloc = grown_alloc(min(grown + min(grown, 300), SPARSE_MAX_BYTES))
+            self._set_tail(0)
+
+    def _sparse_set(self, index: int, count: int) -> int:
         if count > SPARSE_VAL_MAX_VALUE:
             return self._promote_and_set(index, count)
+        self._make_room()
         ops, starts = self.ops, self.starts
         if index >= self.covered:
-            raise Corrupted()  # the scan ran off the end of the opcodes
+            return -1  # the scan ran off the end of the opcodes
         p = bisect_right(starts, index) - 1
-        if self.truncated and p == len(ops) - 1:
-            raise Corrupted()  # Redis would rewrite past the end of the string here
-        op, first = ops[p], starts[p]
-        span = _span(op)
-        is_val = op < 256 and bool(op & 0x80)
-        current = 0
-        if is_val:
-            current = ((op >> 2) & 0x1F) + 1
-            if current >= count:
-                return False  # case A
-            if span == 1:
+        op = ops[p]
+        if 0x80 <= op < 0x100:  # VAL
+            if ((op >> 2) & 0x1F) + 1 >= count:
+                return 0  # case A
+            if op & 3 == 0:
                 ops[p] = _val_op(count, 1)  # case B
-                self._merge_from(p)
-                return True
-        elif op < 64 and span == 1:
-            ops[p] = _val_op(count, 1)  # case C
-            self._merge_from(p)
-            return True
-        # Case D: split the opcode around the register.
-        last = first + span - 1
-        seq: list[int] = []
-        seq_starts: list[int] = []
-        if index != first:
-            seq.append(_val_op(current, index - first) if is_val else _zero_op(index - first))
-            seq_starts.append(first)
-        seq.append(_val_op(count, 1))
-        seq_starts.append(index)
-        if index != last:
-            seq.append(_val_op(current, last - index) if is_val else _zero_op(last - index))
-            seq_starts.append(index + 1)
-        delta = sum(_oplen(o) for o in seq) - _oplen(op)
+                return self._merge_from(p)
+        elif op == 0:
+            ops[p] = _val_op(count, 1)  # case C: ZERO of length 1
+            return self._merge_from(p)
+        seq = _split(op, starts[p], index, count)
+        delta = len(seq) + sum(1 for o in seq if o > 255) - _oplen(op)
         if delta > 0 and self.size + delta > SPARSE_MAX_BYTES:
             return self._promote_and_set(index, count)
-        ops[p : p + 1] = seq
-        starts[p : p + 1] = seq_starts
         self.size += delta
-        self._merge_from(p)
-        return True
+        if self.truncated and p == len(ops) - 1:
+            self._split_cut(p, seq)
+        else:
+            self._replace(p, seq)
+            if self.tail:
+                self._set_tail(0)  # sdsIncrLen writes the terminator
+        return self._merge_from(p)
 
-    def _merge_from(self, p: int) -> None:
+    def _replace(self, p: int, seq: list[int]) -> None:
+        first = self.starts[p]
+        seq_starts = []
+        for o in seq:
+            seq_starts.append(first)
+            first += _span(o)
+        self.ops[p : p + 1] = seq
+        self.starts[p : p + 1] = seq_starts
+
+    def _split_cut(self, p: int, seq: list[int]) -> None:
+        """Splitting a cut final XZERO: Redis counts it as two bytes, so the string ends one
+        byte before the new sequence does, and sdsIncrLen's terminator is overwritten by the
+        sequence's last byte, which becomes the byte after the string."""
+        self._replace(p, seq)
+        last = self.ops[-1]
+        if last > 255:  # still a cut XZERO, whose second byte is now the one after
+            self.tail = last & 0xFF
+        else:
+            self.ops.pop()
+            self.starts.pop()
+            self.truncated = False
+            self.tail = last
+        self.covered = self.starts[-1] + _span(self.ops[-1]) if self.ops else 0
+
+    def _merge_from(self, p: int) -> int:
         """Step 4 of ``hllSparseSet``: from the opcode before the changed one, up to five
-        steps, fold adjacent VALs of one value whose lengths fit one opcode."""
+        steps, fold adjacent VALs of one value whose lengths fit one opcode (each fold
+        moves the terminator down over the byte after the string)."""
         ops, starts = self.ops, self.starts
         i = p - 1 if p > 0 else 0
         steps = 5
         while i < len(ops) and steps:
             steps -= 1
             op = ops[i]
-            if op > 255 or not op & 0x80:
+            if not 0x80 <= op < 0x100:  # ZERO, XZERO
                 i += 1
                 continue
             if i + 1 < len(ops):
                 nxt = ops[i + 1]
-                if nxt < 256 and nxt & 0x80 and (nxt >> 2) & 0x1F == (op >> 2) & 0x1F:
+                if 0x80 <= nxt < 0x100 and (nxt >> 2) & 0x1F == (op >> 2) & 0x1F:
                     length = (op & 3) + (nxt & 3) + 2
                     if length <= SPARSE_VAL_MAX_LEN:
                         ops[i : i + 2] = [_val_op(((op >> 2) & 0x1F) + 1, length)]
                         del starts[i + 1]
                         self.size -= 1
+                        if self.tail:
+                            self._set_tail(0)  # the terminator moves down over it
                         continue
             i += 1
         invalidate(self.header)
+        return 1
 
-    def _promote_and_set(self, index: int, count: int) -> bool:
-        self.promote()
+    def _promote_and_set(self, index: int, count: int) -> int:
+        if not self.promote():
+            return -1
         assert self.dense is not None
         changed = _dense_set(self.dense, index, count)
         assert changed
-        return True
+        return 1
 
 
 # ---- registers of any value, and the estimate -------------------------------------------------
 
 
-def raw_registers(value: bytes) -> bytes:
+def raw_registers(value: bytes, tail: int = 0) -> bytes:
     """One byte per register of a valid HLL value (Corrupted for a broken sparse body)."""
     if value[4] == DENSE:
         return dense_to_raw(value[HEADER:])
-    return bytes(sparse_body_to_raw(value[HEADER:]))
+    return bytes(sparse_body_to_raw(value[HEADER:], tail))
 
 
 def merge_max(acc: bytes, other: bytes) -> bytes:
@@ -411,33 +499,14 @@ def histogram_of_raw(raw: bytes) -> list[int]:
     return [raw.count(v) for v in range(64)]
 
 
-def histogram_of_value(value: bytes) -> list[int]:
+def histogram_of_value(value: bytes, tail: int = 0) -> list[int]:
     """``hllDenseRegHisto``/``hllSparseRegHisto``; Corrupted when the sparse runs do not
     add up to 16384 registers."""
     if value[4] == DENSE:
         return histogram_of_raw(dense_to_raw(value[HEADER:]))
     histo = [0] * 64
-    body = value[HEADER:]
-    i, n, idx = 0, len(body), 0
-    while i < n:
-        op = body[i]
-        if op & 0x80:
-            run = (op & 3) + 1
-            histo[((op >> 2) & 0x1F) + 1] += run
-            i += 1
-        elif op & 0x40:
-            run = (((op & 0x3F) << 8) | (body[i + 1] if i + 1 < n else 0)) + 1
-            histo[0] += run
-            i += 2
-        else:
-            run = (op & 0x3F) + 1
-            histo[0] += run
-            i += 1
-        if idx + run > REGISTERS:
-            raise Corrupted()
-        idx += run
-    if idx != REGISTERS:
-        raise Corrupted()
+    for op in decode_sparse(value[HEADER:], tail=tail)[0]:
+        histo[((op >> 2) & 0x1F) + 1 if _is_val(op) else 0] += _span(op)
     return histo
 
 

@@ -14,10 +14,11 @@ INFO, RESTORE's value types, MONITOR, Lua's ``redis.call`` and the coverage page
 
 from __future__ import annotations
 
-import functools
 import importlib
 import pkgutil
+import sys
 from dataclasses import replace
+from types import ModuleType
 from typing import Any, Iterable, Iterator, Sequence
 
 from fakestash.engine.family import BLOCKING, CATEGORIES, Command, Family
@@ -172,21 +173,37 @@ class Registry:
         return frozenset(names)
 
 
-@functools.cache
+#: The default registry and the modules it was built from (families and value types).
+_DEFAULT: tuple[Registry, tuple[ModuleType, ...]] | None = None
+
+
 def _default() -> Registry:
-    return Registry(discover())
+    """Built once; built again if a module it came from is no longer the one imported (a
+    test runner such as pytester's in-process runs drops the modules a run imported, and
+    families loaded later, search and Lua, must meet the same value types as the rest)."""
+    global _DEFAULT
+    if _DEFAULT is None or any(sys.modules.get(m.__name__) is not m for m in _DEFAULT[1]):
+        modules = _modules(COMMANDS_PACKAGE)
+        families = _families(modules)
+        kinds = {kind.__module__ for family in families for kind in family.values}
+        _DEFAULT = (Registry(families), (*modules, *(sys.modules[name] for name in kinds)))
+    return _DEFAULT[0]
 
 
 def discover(package: str = COMMANDS_PACKAGE) -> list[Family]:
     """The ``FAMILY`` of every module of ``package``, by module name."""
+    return _families(_modules(package))
+
+
+def _modules(package: str) -> list[ModuleType]:
     root = importlib.import_module(package)
-    families = []
-    for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package}.{info.name}")
-        family = getattr(module, "FAMILY", None)
-        if isinstance(family, Family):
-            families.append(family)
-    return families
+    infos = sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name)
+    return [importlib.import_module(f"{package}.{info.name}") for info in infos]
+
+
+def _families(modules: Iterable[ModuleType]) -> list[Family]:
+    found = (getattr(module, "FAMILY", None) for module in modules)
+    return [family for family in found if isinstance(family, Family)]
 
 
 def _assemble(families: Sequence[Family], without: frozenset[str]) -> dict[str, Command]:

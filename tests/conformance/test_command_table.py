@@ -17,13 +17,14 @@ from typing import Any, Callable
 
 import pytest
 
+from fakestash import FakeStash
+from fakestash.conformance.normalise import TABLE_CHANGED_SINCE_70
 from fakestash.deviations import find
 from fakestash.engine.family import Command
 from fakestash.engine.registry import Registry
 from fakestash.engine.replies import Reply
 from fakestash.errors import CommandError
-from tests.conformance.harness import Differential
-from tests.conformance.normalise import TABLE_CHANGED_SINCE_70
+from tests.conformance.conftest import RedisEndpoint
 from tests.conformance.redis_process import RedisProcess
 
 FIELDS = ("name", "arity", "flags", "first", "last", "step", "categories", "tips", "key_specs")
@@ -68,7 +69,7 @@ def _row(info: list[Any]) -> dict[str, Any]:
     return row
 
 
-def _redis_rows(diff: Differential) -> dict[str, list[Any]]:
+def _redis_rows(endpoint: RedisEndpoint) -> dict[str, list[Any]]:
     """Every command and subcommand Redis has, by name."""
     rows: dict[str, list[Any]] = {}
 
@@ -77,7 +78,7 @@ def _redis_rows(diff: Differential) -> dict[str, list[Any]]:
         for sub in entry[9]:
             add(sub)
 
-    for entry in _text(diff.redis.send([b"COMMAND"])):
+    for entry in _text(endpoint.database.send([b"COMMAND"])):
         add(entry)
     return rows
 
@@ -106,8 +107,13 @@ def _problems(
 
 
 @pytest.fixture
-def redis_rows(differential: Differential) -> dict[str, list[Any]]:
-    return _redis_rows(differential)
+def redis_rows(redis_endpoint: RedisEndpoint) -> dict[str, list[Any]]:
+    return _redis_rows(redis_endpoint)
+
+
+def _fake(argv: list[bytes]) -> Reply:
+    """``argv`` run by a fresh fake's engine (no REST: COMMAND's reply values as they are)."""
+    return FakeStash(seed=0).database.execute(argv)
 
 
 def test_command_info_matches_redis(
@@ -173,9 +179,9 @@ NO_KEYS = [
 ]
 
 
-def _getkeys(diff: Differential, argv: list[str]) -> list[bytes] | str:
+def _getkeys(endpoint: RedisEndpoint, argv: list[str]) -> list[bytes] | str:
     try:
-        reply = diff.redis.send([b"COMMAND", b"GETKEYS", *(a.encode() for a in argv)])
+        reply = endpoint.database.send([b"COMMAND", b"GETKEYS", *(a.encode() for a in argv)])
     except CommandError as exc:
         return exc.text
     assert isinstance(reply, list)
@@ -183,28 +189,28 @@ def _getkeys(diff: Differential, argv: list[str]) -> list[bytes] | str:
 
 
 @pytest.mark.parametrize("argv", GETKEYS, ids=" ".join)
-def test_key_specs_find_the_keys_redis_finds(differential: Differential, argv: list[str]) -> None:
+def test_key_specs_find_the_keys_redis_finds(redis_endpoint: RedisEndpoint, argv: list[str]) -> None:
     cmd = Registry.default().lookup([a.encode() for a in argv])
-    redis = _getkeys(differential, argv)
+    redis = _getkeys(redis_endpoint, argv)
     if isinstance(redis, str):
         pytest.skip(f"this Redis does not have it: {redis}")
     assert cmd.keys([a.encode() for a in argv]) == redis
 
 
 @pytest.mark.parametrize("argv", NO_KEYS, ids=" ".join)
-def test_argvs_that_do_not_fit_have_no_keys(differential: Differential, argv: list[str]) -> None:
-    assert _getkeys(differential, argv) == "ERR Invalid arguments specified for command"
+def test_argvs_that_do_not_fit_have_no_keys(redis_endpoint: RedisEndpoint, argv: list[str]) -> None:
+    assert _getkeys(redis_endpoint, argv) == "ERR Invalid arguments specified for command"
     assert Registry.default().lookup([a.encode() for a in argv]).keys(
         [a.encode() for a in argv]
     ) == []
 
 
 @pytest.mark.parametrize("name", ["xread", "acl|cat", "georadius", "lmove", "zunionstore", "spublish"])
-def test_command_info_replies_as_redis_does(differential: Differential, name: str) -> None:
+def test_command_info_replies_as_redis_does(redis_endpoint: RedisEndpoint, name: str) -> None:
     """The reply itself, types included (names bulk, flags and categories simple strings;
     commands whose key specs carry Redis' free-text notes aside)."""
     argv = [b"COMMAND", b"INFO", name.encode()]
-    assert differential.fake.execute(*argv) == differential.redis.send(argv)
+    assert _fake(argv) == redis_endpoint.database.send(argv)
 
 
 @pytest.mark.parametrize(
@@ -225,12 +231,10 @@ def test_command_info_replies_as_redis_does(differential: Differential, name: st
     ids=" ".join,
 )
 def test_command_subcommands_answer_as_redis_does(
-    differential: Differential, argv: list[str]
+    redis_endpoint: RedisEndpoint, argv: list[str]
 ) -> None:
     raw = [a.encode() for a in argv]
-    assert _answer(lambda: differential.fake.execute(*raw)) == _answer(
-        lambda: differential.redis.send(raw)
-    )
+    assert _answer(lambda: _fake(raw)) == _answer(lambda: redis_endpoint.database.send(raw))
 
 
 def _answer(call: Callable[[], Reply]) -> Reply | str:

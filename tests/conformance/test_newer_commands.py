@@ -10,12 +10,10 @@ from __future__ import annotations
 import pytest
 
 from fakestash import FakeStash, ManualClock
-from tests.conformance.machine import require
 from tests.helpers import run
 
 
 # https://redis.io/docs/latest/commands/hgetdel/ (Redis 8.0)
-@require("hgetdel")
 def test_hgetdel_returns_values_and_deletes_the_key_with_its_last_field(stash: FakeStash) -> None:
     assert run(stash, "HSET", "mykey", "field1", "Hello", "field2", "World", "field3", "!") == 3
     assert run(stash, "HGETDEL", "mykey", "FIELDS", "2", "field3", "field4") == [b"!", None]
@@ -28,7 +26,6 @@ def test_hgetdel_returns_values_and_deletes_the_key_with_its_last_field(stash: F
 
 
 # https://redis.io/docs/latest/commands/hgetex/ (Redis 8.0)
-@require("hgetex", "httl")
 def test_hgetex_sets_field_ttls_that_then_expire(stash: FakeStash, clock: ManualClock) -> None:
     assert run(stash, "HSET", "mykey", "field1", "Hello", "field2", "World") == 2
     assert run(stash, "HGETEX", "mykey", "EX", "120", "FIELDS", "1", "field1") == [b"Hello"]
@@ -41,7 +38,6 @@ def test_hgetex_sets_field_ttls_that_then_expire(stash: FakeStash, clock: Manual
 
 
 # https://redis.io/docs/latest/commands/hgetex/ — PERSIST removes the fields' TTLs
-@require("hgetex", "httl")
 def test_hgetex_persist_removes_field_ttls(stash: FakeStash) -> None:
     run(stash, "HSET", "h", "f", "v")
     run(stash, "HGETEX", "h", "EX", "100", "FIELDS", "1", "f")
@@ -51,7 +47,6 @@ def test_hgetex_persist_removes_field_ttls(stash: FakeStash) -> None:
 
 # https://redis.io/docs/latest/commands/hsetex/ (Redis 8.0): 1 if all fields were set, 0 if
 # none (FNX: none may exist; FXX: all must exist).
-@require("hsetex", "httl")
 def test_hsetex_conditions_and_keepttl(stash: FakeStash) -> None:
     assert (
         run(stash, "HSETEX", "mykey", "EX", "60", "FIELDS", "2", "f1", "Hello", "f2", "World") == 1
@@ -67,7 +62,6 @@ def test_hsetex_conditions_and_keepttl(stash: FakeStash) -> None:
 
 # https://redis.io/docs/latest/commands/hexpire/ (Redis 7.4): per field -2 no such field,
 # 0 condition not met, 1 expiry set, 2 deleted (0 seconds / past time).
-@require("hexpire", "httl", "hpersist")
 def test_hexpire_reply_codes(stash: FakeStash, clock: ManualClock) -> None:
     assert run(stash, "HEXPIRE", "no-key", "20", "NX", "FIELDS", "2", "field1", "field2") == [
         -2,
@@ -88,7 +82,6 @@ def test_hexpire_reply_codes(stash: FakeStash, clock: ManualClock) -> None:
 
 
 # https://redis.io/docs/latest/commands/hpexpire/, hpttl, hexpiretime (Redis 7.4)
-@require("hpexpire", "hpttl", "hexpiretime", "hpexpiretime")
 def test_millisecond_and_absolute_field_ttls(stash: FakeStash, clock: ManualClock) -> None:
     run(stash, "HSET", "h", "f", "v")
     assert run(stash, "HPEXPIRE", "h", "2000", "FIELDS", "1", "f") == [1]
@@ -99,7 +92,6 @@ def test_millisecond_and_absolute_field_ttls(stash: FakeStash, clock: ManualCloc
 
 
 # https://redis.io/docs/latest/commands/zrank/ — WITHSCORE (Redis 7.2)
-@require("zrank")
 def test_zrank_withscore(stash: FakeStash) -> None:
     run(stash, "ZADD", "myzset", "1", "one", "2", "two", "3", "three")
     assert run(stash, "ZRANK", "myzset", "three") == 2
@@ -110,7 +102,6 @@ def test_zrank_withscore(stash: FakeStash) -> None:
 
 
 # https://redis.io/docs/latest/commands/set/ — IFEQ (Redis 8.4)
-@require("set")
 def test_set_ifeq_only_replaces_a_matching_value(stash: FakeStash) -> None:
     run(stash, "SET", "k", "old")
     assert run(stash, "SET", "k", "new", "IFEQ", "other") is None
@@ -120,7 +111,6 @@ def test_set_ifeq_only_replaces_a_matching_value(stash: FakeStash) -> None:
 
 
 # https://redis.io/docs/latest/commands/delex/ and /digest/ (Redis 8.4)
-@require("delex", "digest")
 def test_delex_by_value_and_by_digest(stash: FakeStash) -> None:
     run(stash, "SET", "k", "v")
     assert run(stash, "DELEX", "k", "IFEQ", "other") == 0
@@ -134,7 +124,6 @@ def test_delex_by_value_and_by_digest(stash: FakeStash) -> None:
 
 
 # https://redis.io/docs/latest/commands/bitop/ — DIFF, DIFF1, ANDOR, ONE (Redis 8.2)
-@require("bitop", "setbit", "get")
 @pytest.mark.parametrize(
     ("op", "expected"),
     [("DIFF", b"\x01"), ("DIFF1", b"\x0c"), ("ANDOR", b"\x02"), ("ONE", b"\x0d")],

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from fakestash.conformance.differential import Differential, to_bytes
 from fakestash.deviations import VERSION_BY_ID, VERSION_CHOICES, version_choice
-from tests.conformance.harness import Differential, post_command, to_bytes
+from tests.conformance.conftest import RedisEndpoint
 
 STREAM = [["XADD", "s", "1-0", "f", "v"], ["XGROUP", "CREATE", "s", "g", "0"]]
 #: choice id -> (setup run on both sides, the command that shows the difference, the command
@@ -43,6 +44,16 @@ EXAMPLES: dict[str, tuple[list[list[str]], list[str], list[str]]] = {
         [["XADD", "s", "1-0", "f", "v"], ["XGROUP", "CREATE", "s", "g", "$", "ENTRIESREAD", "9"]],
         ["XINFO", "GROUPS", "s"],
         ["XGROUP", "CREATE", "s", "g", "$", "ENTRIESREAD", "9"],
+    ),
+    "stream-lag-rules": (
+        [
+            *[["XADD", "s", f"{i}-0", "f", "v"] for i in (1, 2, 3)],
+            ["XGROUP", "CREATE", "s", "g", "0"],
+            ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"],
+            ["XTRIM", "s", "MAXLEN", "1"],
+        ],
+        ["XINFO", "GROUPS", "s"],
+        ["XINFO", "GROUPS", "s"],
     ),
     "hash-field-expiration": (
         [["HSET", "h", "f", "v"]],
@@ -82,7 +93,7 @@ def test_matchers_know_the_version(choice_id: str) -> None:
 
 def _both(diff: Differential, argv: list[str]) -> tuple[object, object]:
     raw = [to_bytes(a) for a in argv]
-    return post_command(diff.fake, raw).reply, post_command(diff.real, raw).reply
+    return diff.fake.command(raw).reply, diff.other.command(raw).reply
 
 
 @pytest.mark.parametrize("choice_id", sorted(EXAMPLES))
@@ -94,16 +105,18 @@ def test_examples_match_new_redis_and_not_redis70(
         _both(differential, argv)
     fake, real = _both(differential, probe)
     if differential.at_least(VERSION_BY_ID[choice_id].since):
-        assert fake == real, f"{probe}: fake {fake!r}, Redis {differential.redis_version} {real!r}"
+        assert fake == real, f"{probe}: fake {fake!r}, Redis {differential.version} {real!r}"
     else:
-        assert fake != real, f"{probe}: Redis {differential.redis_version} already does this"
+        assert fake != real, f"{probe}: Redis {differential.version} already does this"
 
 
-def test_shape_only_examples_differ_on_redis70(differential: Differential) -> None:
+def test_shape_only_examples_differ_on_redis70(
+    differential: Differential, redis_endpoint: RedisEndpoint
+) -> None:
     if differential.at_least("7.2"):
         pytest.skip("shape-only examples document what Redis 7.0 does")
     for choice_id, (setup, probe, _) in SHAPE_ONLY.items():
-        differential.reset()
+        redis_endpoint.reset()
         for argv in setup:
             _both(differential, argv)
         fake, real = _both(differential, probe)

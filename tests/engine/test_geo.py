@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fakestash import CommandError, FakeStash
+from fakestash.conformance.normalise import canonical_coordinates
 from fakestash.engine import geohash
 from fakestash.engine.commands.geo import Point, sort_points
 from fakestash.engine.replies import Reply, Status
-from tests.conformance.normalise import canonical_coordinates
 from tests.conformance.redis_process import RedisProcess
 from tests.helpers import error, run
 

@@ -242,6 +242,65 @@ def test_a_cut_trailing_xzero_is_kept_as_redis_keeps_it(stash: FakeStash) -> Non
     assert run(stash, "PFCOUNT", "h", "h") == 0
 
 
+def _hashing_to(index: int, prefix: bytes = b"x") -> bytes:
+    """An element hashing to register ``index`` with a count the sparse encoding holds."""
+    return next(
+        prefix + b"%d" % i
+        for i in range(10**6)
+        if hll.pattern(prefix + b"%d" % i)[0] == index and hll.pattern(prefix + b"%d" % i)[1] <= 32
+    )
+
+
+def test_splitting_a_cut_xzero_leaves_its_last_byte_after_the_string(stash: FakeStash) -> None:
+    # XZERO:255 then an XZERO cut after its first byte (0x7f, read with the zero after the
+    # string: 16129 registers). Splitting it at register 1318, Redis writes XZERO:1063 VAL:1
+    # XZERO:15065 but counts the cut opcode as two bytes, so the string ends one byte short:
+    # 0x7a's second byte, 0xd8, sits after the string, where the next reads find it.
+    # (Bytes and replies recorded from Redis 7.0.15 and 8.2.3.)
+    run(stash, "SET", "k", HEADER_SPARSE_STALE + b"\x40\xfe\x7f")
+    assert run(stash, "PFCOUNT", "k") == 0
+    assert run(stash, "PFADD", "k", _hashing_to(1318, b"e")) == 1
+    assert run(stash, "GET", "k") == HEADER_SPARSE_STALE + bytes.fromhex("40fe4426807a")
+    assert run(stash, "PFCOUNT", "k") == 1
+    run(stash, "SETRANGE", "k", "15", b"\x80")  # written in place: the byte after stays
+    assert run(stash, "PFCOUNT", "k") == 1
+    assert run(stash, "APPEND", "k", b"\x00") == 23  # a new end: the cut opcode reads 0x00
+    assert run(stash, "PFCOUNT", "k") == 1
+
+
+def test_pfmerge_skips_registers_a_shortened_destination_no_longer_reaches(
+    stash: FakeStash,
+) -> None:
+    # Setting register 16380 splits the cut XZERO into XZERO VAL ZERO:3, whose ZERO falls
+    # after the string: the body now covers 16381 registers, register 16382 is past its end,
+    # and PFMERGE (which ignores hllSparseSet's -1) leaves it unset (Redis 7.0 and 8.2).
+    run(stash, "SET", "d", HEADER_SPARSE_STALE + b"\x40\xfe\x7f")
+    run(stash, "PFADD", "s", _hashing_to(16380), _hashing_to(16382))
+    assert run(stash, "PFMERGE", "d", "s") == Status("OK")
+    assert run(stash, "GET", "d") == HEADER_SPARSE_STALE + bytes.fromhex("40fe7efc88")
+    assert error(stash, "PFCOUNT", "d") == CORRUPTED
+    assert run(stash, "PFCOUNT", "s") == 2
+
+
+def test_a_full_string_is_reallocated_before_a_sparse_update_zeroing_the_byte_after(
+    stash: FakeStash,
+) -> None:
+    # 20 ZERO:1, XZERO:235, then a cut XZERO: 39 bytes, allocated 44 (jemalloc). Splitting the
+    # cut XZERO leaves 0xd8 after the string and 2 bytes free; the next update (register 5,
+    # a ZERO:1 turned VAL in place) first reallocates (Redis 7.2+), which zeroes that byte,
+    # so the cut XZERO then covers 216 registers fewer: INVALIDOBJ on Redis 8.2.3. Redis
+    # 7.0.15 keeps the byte and counts 2 (the version choice ``hll-sparse-resize``).
+    body = b"\x00" * 20 + bytes([0x40, 234]) + b"\x7f"
+    run(stash, "SET", "k", HEADER_SPARSE_STALE + body)
+    assert run(stash, "PFADD", "k", _hashing_to(1318, b"e")) == 1
+    assert run(stash, "PFADD", "k", _hashing_to(5, b"s")) == 1
+    value = run(stash, "GET", "k")
+    assert value == HEADER_SPARSE_STALE + bytes.fromhex(
+        "0000000000840000000000000000000000000000" "40ea4426807a"
+    )
+    assert error(stash, "PFCOUNT", "k") == CORRUPTED
+
+
 # ---- properties ---------------------------------------------------------------------------------------
 
 

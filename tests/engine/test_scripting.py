@@ -266,8 +266,24 @@ def test_loadstring_chunks_run_in_the_sandbox(stash: FakeStash) -> None:
 def test_allowed_globals_and_version(stash: FakeStash) -> None:
     assert run(stash, "EVAL", "return _VERSION", 0) == b"Lua 5.1"
     assert run(stash, "EVAL", "return type(loadstring)", 0) == b"function"
-    assert run(stash, "EVAL", "return redis.REDIS_VERSION", 0) == b"7.2.4"
+    assert run(stash, "EVAL", "return redis.REDIS_VERSION", 0) == b"8.2.0"
     assert run(stash, "EVAL", "local t = {}; t.x = 1; return t.x", 0) == 1
+
+
+def test_lua_reports_the_version_info_reports(stash: FakeStash) -> None:
+    info = run(stash, "INFO", "server")
+    assert isinstance(info, bytes)
+    version = next(
+        line.split(b":", 1)[1] for line in info.split(b"\r\n") if line.startswith(b"redis_version:")
+    )
+    assert run(stash, "EVAL", "return redis.REDIS_VERSION", 0) == version == b"8.2.0"
+    major, minor, patch = (int(part) for part in version.split(b"."))
+    assert run(stash, "EVAL", "return redis.REDIS_VERSION_NUM", 0) == (
+        major << 16 | minor << 8 | patch
+    ) == 0x080200
+    library = "#!lua name=v\nredis.register_function('v', function() return redis.REDIS_VERSION end)"
+    run(stash, "FUNCTION", "LOAD", library)
+    assert run(stash, "FCALL", "v", 0) == version
 
 
 def test_globals_do_not_leak_between_scripts(stash: FakeStash) -> None:

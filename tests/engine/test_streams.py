@@ -592,6 +592,75 @@ def test_xinfo_groups_lag_and_entries_read(stash: FakeStash) -> None:
     assert g[b"entries-read"] == 1 and g[b"lag"] is None
 
 
+def _group(stash: FakeStash, index: int = 0) -> dict[bytes, object]:
+    groups = run(stash, "XINFO", "GROUPS", "s")
+    assert isinstance(groups, list)
+    return as_map(groups[index])
+
+
+def test_entriesread_past_the_entries_added_is_capped_and_lags_from_behind(
+    stash: FakeStash,
+) -> None:
+    # Redis 8.2.3: the counter is capped at entries-added (1), and a group at 0-0, behind
+    # the first entry with no tombstone, lags by the stream's length (1), not 1 - 1.
+    run(stash, "XADD", "s", "1-0", "f", "v")
+    run(stash, "XGROUP", "CREATE", "s", "g", "0", "ENTRIESREAD", "100")
+    assert _group(stash) == {
+        b"name": b"g", b"consumers": 0, b"pending": 0, b"last-delivered-id": b"0-0",
+        b"entries-read": 1, b"lag": 1,
+    }  # fmt: skip
+    run(stash, "XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "7")
+    assert (_group(stash)[b"entries-read"], _group(stash)[b"lag"]) == (1, 1)
+    run(stash, "XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "0")
+    assert (_group(stash)[b"entries-read"], _group(stash)[b"lag"]) == (0, 1)
+    run(stash, "XADD", "s", "2-0", "f", "v")
+    run(stash, "XDEL", "s", "1-0")
+    run(stash, "XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "9")
+    full = as_map(run(stash, "XINFO", "STREAM", "s", "FULL"))
+    groups = full[b"groups"]
+    assert isinstance(groups, list)
+    group = as_map(groups[0])
+    assert (group[b"entries-read"], group[b"lag"]) == (2, 1)
+
+
+def test_a_group_trimmed_past_lags_by_the_length_and_recounts_when_it_reads(
+    stash: FakeStash,
+) -> None:
+    # Redis 7.4+/8.x (redis/redis#13338, #13958); Redis 7.0 answered lag 2, then
+    # entries-read 2 and lag 1 (version choice stream-lag-rules).
+    filled(stash, 3)
+    run(stash, "XGROUP", "CREATE", "s", "g", "0")
+    run(stash, "XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">")
+    run(stash, "XTRIM", "s", "MAXLEN", "1")
+    assert (_group(stash)[b"entries-read"], _group(stash)[b"lag"]) == (1, 1)
+    run(stash, "XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">")
+    assert (_group(stash)[b"entries-read"], _group(stash)[b"lag"]) == (3, 0)
+
+
+def test_a_group_and_its_tombstones_behind_the_first_entry_lag_by_the_length(
+    stash: FakeStash,
+) -> None:
+    # Redis 8.2.3 (7.0.15 answered 3, 3 and 4: entries-added minus the group's counter).
+    filled(stash, 4)
+    run(stash, "XGROUP", "CREATE", "s", "g", "0")
+    run(stash, "XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">")
+    run(stash, "XDEL", "s", "2-0")
+    run(stash, "XTRIM", "s", "MAXLEN", "2")  # last id 1-0, tombstone 2-0, first entry 3-0
+    assert (_group(stash)[b"entries-read"], _group(stash)[b"lag"]) == (1, 2)
+    run(stash, "XDEL", "s", "3-0", "4-0")
+    assert _group(stash)[b"lag"] == 0  # an empty stream lags 0
+    run(stash, "XADD", "s", "5-0", "f", "5")
+    assert _group(stash)[b"lag"] == 1
+
+
+def test_xsetid_below_the_last_tombstone_is_refused(stash: FakeStash) -> None:
+    filled(stash, 2)
+    run(stash, "XDEL", "s", "2-0")
+    assert error(stash, "XSETID", "s", "1-5") == (
+        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+    )
+
+
 def test_xinfo_consumers_idle_and_inactive(stash: FakeStash, clock: ManualClock) -> None:
     grouped(stash)
     run(stash, "XGROUP", "CREATECONSUMER", "s", "g", "idle-one")

@@ -11,11 +11,10 @@ from fakestash.engine.database import Database
 from fakestash.engine.family import Command, Family
 from fakestash.engine.glob import compile_glob
 from fakestash.engine.replies import OK, Reply, Status
+from fakestash.engine.version import REDIS_VERSION
 from fakestash.errors import SYNTAX, CommandError
 
 FAMILY = Family("server", group="server")
-
-REDIS_VERSION = "8.2.0"  # what Upstash reports (spec §7)
 
 # MONITOR is served on its own SSE path (fakestash/rest/sse.py): as a command it is refused.
 FAMILY.declare("monitor", 1, "admin noscript loading stale", rest="path", note="SSE: /monitor")

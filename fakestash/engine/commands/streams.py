@@ -1128,6 +1128,10 @@ def xsetid(db: Database, args: list[bytes]) -> Reply:
     stream = _stream(db, args[0])
     if stream is None:
         raise CommandError(NO_SUCH_KEY)
+    if sid < stream.max_deleted_id:
+        raise CommandError(
+            "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+        )
     if len(stream):
         if sid < stream.last_valid_id():
             raise CommandError(

@@ -13,7 +13,7 @@ from typing import Any
 
 import xxhash
 
-from fakestash.engine import longdouble
+from fakestash.engine import longdouble, sds_hidden
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
 from fakestash.engine.family import Family
@@ -348,6 +348,7 @@ def append(db: Database, args: list[bytes]) -> Reply:
     _check_length(len(current) + len(tail))
     new = current + tail
     db.put(key, new, keep_ttl=True)
+    sds_hidden.grew(db, key, current, new)
     _string_event(db, b"append", key)
     return len(new)
 
@@ -414,10 +415,15 @@ def setrange(db: Database, args: list[bytes]) -> Reply:
     if not patch:
         return len(current)
     _check_length(offset + len(patch))
+    grown = current
     if offset > len(current):
-        current += bytes(offset - len(current))
-    new = current[:offset] + patch + current[offset + len(patch) :]
+        grown += bytes(offset - len(current))
+    new = grown[:offset] + patch + grown[offset + len(patch) :]
     db.put(key, new, keep_ttl=True)
+    if len(new) == len(current):
+        sds_hidden.carry(db, key, current, new)  # written in place: same buffer in Redis
+    else:
+        sds_hidden.grew(db, key, current, new)
     _string_event(db, b"setrange", key)
     return len(new)
 

@@ -26,6 +26,7 @@ from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
+from fakestash.engine.version import REDIS_VERSION, REDIS_VERSION_NUM
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
@@ -48,9 +49,6 @@ KILLED_TEXT = (
     "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
 )
 LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
-
-REDIS_VERSION = "7.2.4"
-REDIS_VERSION_NUM = 0x070204
 
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 

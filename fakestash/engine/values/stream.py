@@ -7,7 +7,7 @@ the id from the list (a memmove, fast in practice). Each group keeps its PEL in 
 its own ``SortedDict`` of the same ``Pending`` records, as Redis' two radix trees share
 ``streamNACK``s.
 
-The bookkeeping follows Redis 7 (``t_stream.c``): ``last_id``, ``max_deleted_id``,
+The bookkeeping follows Redis 8.2 (``t_stream.c``): ``last_id``, ``max_deleted_id``,
 ``entries_added``, ``first_id`` ("recorded-first-entry-id"), and each group's
 ``entries_read``, from which the lag is derived.
 
@@ -242,12 +242,19 @@ class StreamValue:
         for group in self.groups.values():
             group.remove_pending(sid)
 
-    # ---- lag bookkeeping (Redis 7: streamRangeHasTombstones & co.) ----------------------
+    # ---- lag bookkeeping (Redis 8.2: streamRangeHasTombstones & co.) --------------------
+    #
+    # Redis 7.4 (redis/redis#13338) counts a tombstone before the first entry when the range
+    # starts before it, estimates no counter for an id before the last tombstone, and gives
+    # a group behind the first entry (with every tombstone behind it too) the stream's
+    # length as its lag; Redis 8 (redis/redis#13958) re-estimates a group's counter when it
+    # reads on from behind the first entry. fakestash follows 8.2 (version choice
+    # ``stream-lag-rules`` in fakestash/deviations.py).
 
     def range_has_tombstones(self, start: StreamId | None) -> bool:
+        """``streamRangeHasTombstones(s, start, NULL)``: the last tombstone lies at or
+        after ``start``."""
         if not self.ids or self.max_deleted_id == MIN_ID:
-            return False
-        if self.first_id > self.max_deleted_id:
             return False
         return (start or MIN_ID) <= self.max_deleted_id
 
@@ -258,6 +265,8 @@ class StreamValue:
             return 0
         if not self.ids and sid <= self.last_id:
             return self.entries_added
+        if sid != MIN_ID and sid < self.max_deleted_id:
+            return INVALID_ENTRIES_READ  # fragmented between the id and the last one
         if sid == self.last_id:
             return self.entries_added
         if sid > self.last_id:
@@ -271,8 +280,10 @@ class StreamValue:
 
     def lag(self, group: Group) -> int | None:
         """``streamReplyWithCGLag``: entries not yet read by the group, or None (unknown)."""
-        if not self.entries_added:
+        if not self.entries_added or not self.ids:
             return 0
+        if group.last_id < self.first_id and self.max_deleted_id < self.first_id:
+            return len(self.ids)  # the group and every tombstone are behind the first entry
         if group.entries_read != INVALID_ENTRIES_READ and not self.range_has_tombstones(
             group.last_id
         ):
@@ -284,7 +295,11 @@ class StreamValue:
 
     def advance_group(self, group: Group, sid: StreamId) -> None:
         """A group delivers ``sid`` (> its last id): move its last id and read counter."""
-        if group.entries_read != INVALID_ENTRIES_READ and not self.range_has_tombstones(sid):
+        if (
+            group.entries_read != INVALID_ENTRIES_READ
+            and group.last_id >= self.first_id
+            and not self.range_has_tombstones(group.last_id)
+        ):
             group.entries_read += 1
         elif self.entries_added:
             group.entries_read = self.estimate_distance(sid)

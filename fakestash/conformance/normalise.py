@@ -1,6 +1,7 @@
-"""How the differential tests compare replies: every normalisation, written down once.
+"""How a conformance run compares replies: every normalisation, written down once.
 
-A reply from the fake and one from Redis must be equal after these rules, and only these:
+A reply from the fake and one from the other endpoint (Redis, Upstash) must be equal after
+these rules, and only these:
 
 1. **Unordered replies are sorted** (``UNORDERED``): Redis returns sets, hash fields and
    KEYS in an order that depends on its encoding (listpack = insertion order, hashtable =
@@ -13,7 +14,8 @@ A reply from the fake and one from Redis must be equal after these rules, and on
    only, outside the comparison: no logical state changes).
    **Time-derived integers are compared with a tolerance** (``TIME_TOLERANCE``): the two
    backends run the same command a fraction of a millisecond apart, so PTTL may differ by a
-   few ms and TTL's rounding by one second. -1 and -2 must match exactly.
+   few ms and TTL's rounding by one second; over a network the slowest round trip seen so
+   far is added (``slack_ms``). -1 and -2 must match exactly.
 3. **Redis 7.0 → 8.x formatting** (``redis70_to_current``): the Debian server is Redis 7.0,
    Upstash follows 8.2. Only the Redis side is rewritten, and only where 7.0 is known to
    differ: doubles (ZSCORE and friends) are printed with ``%.17g`` by 7.0 (``1.1`` is
@@ -39,6 +41,7 @@ which the harness consults before anything is sent to Redis.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Sequence
 
@@ -141,14 +144,19 @@ def _reformat_doubles(reply: Reply) -> Reply:
     return reply
 
 
-def equivalent(argv: Sequence[bytes], fake: Reply, real: Reply) -> bool:
-    """Rules 2 and 5 on top of plain equality (rules 1 and 3 are applied beforehand)."""
+def equivalent(argv: Sequence[bytes], fake: Reply, real: Reply, slack_ms: float = 0) -> bool:
+    """Rules 2 and 5 on top of plain equality (rules 1 and 3 are applied beforehand).
+
+    ``slack_ms``: how far apart in time the two sides may have run the command (a network
+    round trip), added to the time tolerance.
+    """
     name = command_name(argv)
     if name in SHAPE_ONLY:
         return _shape(fake) == _shape(real)
     tolerance = TIME_TOLERANCE.get(name)
     if tolerance is not None:
-        return _close(fake, real, tolerance)
+        unit_ms = 1 if name.startswith(("p", "hp")) else 1000
+        return _close(fake, real, tolerance + math.ceil(slack_ms / unit_ms))
     return _same(fake, real)
 
 
