@@ -190,11 +190,14 @@ def _getkeys(endpoint: RedisEndpoint, argv: list[str]) -> list[bytes] | str:
 
 @pytest.mark.parametrize("argv", GETKEYS, ids=" ".join)
 def test_key_specs_find_the_keys_redis_finds(redis_endpoint: RedisEndpoint, argv: list[str]) -> None:
-    cmd = Registry.default().lookup([a.encode() for a in argv])
+    raw = [a.encode() for a in argv]
     redis = _getkeys(redis_endpoint, argv)
-    if isinstance(redis, str):
-        pytest.skip(f"this Redis does not have it: {redis}")
-    assert cmd.keys([a.encode() for a in argv]) == redis
+    if redis == "ERR Invalid command specified":
+        pytest.skip(f"this Redis does not have {argv[0]}")
+    if isinstance(redis, str):  # e.g. SPUBLISH: its channel is a key spec, but not a key
+        assert _answer(lambda: _fake([b"COMMAND", b"GETKEYS", *raw])) == redis
+    else:
+        assert Registry.default().lookup(raw).keys(raw) == redis
 
 
 @pytest.mark.parametrize("argv", NO_KEYS, ids=" ".join)
