@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
@@ -62,7 +61,8 @@ class Database:
         #: notify-keyspace-events (``notify.py``): 0 publishes nothing.
         self.notify_flags = 0
         self._notify_miss = False  # the running command reads: a missed lookup is "keymiss"
-        self.now_ms = 0
+        #: The time of the command running (``now_ms``): None until it is first read.
+        self._now_ms: int | None = None
         #: ``argv[0]`` of the command running, as the client spelled it (a few Redis error
         #: texts quote it, e.g. GEOSEARCH's).
         self.command_name = b""
@@ -75,6 +75,20 @@ class Database:
         self.caller = DIRECT
 
     # ---- execution -------------------------------------------------------------------
+
+    @property
+    def now_ms(self) -> int:
+        """The time of the command running, in ms: read from the clock when the command
+        first asks (most never do: SET without a TTL, GET of a key without one), then the
+        same for the rest of it; frozen for a whole script or transaction."""
+        now = self._now_ms
+        if now is None:
+            now = self._now_ms = self.clock.time_ms()
+        return now
+
+    @now_ms.setter
+    def now_ms(self, value: int) -> None:
+        self._now_ms = value
 
     def execute(
         self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0", caller: Caller = DIRECT
@@ -107,7 +121,7 @@ class Database:
         with self.lock:
             self.caller = caller
             if not self._depth:
-                self.now_ms = self.clock.time_ms()
+                self._now_ms = None  # read when the command first asks (``now_ms``)
             if self.observers or self.notify_flags:
                 self._before(cmd, argv, source)
             self.command_name = argv[0]
@@ -145,40 +159,42 @@ class Database:
         registry = self.registry
         spellings, lookup = registry.spellings, registry.lookup
         checked = not caller.unchecked
-        time_ms = self.clock.time_ms
-        # SystemClock.time_ms inline (a call less per row); time.time looked up per pipeline,
-        # so freezegun and time-machine still move it.
-        system_time = time.time if type(self.clock) is SystemClock else None
         items: list[Reply | ErrorReply] = []
         append = items.append
+        writes = 0
         with self.lock:
             top = not self._depth  # a pipeline runs at the top: each command reads the clock
-            for argv in rows:
-                try:
-                    if type(argv) is not list:
-                        if isinstance(argv, CommandError):
-                            raise argv
-                        argv = list(argv)
-                    cmd = spellings.get(argv[0]) if argv else None
-                    if cmd is None:
-                        cmd = lookup(argv)
-                    else:
-                        arity = cmd.arity
-                        if (len(argv) != arity) if arity > 0 else (len(argv) < -arity):
-                            cmd.check_arity(len(argv))
-                    if checked:
-                        admit(caller, cmd, argv)
-                    self.caller = caller
-                    if top:
-                        self.now_ms = int(system_time() * 1000) if system_time else time_ms()
-                    if self.observers or self.notify_flags:
-                        self._before(cmd, argv, "0.0.0.0:0")
-                    self.command_name = argv[0]
-                    append(cmd.handler(self, argv[cmd.arg_start :]))  # type: ignore[misc]
-                    if cmd.is_write:
-                        self.version += 1
-                except CommandError as exc:
-                    append(ErrorReply(exc.text))
+            try:
+                for argv in rows:
+                    try:
+                        if type(argv) is list and argv:
+                            name = argv[0]
+                            cmd = spellings.get(name)
+                            if cmd is None:
+                                cmd = lookup(argv)
+                            elif (
+                                (len(argv) != cmd.arity)
+                                if cmd.arity > 0
+                                else (len(argv) < -cmd.arity)
+                            ):
+                                cmd.check_arity(len(argv))
+                        else:
+                            argv, cmd = _slow_row(argv, lookup)
+                            name = argv[0]
+                        if checked:
+                            admit(caller, cmd, argv)
+                        self.caller = caller
+                        if top:
+                            self._now_ms = None  # each command reads the clock (``now_ms``)
+                        if self.observers or self.notify_flags:
+                            self._before(cmd, argv, "0.0.0.0:0")
+                        self.command_name = name
+                        append(cmd.handler(self, argv[cmd.arg_start :]))  # type: ignore[misc]
+                        writes += cmd.is_write
+                    except CommandError as exc:
+                        append(ErrorReply(exc.text))
+            finally:
+                self.version += writes
         return items
 
     def _before(self, cmd: Command, argv: Sequence[bytes], source: str) -> None:
@@ -339,6 +355,17 @@ class Database:
         self.scan_index.clear()
 
 
+def _slow_row(
+    argv: Sequence[bytes] | CommandError, lookup: Callable[[Sequence[bytes]], Command]
+) -> tuple[list[bytes], Command]:
+    """A pipeline row off the hot path: one that did not parse (raised), empty, or not a
+    list."""
+    if isinstance(argv, CommandError):
+        raise argv
+    argv = list(argv)
+    return argv, lookup(argv)
+
+
 def run_rows(
     db: Database, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
 ) -> list[Reply | ErrorReply]:
@@ -365,7 +392,7 @@ class _FrozenTime:
     def __enter__(self) -> None:
         self.db.lock.acquire()
         if self.db._depth == 0:
-            self.db.now_ms = self.db.clock.time_ms()
+            self.db._now_ms = self.db.clock.time_ms()
         self.db._depth += 1
 
     def __exit__(self, *exc: object) -> None:

@@ -19,7 +19,7 @@ from fakestash.faults import FaultRecord, FaultRequest, TransportFault
 from fakestash.meter import billable
 from fakestash.rest import texts
 from fakestash.rest.render import (
-    batch_item,
+    batch_items,
     encode_json,
     error_body,
     result_body,
@@ -182,7 +182,7 @@ def _check_request_size(endpoint: Endpoint, method: str, size: int) -> None:
         raise RestError(400, too_big)
 
 
-def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
+def _billed_commands(call: RestCall) -> Sequence[Sequence[bytes]]:
     """Upstash bills each command (each pipeline/transaction row; not the MULTI/EXEC
     around /multi-exec), except operational ones (PING, INFO...); a stream is one
     SUBSCRIBE/PSUBSCRIBE/MONITOR."""
@@ -268,7 +268,7 @@ def _batch_response(
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
     base64 = call.base64
-    rendered = [batch_item(item, base64) for item in items]
+    rendered = batch_items(items, base64)
     content = ("[" + ",".join(rendered) + "]").encode()
     if _response_too_large(endpoint, len(content)) is not None:
         rendered = [_within_limit(endpoint, text) for text in rendered]
