@@ -50,9 +50,9 @@ def fakeredis_runner() -> Runner | None:
 
 
 def has_commands(*names: str) -> bool:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    return all(name in TABLE for name in names)
+    return all(name in Registry.default() for name in names)
 
 
 def timed(run: Runner, batch: Sequence[Sequence[bytes]]) -> float:

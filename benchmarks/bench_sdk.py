@@ -43,7 +43,7 @@ def paired(floor: Callable[[], Any], ours: Callable[[], Any], number: int) -> tu
     """Floor and fake measured in alternation, so both see the same machine load; the
     fastest run of each counts."""
     floors, fakes = [], []
-    for _ in range(9):
+    for _ in range(15):
         floors.append(per_call(floor, number))
         fakes.append(per_call(ours, number))
     return min(floors), min(fakes)

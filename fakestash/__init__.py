@@ -67,6 +67,7 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'fakestash' has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+    # Not kept in this module's globals: a test runner that drops modules imported during a
+    # run (pytester's in-process runs) then gets the engine afresh, whole, next time, never
+    # half of an old one beside families loaded later (search and Lua load on first use).
+    return getattr(import_module(module), name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import time
 from typing import Any, NoReturn, Protocol, runtime_checkable
 
@@ -148,6 +147,8 @@ def _refuse(value: Any) -> NoReturn:
     )
     hint = ""
     if isinstance(value, str):
+        import difflib  # only for this message
+
         close = difflib.get_close_matches(value.strip().lower(), CLOCK_NAMES, n=1)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
     raise ValueError(f"clock must be {choices}; got {value!r}{hint}")

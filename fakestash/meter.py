@@ -18,8 +18,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from types import TracebackType
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 #: Commands Upstash does not charge for (docs: "Operational commands like AUTH, INFO, PING,
 #: QUIT, COMMAND are not charged").
@@ -56,9 +57,25 @@ def abbreviated(argv: Sequence[bytes]) -> tuple[bytes, ...]:
     )
 
 
-def billable(argvs: Iterable[Sequence[bytes]]) -> list[Sequence[bytes]]:
+#: The lengths of the unbilled names: a name of another length needs no closer look.
+_UNBILLED_LENGTHS = frozenset(len(name) for name in UNBILLED)
+
+
+def billable(argvs: Sequence[Sequence[bytes]]) -> Sequence[Sequence[bytes]]:
     """The commands of a request Upstash charges for (empty rows are not commands)."""
-    return [argv for argv in argvs if argv and argv[0].lower() not in UNBILLED]
+    lengths = _UNBILLED_LENGTHS
+    try:
+        names = set(map(itemgetter(0), argvs))
+    except IndexError:  # an empty row
+        pass
+    else:  # the usual request: a few distinct names, none of them unbilled
+        if not any(len(name) in lengths and name.lower() in UNBILLED for name in names):
+            return argvs
+    return [
+        argv
+        for argv in argvs
+        if argv and (len(argv[0]) not in lengths or argv[0].lower() not in UNBILLED)
+    ]
 
 
 Rows = tuple[Sequence[bytes], ...]
@@ -100,7 +117,7 @@ class RecentCommands:
             first, rows, size, short = self._batches.popleft()
             self.count -= len(rows)
             self.size -= size
-            tail, tail_size = self._tail(rows)  # the newest rows of it that still fit
+            tail, tail_size = self._tail(rows, size)  # the newest rows of it that still fit
             if tail:
                 entry = (first + len(rows) - len(tail), tail, tail_size, short)
                 self._batches.appendleft(entry)
@@ -108,8 +125,13 @@ class RecentCommands:
                 self.size += tail_size
                 return
 
-    def _tail(self, rows: Rows) -> tuple[Rows, int]:
+    def _tail(self, rows: Rows, counted: int) -> tuple[Rows, int]:
+        """The newest of ``rows`` (a batch counted at ``counted`` bytes) that still fit."""
         room_count, room_bytes = LOG_SIZE - self.count, LOG_BYTES - self.size
+        if room_count <= 0:
+            return (), 0
+        if counted <= room_bytes:  # bytes cannot bind: kept by count, counted as the batch
+            return rows[-room_count:], counted
         kept = size = 0
         for row in reversed(rows):
             row_size = sum(map(len, row)) + ENTRY_OVERHEAD

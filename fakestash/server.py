@@ -7,12 +7,12 @@ import secrets
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import fakestash.engine.commands  # noqa: F401  (fills the command table)
 from fakestash.clock import Clock, make_clock
 from fakestash.endpoints import Endpoint, Endpoints
 from fakestash.engine.acl import register_builtin_tokens
 from fakestash.engine.args import to_arg
 from fakestash.engine.database import Database
+from fakestash.engine.registry import Registry
 from fakestash.faults import FaultRule, Faults
 from fakestash.limits import DEFAULT_LIMITS, Limits
 from fakestash.rest.face import Face
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Endpoint", "FakeStash", "to_arg"]
 
 
-#: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``.
+#: Builds a database from keyword args ``clock``, ``rng``, ``lock``, ``name``, ``registry``.
 DatabaseFactory = Callable[..., Database]
 
 
@@ -67,6 +67,9 @@ class FakeStash:
         database_factory: Builds each database; the conformance tests pass a real-Redis
             backend here. Leave it out.
         faults: ``FaultRule``s applied from the first request (see ``faults``).
+        registry: The commands served (default: every family fakestash has,
+            ``Registry.default()``); ``Registry.default().without("eval")`` serves fewer,
+            ``.with_family(family)`` more.
 
     Attributes:
         seed: The seed given.
@@ -88,12 +91,15 @@ class FakeStash:
         limits: Limits | None = None,
         database_factory: DatabaseFactory | None = None,
         faults: Iterable[FaultRule] = (),
+        registry: Registry | None = None,
     ) -> None:
         _check_types(seed=seed, url=url, token=token, readonly_token=readonly_token)
         self.seed = seed
-        #: Builds each database (keyword args: clock, rng, lock, name). The default is the
-        #: in-memory ``Database``; conformance tests pass a real-Redis backend here.
+        #: Builds each database (keyword args: clock, rng, lock, name, registry). The default
+        #: is the in-memory ``Database``; conformance tests pass a real-Redis backend here.
         self.database_factory: DatabaseFactory = database_factory or Database
+        #: The commands every database of this server runs.
+        self.registry = registry or Registry.default()
         self.clock: Clock = make_clock(clock)
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
@@ -151,7 +157,11 @@ class FakeStash:
 
     def _new_database(self, index: int) -> Database:
         return self.database_factory(
-            clock=self.clock, rng=self.rng, lock=self.lock, name=f"db{index}"
+            clock=self.clock,
+            rng=self.rng,
+            lock=self.lock,
+            name=f"db{index}",
+            registry=self.registry,
         )
 
     @property

@@ -20,9 +20,10 @@ text. Types without a readable form here (streams) are their DUMP payload in bas
 (``"rdb"``), which any Redis could RESTORE. Expiry times are absolute, on the server's clock.
 Only keys are kept: scripts, functions, search indexes, ACL users and CONFIG are not.
 
-The conversions go through the engine's RDB codecs (``fakestash/engine/rdb.py``), the
-one serialisation every value type has, so a snapshot round-trips exactly what DUMP and
-RESTORE would. Loading checks the whole snapshot before it touches any database.
+The conversions go through the engine's RDB codecs (each value type's ``rdb_encode`` and
+``rdb_decode``, ``fakestash/engine/values/``), the one serialisation every value type has, so a
+snapshot round-trips exactly what DUMP and RESTORE would (with the value types the databases'
+registry reads). Loading checks the whole snapshot before it touches any database.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from base64 import b64decode, b64encode
 from binascii import Error as Base64Error
 from typing import Any, Callable, Sequence
 
-import fakestash.engine.commands  # noqa: F401  (every value type registers its RDB codec)
 from fakestash.engine import rdb
-from fakestash.engine.database import Database, type_name
-from fakestash.engine.json_value import JsonValue, dumps, parse_json
+from fakestash.engine.database import Database
+from fakestash.engine.registry import Registry
+from fakestash.engine.values import Value, type_name
+from fakestash.engine.values.json import JsonValue, dumps, parse_json
 from fakestash.errors import CommandError
 
 #: The format's marker and version (the one key a snapshot must have).
@@ -132,13 +134,15 @@ def _score(score: float) -> Any:
 
 
 Loaded = list[tuple[bytes, Any, "int | None"]]
+Readers = dict[int, type[Value]]
 
 
 def load(databases: Sequence[Database], snapshot: Any) -> None:
     """Replace the keys of ``databases`` (in order) with the snapshot's; a database the
     snapshot does not list is emptied. Raises ``SnapshotError`` and changes nothing if
     any part of the snapshot is wrong."""
-    tables = read(snapshot)
+    readers = databases[0].registry.readers if databases else None
+    tables = read(snapshot, readers)
     if len(tables) > len(databases):
         raise SnapshotError(
             f"the snapshot has {len(tables)} databases; this server has {len(databases)} "
@@ -159,8 +163,10 @@ def load(databases: Sequence[Database], snapshot: Any) -> None:
             db.version += 1
 
 
-def read(snapshot: Any) -> list[Loaded]:
-    """Check and decode a whole snapshot: each database's (key, value, expiry) rows."""
+def read(snapshot: Any, readers: Readers | None = None) -> list[Loaded]:
+    """Check and decode a whole snapshot: each database's (key, value, expiry) rows, with the
+    value types ``readers`` names by RDB object type (default: every family's)."""
+    readers = Registry.default().readers if readers is None else readers
     if not isinstance(snapshot, dict) or snapshot.get(MARKER) is None:
         raise SnapshotError(f'not a fakestash snapshot: expected an object with "{MARKER}": 1')
     if snapshot[MARKER] != VERSION:
@@ -174,11 +180,12 @@ def read(snapshot: Any) -> list[Loaded]:
         if not isinstance(table, dict):
             raise SnapshotError(f"{where}: expected an object")
         keys = _field(table, "keys", list, where)
-        tables.append([_row(entry, f"{where}.keys[{i}]") for i, entry in enumerate(keys)])
+        rows = [_row(entry, f"{where}.keys[{i}]", readers) for i, entry in enumerate(keys)]
+        tables.append(rows)
     return tables
 
 
-def _row(entry: Any, where: str) -> tuple[bytes, Any, int | None]:
+def _row(entry: Any, where: str, readers: Readers) -> tuple[bytes, Any, int | None]:
     if not isinstance(entry, dict):
         raise SnapshotError(f"{where}: expected an object")
     key = _bytes(entry.get("key"), f"{where}.key")
@@ -187,7 +194,7 @@ def _row(entry: Any, where: str) -> tuple[bytes, Any, int | None]:
     if when is not None and (not isinstance(when, int) or isinstance(when, bool)):
         raise SnapshotError(f"{where}.expires_at_ms: expected an integer or null")
     try:
-        value = _value(entry, kind, where)
+        value = _value(entry, kind, where, readers)
     except (rdb.RdbError, CommandError, ValueError, TypeError, KeyError, IndexError) as exc:
         if isinstance(exc, SnapshotError):
             raise
@@ -195,13 +202,13 @@ def _row(entry: Any, where: str) -> tuple[bytes, Any, int | None]:
     return key, value, when
 
 
-def _value(entry: dict[str, Any], kind: str, at: str) -> Any:
+def _value(entry: dict[str, Any], kind: str, at: str, readers: Readers) -> Any:
     if "rdb" in entry:
         where = f"{at}.rdb"
         payload = _base64(entry["rdb"], where)
         if not rdb.verify(payload):
             raise SnapshotError(f"{where}: the DUMP payload's version or checksum is wrong")
-        value = rdb.load(payload)
+        value = rdb.load(payload, readers)
         if type_name(value) != kind:
             raise SnapshotError(f"{where}: the payload holds a {type_name(value)}, not a {kind}")
         return value
@@ -221,7 +228,7 @@ def _value(entry: dict[str, Any], kind: str, at: str) -> Any:
     if not isinstance(data, list) or not data:
         raise SnapshotError(f"{where}: expected a non-empty list")
     rdb_type, body = build(data, where)
-    return rdb.load(rdb.make_payload(rdb_type, body, rdb.MAX_READ_VERSION))
+    return rdb.load(rdb.make_payload(rdb_type, body, rdb.MAX_READ_VERSION), readers)
 
 
 def _list_body(data: list[Any], where: str) -> tuple[int, bytes]:

@@ -11,7 +11,7 @@ SCRIPT = textwrap.dedent(
     """
     import hashlib, httpx
     from fakestash import FakeStash, ManualClock
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
     stash = FakeStash(seed=42, clock=ManualClock(1_700_000_000))
     client = httpx.Client(transport=stash.transport(), base_url=stash.url,
@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent(
     ]
     digest = hashlib.sha256()
     for argv in commands:
-        if argv[0].lower() not in TABLE:
+        if argv[0].lower() not in Registry.default():
             continue
         for path in ("/", "/pipeline"):
             body = argv if path == "/" else [argv]

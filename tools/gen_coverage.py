@@ -3,9 +3,9 @@
     python tools/gen_coverage.py          # rewrite docs/coverage.md
     python tools/gen_coverage.py --check  # exit 1 if the page is stale
 
-Inputs: the command table (``fakestash.engine.table.TABLE``), Upstash's list
-(``fakestash.upstash_commands``) and the deviations (``fakestash.deviations``).
-``tests/test_coverage_page.py`` fails when the page and the table disagree.
+Inputs: the declarations (``Registry.default()``: each command's group, how REST reaches it,
+whether Upstash lists it, its note) and the deviations (``fakestash.deviations``).
+``tests/test_coverage_page.py`` fails when the page and the declarations disagree.
 """
 
 from __future__ import annotations
@@ -21,33 +21,25 @@ PAGE = ROOT / "docs" / "coverage.md"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fakestash import server as _server  # noqa: E402,F401  (fills the command table)
 from fakestash.deviations import DEVIATIONS, VERSION_CHOICES, for_command  # noqa: E402
-from fakestash.engine.table import REST_RESTRICTED, TABLE, Command  # noqa: E402
-from fakestash.upstash_commands import BY_NAME, UPSTASH_COMMANDS, UpstashCommand  # noqa: E402
+from fakestash.engine.family import Command  # noqa: E402
+from fakestash.engine.registry import Registry  # noqa: E402
 
 REST_TEXT = {"yes": "yes", "path": "own path", "tcp": "TCP only"}
 
 
-def lookup(name: str) -> Command | None:
-    parent, _, sub = name.partition("|")
-    cmd = TABLE.get(parent)
-    if cmd is None or not sub:
-        return cmd
-    return cmd.subcommands.get(sub)
+def listed(registry: Registry) -> list[Command]:
+    """The commands Upstash lists (every declared leaf not marked ``upstash=False``)."""
+    return [cmd for cmd in registry.leaves.values() if cmd.upstash]
 
 
-def status(entry: UpstashCommand) -> str:
-    cmd = lookup(entry.name)
-    if entry.rest != "yes":
-        if cmd is not None and REST_RESTRICTED in cmd.flags and cmd.handler is None:
-            return "refused over REST, as Upstash"
-        if cmd is not None and cmd.handler is not None:
+def status(registry: Registry, cmd: Command) -> str:
+    if cmd.rest != "yes":
+        if cmd.served:
             return "yes"
-        return "not over REST"
-    if cmd is None or (cmd.handler is None and not cmd.subcommands):
-        return "**missing**"
-    return "yes"
+        refused = registry.not_allowed_in_rest(cmd)
+        return "refused over REST, as Upstash" if refused else "not over REST"
+    return "yes" if cmd.served else "**missing**"
 
 
 def display(name: str) -> str:
@@ -61,49 +53,41 @@ def _text(text: str) -> str:
     return "".join(p if p.startswith("`") else p.replace("[", "\\[") for p in parts)
 
 
-def _row(entry: UpstashCommand) -> str:
-    cmd = lookup(entry.name)
-    summary = cmd.summary if cmd is not None else ""
-    ids = ", ".join(f"[{d.id}](#{d.id})" for d in for_command(entry.name))
-    notes = "; ".join(x for x in (entry.note, summary) if x)
+def _row(registry: Registry, cmd: Command) -> str:
+    ids = ", ".join(f"[{d.id}](#{d.id})" for d in for_command(cmd.name))
+    notes = "; ".join(x for x in (cmd.note, cmd.summary) if x)
     return (
-        f"| `{display(entry.name)}` | {status(entry)} | {REST_TEXT[entry.rest]} | "
+        f"| `{display(cmd.name)}` | {status(registry, cmd)} | {REST_TEXT[cmd.rest]} | "
         f"{_text(notes)} | {ids} |"
     )
 
 
-def _extras() -> list[str]:
-    """Table entries Upstash does not list (our additions, or Redis commands it may have)."""
-    names = []
-    for cmd in TABLE:
-        if cmd.subcommands:
-            names += [sub.name for sub in cmd.subcommands.values()]
-        else:
-            names.append(cmd.name)
-    extra = []
-    for name in sorted(names):
-        cmd = lookup(name)
-        if name in BY_NAME or cmd is None or cmd.handler is None:
-            continue
-        extra.append(f"| `{display(name)}` | {_text(cmd.summary)} |")
-    return extra
+def _extras(registry: Registry) -> list[str]:
+    """Commands fakestash serves that Upstash does not list (Redis commands it may have)."""
+    return [
+        f"| `{display(cmd.name)}` | {_text(cmd.summary)} |"
+        for cmd in sorted(registry.leaves.values(), key=lambda c: c.name)
+        if not cmd.upstash and cmd.served
+    ]
 
 
 def render() -> str:
-    by_group: dict[str, list[UpstashCommand]] = defaultdict(list)
-    for entry in UPSTASH_COMMANDS:
-        by_group[entry.group].append(entry)
-    served = [e for e in UPSTASH_COMMANDS if e.rest == "yes"]
-    done = [e for e in served if status(e) == "yes"]
+    registry = Registry.default()
+    commands = listed(registry)
+    by_group: dict[str, list[Command]] = defaultdict(list)
+    for cmd in commands:
+        by_group[cmd.group].append(cmd)
+    served = [cmd for cmd in commands if cmd.rest == "yes"]
+    done = [cmd for cmd in served if status(registry, cmd) == "yes"]
     lines = [
         "# Command coverage",
         "",
-        "<!-- Generated by tools/gen_coverage.py from the command table, "
-        "fakestash/upstash_commands.py and fakestash/deviations.py. Do not edit by hand: "
+        "<!-- Generated by tools/gen_coverage.py from the command declarations "
+        "(fakestash/engine/commands/) and fakestash/deviations.py. Do not edit by hand: "
         "run `python tools/gen_coverage.py`. -->",
         "",
         f"fakestash implements **{len(done)} of the {len(served)}** commands Upstash serves "
-        f"over REST ({len(UPSTASH_COMMANDS)} listed in all, counting TCP-only commands and "
+        f"over REST ({len(commands)} listed in all, counting TCP-only commands and "
         f"those with their own REST path). {len(DEVIATIONS)} known deviations of Upstash from "
         "Redis are listed at the end; the differential tests consult the same list.",
         "",
@@ -115,20 +99,20 @@ def render() -> str:
     for group in sorted(by_group):
         lines += [f"## {group}", "", "| Command | fakestash | REST | Notes | Deviations |",
                   "|---|---|---|---|---|"]  # fmt: skip
-        lines += [_row(e) for e in sorted(by_group[group], key=lambda e: e.name)]
+        lines += [_row(registry, cmd) for cmd in sorted(by_group[group], key=lambda c: c.name)]
         lines.append("")
-    extras = _extras()
+    extras = _extras(registry)
     if extras:
         lines += ["## In fakestash, not in Upstash's list", "",
                   "Redis commands the fake serves that Upstash's documentation does not list.",
                   "", "| Command | Summary |", "|---|---|", *extras, ""]  # fmt: skip
     lines += ["## Known deviations of Upstash from Redis", ""]
     for d in DEVIATIONS:
-        commands = ", ".join(f"`{display(c)}`" for c in d.commands)
+        names = ", ".join(f"`{display(c)}`" for c in d.commands)
         lines += [
             f'### <a id="{d.id}"></a>{d.id}',
             "",
-            f"- Commands: {commands}",
+            f"- Commands: {names}",
             f"- Upstash: {d.upstash}",
             f"- Redis: {d.redis}",
             f"- fakestash follows: **{d.fake_follows}**; evidence: {d.confidence} — {d.source}",

@@ -10,8 +10,8 @@ It sends each argv unchanged on one RESP2 connection of its own
 (``fakestash/backends/connection.py``: a socket and our reader, no third-party client) and
 gets the engine's reply values back: bulk → ``bytes``, simple string → ``Status``, integer
 → ``int``, nil → ``None``, array → ``list``, error → ``CommandError`` (top level) or
-``ErrorReply`` (inside an array). The command table still decides what exists and its arity
-(the REST face looks commands up before running them); ``send`` skips the table to ask
+``ErrorReply`` (inside an array). The registry still decides what exists and its arity
+(the REST face looks commands up before running them); ``send`` skips the registry to ask
 Redis directly.
 
 Safe on a server that holds other data: it never empties the server unless it was built
@@ -26,7 +26,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from fakestash.backends.connection import RedisAddress, RedisConnection
-from fakestash.engine.database import Database
+from fakestash.engine.admission import DIRECT, Caller
+from fakestash.engine.database import Database, run_rows
 from fakestash.engine.replies import ErrorReply
 from fakestash.errors import CommandError
 
@@ -34,21 +35,15 @@ if TYPE_CHECKING:
     import random
 
     from fakestash.clock import Clock
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
     from fakestash.engine.replies import Reply
-    from fakestash.engine.table import Command
 
 #: Commands that empty a whole server or database: sent only with ``allow_flush=True``.
 _FLUSHES = frozenset({b"FLUSHALL", b"FLUSHDB"})
 #: Commands that would move the one connection to another database: every command after
 #: them would run there. Never sent.
 _MOVES = frozenset({b"SELECT", b"SWAPDB"})
-
-
-def _lookup(argv: Sequence[bytes]) -> Command:
-    """The command-table entry of ``argv`` (arity and existence, as the REST face checks)."""
-    from fakestash.engine.table import TABLE
-
-    return TABLE.lookup(argv)
 
 
 class RealRedisDatabase(Database):
@@ -70,8 +65,9 @@ class RealRedisDatabase(Database):
         rng: random.Random | None = None,
         lock: threading.RLock | None = None,
         name: str = "db0",
+        registry: Registry | None = None,
     ) -> None:
-        super().__init__(clock=clock, rng=rng, lock=lock, name=name)
+        super().__init__(clock=clock, rng=rng, lock=lock, name=name, registry=registry)
         self.address = _address(host, port, db)
         self.allow_flush = allow_flush
         self.connection = RedisConnection(self.address)
@@ -94,16 +90,19 @@ class RealRedisDatabase(Database):
             return self.connection.send_many(argvs)
 
     def send(self, argv: Sequence[bytes]) -> Reply:
-        """Run ``argv`` on Redis as it is (no table lookup); an error reply raises."""
+        """Run ``argv`` on Redis as it is (no registry lookup); an error reply raises."""
         return _raise_error(self._send_many([argv])[0])
 
     # ---- the database interface -------------------------------------------------------
 
-    def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Look ``argv`` up in the command table (arity, existence), then run it on Redis."""
-        return self.run(_lookup(argv), argv, source=source)
-
-    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
+    def run(
+        self,
+        cmd: Command,
+        argv: Sequence[bytes],
+        *,
+        source: str = "0.0.0.0:0",
+        caller: Caller = DIRECT,
+    ) -> Reply:
         with self.lock:
             for observer in self.observers:
                 observer(self, argv, source)
@@ -113,9 +112,17 @@ class RealRedisDatabase(Database):
                 if cmd.is_write:
                     self.version += 1
 
-    def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
+    def run_each(
+        self, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+    ) -> list[Reply | ErrorReply]:
+        """A pipeline: each row sent to Redis on its own (``run``), errors as items."""
+        return run_rows(self, rows, caller)
+
+    def run_atomic(
+        self, queued: Sequence[tuple[Command, Sequence[bytes]]], caller: Caller = DIRECT
+    ) -> list[Reply]:
         """MULTI, the commands, EXEC on one connection. A command Redis refuses at queue
-        time (the table let it through) aborts the transaction: raised as CommandError."""
+        time (the registry let it through) aborts the transaction: raised as CommandError."""
         argvs: list[Sequence[bytes]] = [[b"MULTI"], *(argv for _, argv in queued), [b"EXEC"]]
         with self.lock:
             for _, argv in queued:

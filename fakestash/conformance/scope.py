@@ -151,13 +151,13 @@ def _checked_words(name: str, argv: Sequence[bytes]) -> list[bytes] | None:
 
 
 def _keys(argv: Sequence[bytes]) -> tuple[list[bytes], bool]:
-    """The key arguments of ``argv`` by fakestash's command table, and whether it writes
-    (no keys if the table cannot tell: an unknown command or wrong arguments fail before
+    """The key arguments of ``argv`` by fakestash's command declarations, and whether it
+    writes (no keys if they cannot tell: an unknown command or wrong arguments fail before
     touching a key)."""
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
     try:
-        cmd = TABLE.lookup(argv)
+        cmd = Registry.default().lookup(argv)
         return list(cmd.keys(argv)), cmd.is_write
     except Exception:  # any failure to parse: the command fails on both sides
         return [], True
@@ -165,10 +165,9 @@ def _keys(argv: Sequence[bytes]) -> tuple[list[bytes], bool]:
 
 def readonly_token_may_run(argv: Sequence[bytes]) -> bool:
     """Whether a read-only token may run ``argv``, by fakestash's policy."""
-    from fakestash.engine.table import TABLE
-    from fakestash.rest.acl import readonly_may_run
+    from fakestash.engine.registry import Registry
 
     try:
-        return readonly_may_run(TABLE.lookup(argv))
+        return Registry.default().lookup(argv).readonly_token
     except Exception:  # unknown or malformed: refused before it runs
         return True

@@ -12,37 +12,40 @@ Modelled rules: ``on``/``off``, ``>token``/``<token``/``!hash``/``resetpass``, c
 patterns (``~pattern``/``allkeys``/``resetkeys``), channel patterns (``&pattern``/
 ``allchannels``/``resetchannels``) and ``reset``. Anything else is refused, never ignored.
 
-``default`` and ``default_ro`` are not stored here: the REST face keeps their behaviour
-(fakestash/rest/acl.py decides what ``default_ro`` may run); they cannot be changed.
+``default`` and ``default_ro`` are not stored here and cannot be changed: ``default`` runs
+everything, ``default_ro`` what the declarations allow the read-only token
+(``Command.readonly_token``, fakestash/engine/family.py).
 """
 
 from __future__ import annotations
 
 import base64
-import contextvars
 import hashlib
 import math
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence, TypeVar
 
 from fakestash.engine.glob import glob_match
-from fakestash.engine.table import ADMIN, FAST, PUBSUB, READONLY, REST_RESTRICTED, TABLE, Command
-from fakestash.errors import CommandError, NoPermission
 
 if TYPE_CHECKING:
-    from fakestash.engine.database import Database
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
+
+E = TypeVar("E")
+
+
+class Host(Protocol):
+    """What ACL state needs of its database (``fakestash.engine.database.Database``)."""
+
+    registry: Registry
+    extensions: dict[str, Any]
+
+    def extension(self, name: str, factory: Callable[[], E]) -> E: ...
 
 DEFAULT = "default"
 DEFAULT_RO = "default_ro"
 BUILTIN = (DEFAULT, DEFAULT_RO)
-
-#: The ACL user the running command acts for. The REST face sets it per request (from the
-#: token); direct ``stash.execute`` runs as ``default``.
-current_user: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "fakestash_acl_user", default=DEFAULT
-)
 
 KEY_DENIED = "NOPERM this user has no permissions to access one of the keys used as arguments"
 CHANNEL_DENIED = (
@@ -65,118 +68,14 @@ WEAK_PASSWORD = (
 )
 
 
-@contextmanager
-def acting_as(user: str) -> Iterator[None]:
-    """Run the commands of a block as ``user`` (the REST face, per request)."""
-    token = current_user.set(user)
-    try:
-        yield
-    finally:
-        current_user.reset(token)
+# ---- rules over the registry's commands ----------------------------------------------------
 
 
-# ---- categories ----------------------------------------------------------------------------
-
-#: Redis' categories that fakestash models, in ACL CAT's order.
-CATEGORIES = (
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-    "dangerous", "connection", "transaction", "scripting",
-)  # fmt: skip
-
-_FAMILY = {
-    "strings": "string", "hashes": "hash", "lists": "list", "sets": "set", "zsets": "sortedset",
-    "geo": "geo", "streams": "stream", "bitmaps": "bitmap", "hyperloglog": "hyperloglog",
-    "keys": "keyspace", "scripting": "scripting", "functions": "scripting",
-    "connection": "connection", "pubsub": "pubsub",
-}  # fmt: skip
-_SUBSCRIBE = {"subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe"}
-_SUBSCRIBE |= {"sunsubscribe"}
-_TRANSACTION = {"multi", "exec", "discard", "watch", "unwatch"}
-#: Memberships the table's flags and groups do not say (from Redis' own ACL CAT lists).
-_EXTRA: dict[str, tuple[str, ...]] = {
-    "dbsize": ("keyspace",),
-    "flushdb": ("keyspace", "dangerous"),
-    "flushall": ("keyspace", "dangerous"),
-    "keys": ("dangerous",),
-    "info": ("dangerous",),
-    "restore": ("dangerous",),
-    "command": ("connection",),
-    "monitor": ("admin", "dangerous"),
-    "xread": ("blocking",),
-    "xreadgroup": ("blocking",),
-}
-
-
-def categories_of(cmd: Command) -> set[str]:
-    """The ACL categories of one command (a leaf: a plain command or a subcommand)."""
-    name = cmd.name
-    cats = {"fast" if FAST in cmd.flags else "slow"}
-    if cmd.is_write:
-        cats.add("write")
-    elif READONLY in cmd.flags:
-        cats.add("read")
-    if ADMIN in cmd.flags:
-        cats |= {"admin", "dangerous"}
-    if PUBSUB in cmd.flags or name in _SUBSCRIBE:
-        cats.add("pubsub")
-    elif name in _TRANSACTION:
-        cats.add("transaction")
-    elif cmd.group in _FAMILY:
-        cats.add(_FAMILY[cmd.group])
-    cats.update(_EXTRA.get(name, ()))
-    return cats
-
-
-@dataclass(frozen=True)
-class _Catalog:
-    leaves: dict[str, Command]  # every runnable name: plain commands and parent|sub
-    members: dict[str, frozenset[str]]  # category -> leaf names
-
-
-_catalog_cache: list[tuple[int, _Catalog]] = []
-
-
-def catalog() -> _Catalog:
-    """Leaf commands and category members, built from the table (rebuilt if it grew)."""
-    size = sum(1 + len(c.subcommands) for c in TABLE)
-    if _catalog_cache and _catalog_cache[0][0] == size:
-        return _catalog_cache[0][1]
-    leaves: dict[str, Command] = {}
-    for cmd in TABLE:
-        if cmd.subcommands:
-            for sub in cmd.subcommands.values():
-                leaves[sub.name] = sub
-        elif cmd.handler is not None or REST_RESTRICTED in cmd.flags:
-            leaves[cmd.name] = cmd
-    members: dict[str, set[str]] = {cat: set() for cat in CATEGORIES}
-    for name, cmd in leaves.items():
-        for cat in categories_of(cmd):
-            members[cat].add(name)
-    built = _Catalog(leaves, {cat: frozenset(names) for cat, names in members.items()})
-    _catalog_cache[:] = [(size, built)]
-    return built
-
-
-def _targets(rule: str) -> frozenset[str] | None:
-    """The leaf names a ``+x``/``-x`` rule names (without the sign); None if unknown."""
-    cat = catalog()
-    if rule.startswith("@"):
-        if rule == "@all":
-            return frozenset(cat.leaves)
-        return cat.members.get(rule[1:])
-    cmd = TABLE.get(rule)
-    if cmd is None:
-        return None
-    if cmd.subcommands:
-        return frozenset(sub.name for sub in cmd.subcommands.values())
-    return frozenset({cmd.name}) if cmd.name in cat.leaves else None
-
-
-def _evaluate(base_all: bool, rules: list[str]) -> frozenset[str]:
-    allowed = set(catalog().leaves) if base_all else set()
+def _evaluate(registry: Registry, base_all: bool, rules: list[str]) -> frozenset[str]:
+    """The leaf commands a user may run: ``+@all``/``-@all``, then each rule in order."""
+    allowed = set(registry.leaves) if base_all else set()
     for rule in rules:
-        names = _targets(rule[1:]) or frozenset()
+        names = registry.targets(rule[1:]) or frozenset()
         if rule[0] == "+":
             allowed |= names
         else:
@@ -230,9 +129,11 @@ class Issued:
 
 
 class AclState:
-    """The users of one database and the tokens issued for them (``db.extension("acl")``)."""
+    """The users of one database and the tokens issued for them (``db.extension("acl")``),
+    over the commands of the database's registry."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
         self.users: dict[str, User] = {}
         self.issued: dict[str, Issued] = {}
         #: The builtin users' passwords (their REST tokens), registered by the server.
@@ -274,18 +175,18 @@ class AclState:
         return None
 
 
-def acl_state(db: Database) -> AclState:
-    return db.extension("acl", AclState)
+def acl_state(db: Host) -> AclState:
+    return db.extension("acl", lambda: AclState(db.registry))
 
 
-def register_builtin_tokens(db: Database, token: str, readonly_token: str) -> None:
+def register_builtin_tokens(db: Host, token: str, readonly_token: str) -> None:
     """The server tells a database the passwords of ``default`` and ``default_ro``."""
     passwords = acl_state(db).builtin_passwords
     passwords[DEFAULT] = [token]
     passwords[DEFAULT_RO] = [readonly_token]
 
 
-def user_for_token(db: Database, token: str) -> str | None:
+def user_for_token(db: Host, token: str) -> str | None:
     """For the server's authentication: the ACL user a token stands for, if any."""
     state = db.extensions.get("acl")
     return state.user_for_token(token) if isinstance(state, AclState) else None
@@ -346,7 +247,7 @@ def apply_rule(state: AclState, user: User, op: str) -> None:
     if simple is not None:
         simple(user)
     elif op[:1] in "+-" and len(op) > 1:
-        _command_rule(user, op[0], low[1:])
+        _command_rule(state.registry, user, op[0], low[1:])
     elif op[:1] == ">":
         _add_password(state, user, op[1:])
     elif op[:1] == "<":
@@ -367,7 +268,7 @@ def apply_rule(state: AclState, user: User, op: str) -> None:
         raise RuleError(NO_NOPASS)
     else:
         raise RuleError(SYNTAX)  # also %R~ %W~ and the sanitize-payload flags: not modelled
-    user.allowed = _evaluate(user.base_all, user.rules)
+    user.allowed = _evaluate(state.registry, user.base_all, user.rules)
 
 
 def _set(**values: object) -> Callable[[User], None]:
@@ -401,20 +302,20 @@ _SIMPLE: dict[str, Callable[[User], None]] = {
 }
 
 
-def _command_rule(user: User, sign: str, target: str) -> None:
+def _command_rule(registry: Registry, user: User, sign: str, target: str) -> None:
     if "|" in target:
         raise RuleError(NO_SUBCOMMAND_RULES)
-    if _targets(target) is None:
+    if registry.targets(target) is None:
         raise RuleError(UNKNOWN)
     rules = [r for r in user.rules if r[1:] != target]
     rules.append(sign + target)
     # Keep only the rules that matter, as Redis 7 describes them ("-@all +get +@read"
     # reads back as "-@all +@read").
-    wanted = _evaluate(user.base_all, rules)
+    wanted = _evaluate(registry, user.base_all, rules)
     i = 0
     while i < len(rules):
         trial = rules[:i] + rules[i + 1 :]
-        if _evaluate(user.base_all, trial) == wanted:
+        if _evaluate(registry, user.base_all, trial) == wanted:
             rules = trial
         else:
             i += 1
@@ -457,79 +358,37 @@ def _add_channel_pattern(user: User, pattern: bytes) -> None:
         user.channels.append(pattern)
 
 
-# ---- permission checks -----------------------------------------------------------------------
+# ---- permission checks (fakestash/engine/admission.py applies them) ---------------------------
 
 COMMAND, KEY, CHANNEL = "command", "key", "channel"
 _PUBLISHERS = {"publish", "spublish"}
+_SUBSCRIBERS = {"subscribe", "ssubscribe"}
 
 
-def denial(user: User | None, cmd: Command, argv: list[bytes]) -> str | None:
-    """Why ``user`` may not run ``argv`` (``command``/``key``/``channel``), or None."""
+def denial(user: User | None, cmd: Command, argv: Sequence[bytes]) -> str | None:
+    """Why ``user`` may not run ``argv`` (``command``/``key``/``channel``), or None. The
+    channels are PUBLISH's and SPUBLISH's, SUBSCRIBE's (matched by the user's patterns) and
+    PSUBSCRIBE's (each pattern must be one of the user's, as Redis checks them)."""
     if user is None or not user.enabled or cmd.name not in user.allowed:
         return COMMAND
     if not user.all_keys:
         for key in cmd.keys(argv):
             if not any(glob_match(p, key) for p in user.keys):
                 return KEY
-    channel = argv[1] if cmd.name in _PUBLISHERS and len(argv) > 1 else None
-    if channel is None or user.all_channels:
+    if user.all_channels:
         return None
-    return None if any(glob_match(p, channel) for p in user.channels) else CHANNEL
-
-
-def acting_user(db: Database) -> tuple[bool, User | None]:
-    """(False, None) when the current user is a builtin one (the face's own rules apply);
-    else (True, the user, or None if it no longer exists)."""
-    name = current_user.get()
-    if name in BUILTIN:
-        return False, None
-    return True, acl_state(db).users.get(name)
-
-
-def check_command(db: Database, cmd: Command, argv: list[bytes]) -> None:
-    """The REST face's check for users other than default/default_ro."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return
-    why = denial(user, cmd, argv)
-    if why == COMMAND:
-        raise NoPermission(cmd.name.split("|")[0])
-    if why is not None:
-        raise CommandError(KEY_DENIED if why == KEY else CHANNEL_DENIED)
-
-
-_SCRIPT_TEXTS = {
-    COMMAND: SCRIPT_COMMAND_DENIED,
-    KEY: SCRIPT_KEY_DENIED,
-    CHANNEL: SCRIPT_CHANNEL_DENIED,
-}
-
-
-def check_script_call(db: Database, cmd: Command, argv: list[bytes]) -> None:
-    """``redis.call`` inside a script run by such a user: Redis' script texts."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return
-    why = denial(user, cmd, argv)
-    if why is not None:
-        raise CommandError(_SCRIPT_TEXTS[why])
-
-
-def check_stream(db: Database, kind: str, channels: list[bytes]) -> str | None:
-    """The SSE paths (subscribe, psubscribe, monitor): the refusal text, or None."""
-    restricted, user = acting_user(db)
-    if not restricted:
-        return None
-    if user is None or not user.enabled or kind not in user.allowed:
-        return NoPermission(kind).text
-    if kind == "monitor" or user.all_channels:
+    if cmd.name in _PUBLISHERS:
+        channels, literal = list(argv[1:2]), False
+    elif cmd.name in _SUBSCRIBERS or cmd.name == "psubscribe":
+        channels, literal = list(argv[1:]), cmd.name == "psubscribe"
+    else:
         return None
     for channel in channels:
-        # PSUBSCRIBE needs the very pattern to be allowed, as in Redis.
-        if kind == "psubscribe":
-            ok = channel in user.channels
-        else:
-            ok = any(glob_match(p, channel) for p in user.channels)
+        ok = channel in user.channels if literal else _any_match(user.channels, channel)
         if not ok:
-            return CHANNEL_DENIED
+            return CHANNEL
     return None
+
+
+def _any_match(patterns: list[bytes], channel: bytes) -> bool:
+    return any(glob_match(p, channel) for p in patterns)

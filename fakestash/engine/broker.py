@@ -18,21 +18,33 @@ timeout, read or not, so a dropped stream neither stays subscribed nor counts in
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Generic, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, Iterable, Protocol, TypeVar
 
 from fakestash.engine.glob import glob_match
 
 if TYPE_CHECKING:
+    import asyncio
+
     from fakestash.clock import Clock
-    from fakestash.engine.database import Database
 
 T = TypeVar("T")
+E = TypeVar("E")
+
+
+class Host(Protocol):
+    """What a broker needs of its database (``fakestash.engine.database.Database``): its
+    clock, its lock, its closers, and a place to keep the broker."""
+
+    clock: Clock
+    lock: threading.RLock
+    closers: list[Callable[[], None]]
+
+    def extension(self, name: str, factory: Callable[[], E]) -> E: ...
 
 #: Redis' default ``client-output-buffer-limit pubsub 32mb 8mb 60``.
 HARD_LIMIT = 32 * 1024 * 1024
@@ -222,6 +234,8 @@ class Mailbox(Generic[T]):
 
     async def aget_batch(self, timeout: float | None = None, limit: int | None = None) -> list[T]:
         """``get_batch`` for coroutines: waits without blocking the event loop."""
+        import asyncio  # loaded already when a coroutine runs; not at import (it costs ~15 ms)
+
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         self.last_active = time.monotonic()
@@ -270,6 +284,8 @@ class Mailbox(Generic[T]):
 
     async def await_until(self, predicate: object, timeout: float) -> bool:
         """``wait_until`` for coroutines."""
+        import asyncio  # loaded already when a coroutine runs
+
         assert callable(predicate)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -376,7 +392,7 @@ class Broker:
     """Subscriptions of one database. Mutations happen under the database lock, the same
     lock PUBLISH runs under, so a publish sees a consistent set of subscribers."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Host) -> None:
         self.db = db
         self.channels: dict[bytes, dict[Subscriber, None]] = {}
         self.patterns: dict[bytes, dict[Subscriber, None]] = {}
@@ -594,6 +610,6 @@ def _discard(registry: dict[bytes, dict[Subscriber, None]], name: bytes, sub: Su
         del registry[name]
 
 
-def broker_of(db: Database) -> Broker:
+def broker_of(db: Host) -> Broker:
     """The database's broker, created on first use."""
     return db.extension("pubsub", lambda: Broker(db))

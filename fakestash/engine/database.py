@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 from fakestash.clock import Clock, SystemClock
 from fakestash.engine import notify
+from fakestash.engine.admission import DIRECT, Caller, admit
+from fakestash.engine.family import Command
+from fakestash.engine.registry import Registry
 from fakestash.engine.replies import ErrorReply
 from fakestash.engine.scan_index import ScanIndex
-from fakestash.engine.table import TABLE, Command
 from fakestash.errors import CommandError, WrongType
 
 if TYPE_CHECKING:
@@ -24,32 +26,14 @@ E = TypeVar("E")
 CommandObserver = Callable[["Database", Sequence[bytes], str], None]
 
 
-class MemberExpiry:
-    """Value types whose members expire on their own (hash fields with TTLs).
-
-    ``reapers[type](value, now_ms)`` drops expired members and returns True if any went;
-    the keyspace calls it on every lookup, and deletes a value left empty. A database sets
-    ``member_expiry`` once any member TTL was set in it: only then do DBSIZE/KEYS/SCAN sweep
-    values.
-    """
-
-    #: Filled at import by the families (code registration, like the command table).
-    reapers: ClassVar[dict[type, Callable[[Any, int], bool]]] = {}
-
-
-def type_name(value: Any) -> str:
-    """The TYPE of a stored value: ``bytes`` is a string, other values name their type."""
-    if isinstance(value, bytes):
-        return "string"
-    return str(value.type_name)
-
-
 class Database:
     """Keys to values, keys to expiry times (ms), and the execution of commands.
 
-    A value is ``bytes`` for a string, otherwise an instance of a family's value class
-    (which has a ``type_name`` and a ``__len__``). Expired keys are removed lazily, on
-    access, and filtered from every listing, so no command ever sees one.
+    A value is ``bytes`` for a string, otherwise an instance of a value type
+    (``fakestash.engine.values``). Expired keys are removed lazily, on access, and filtered
+    from every listing, so no command ever sees one. Members with their own TTLs (hash
+    fields) are reaped on access too, once ``member_expiry`` is set (the first member TTL
+    set in this database sets it).
     """
 
     def __init__(
@@ -59,8 +43,11 @@ class Database:
         rng: random.Random | None = None,
         lock: threading.RLock | None = None,
         name: str = "db0",
+        registry: Registry | None = None,
     ) -> None:
         self.name = name
+        #: The commands this database runs (``Registry.default()`` unless the server says).
+        self.registry = registry or Registry.default()
         self.clock: Clock = clock or SystemClock()
         self.rng = rng or random.Random(0)
         self.lock = lock or threading.RLock()
@@ -74,7 +61,8 @@ class Database:
         #: notify-keyspace-events (``notify.py``): 0 publishes nothing.
         self.notify_flags = 0
         self._notify_miss = False  # the running command reads: a missed lookup is "keymiss"
-        self.now_ms = 0
+        #: The time of the command running (``now_ms``): None until it is first read.
+        self._now_ms: int | None = None
         #: ``argv[0]`` of the command running, as the client spelled it (a few Redis error
         #: texts quote it, e.g. GEOSEARCH's).
         self.command_name = b""
@@ -83,16 +71,44 @@ class Database:
         self.extensions: dict[str, Any] = {}
         #: Called by ``FakeStash.close()``: families that hold open streams register here.
         self.closers: list[Callable[[], None]] = []
+        #: Who runs the command running now (set by ``run``): ACL WHOAMI, scripts read it.
+        self.caller = DIRECT
 
     # ---- execution -------------------------------------------------------------------
 
-    def execute(self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Run one command under the lock. Raises ``CommandError`` with Redis' text."""
-        cmd = TABLE.lookup(argv)
-        return self.run(cmd, argv, source=source)
+    @property
+    def now_ms(self) -> int:
+        """The time of the command running, in ms: read from the clock when the command
+        first asks (most never do: SET without a TTL, GET of a key without one), then the
+        same for the rest of it; frozen for a whole script or transaction."""
+        now = self._now_ms
+        if now is None:
+            now = self._now_ms = self.clock.time_ms()
+        return now
 
-    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        """Run an already looked-up command (arity checked).
+    @now_ms.setter
+    def now_ms(self, value: int) -> None:
+        self._now_ms = value
+
+    def execute(
+        self, argv: Sequence[bytes], *, source: str = "0.0.0.0:0", caller: Caller = DIRECT
+    ) -> Reply:
+        """Look up, admit (``fakestash/engine/admission.py``) and run one command under the
+        lock. Raises ``CommandError`` with Redis' text."""
+        cmd = self.registry.lookup(argv)
+        admit(caller, cmd, argv)
+        return self.run(cmd, argv, source=source, caller=caller)
+
+    def run(
+        self,
+        cmd: Command,
+        argv: Sequence[bytes],
+        *,
+        source: str = "0.0.0.0:0",
+        caller: Caller = DIRECT,
+    ) -> Reply:
+        """Run an already looked-up (arity-checked) and admitted command for ``caller``,
+        which its handler can read as ``db.caller`` while it runs.
 
         The time is read once per top-level command; inside a script or a transaction
         (``frozen_time``) it stays where it was, as Redis 7 freezes it there.
@@ -103,34 +119,93 @@ class Database:
         if type(args) is not list:
             args = list(args)
         with self.lock:
+            self.caller = caller
             if not self._depth:
-                self.now_ms = self.clock.time_ms()
-            if self.observers:
-                for observer in self.observers:
-                    observer(self, argv, source)
+                self._now_ms = None  # read when the command first asks (``now_ms``)
+            if self.observers or self.notify_flags:
+                self._before(cmd, argv, source)
             self.command_name = argv[0]
-            if self.notify_flags:
-                self._notify_miss = bool(self.notify_flags & notify.KEY_MISS) and (
-                    not cmd.is_write or cmd.name in notify.MISS_ON_WRITE
-                )
             reply = handler(self, args)
             if cmd.is_write:
                 self.version += 1
             return reply
 
-    def run_atomic(self, queued: Sequence[tuple[Command, Sequence[bytes]]]) -> list[Reply]:
-        """EXEC: run every queued command under the lock at one frozen time; a failing
-        command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
+    def run_atomic(
+        self, queued: Sequence[tuple[Command, Sequence[bytes]]], caller: Caller = DIRECT
+    ) -> list[Reply]:
+        """EXEC: run every queued (admitted) command under the lock at one frozen time; a
+        failing command becomes an ``ErrorReply`` item and the rest still run, as in Redis."""
         results: list[Reply] = []
         with self.frozen_time():
             self._observe_bare((b"MULTI",))  # MONITOR shows MULTI, the commands, then EXEC
             for cmd, argv in queued:
                 try:
-                    results.append(self.run(cmd, argv))
+                    results.append(self.run(cmd, argv, caller=caller))
                 except CommandError as exc:
                     results.append(ErrorReply(exc.text))
             self._observe_bare((b"EXEC",))
         return results
+
+    def run_each(
+        self, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+    ) -> list[Reply | ErrorReply]:
+        """A pipeline: each row looked up, admitted and run on its own, in order; a row that
+        fails (or is a ``CommandError`` already: it did not parse) becomes an ``ErrorReply``
+        and the rest still run. Each command reads the clock, as single commands do.
+
+        The hot path of every pipeline: ``run``'s steps inline, the lock taken once for all
+        the rows, a spelling seen before found in one dict read (its arity still checked).
+        """
+        registry = self.registry
+        spellings, lookup = registry.spellings, registry.lookup
+        checked = not caller.unchecked
+        items: list[Reply | ErrorReply] = []
+        append = items.append
+        writes = 0
+        with self.lock:
+            top = not self._depth  # a pipeline runs at the top: each command reads the clock
+            try:
+                for argv in rows:
+                    try:
+                        if type(argv) is list and argv:
+                            name = argv[0]
+                            cmd = spellings.get(name)
+                            if cmd is None:
+                                cmd = lookup(argv)
+                            elif (
+                                (len(argv) != cmd.arity)
+                                if cmd.arity > 0
+                                else (len(argv) < -cmd.arity)
+                            ):
+                                cmd.check_arity(len(argv))
+                        else:
+                            argv, cmd = _slow_row(argv, lookup)
+                            name = argv[0]
+                        if checked:
+                            admit(caller, cmd, argv)
+                        self.caller = caller
+                        if top:
+                            self._now_ms = None  # each command reads the clock (``now_ms``)
+                        if self.observers or self.notify_flags:
+                            self._before(cmd, argv, "0.0.0.0:0")
+                        self.command_name = name
+                        append(cmd.handler(self, argv[cmd.arg_start :]))  # type: ignore[misc]
+                        writes += cmd.is_write
+                    except CommandError as exc:
+                        append(ErrorReply(exc.text))
+            finally:
+                self.version += writes
+        return items
+
+    def _before(self, cmd: Command, argv: Sequence[bytes], source: str) -> None:
+        """What runs before a command when someone watches: MONITOR and other observers
+        see it; with keyspace notifications on, whether a missed lookup is a keymiss."""
+        for observer in self.observers:
+            observer(self, argv, source)
+        if self.notify_flags:
+            self._notify_miss = bool(self.notify_flags & notify.KEY_MISS) and (
+                not cmd.is_write or cmd.name in notify.MISS_ON_WRITE
+            )
 
     def _observe_bare(self, argv: Sequence[bytes], source: str = "0.0.0.0:0") -> None:
         for observer in self.observers:
@@ -167,8 +242,12 @@ class Database:
         if when is not None and when < self.now_ms:
             self._expire(key)
             return self._missed(key)
-        reap = MemberExpiry.reapers.get(type(value))
-        if reap is not None and reap(value, self.now_ms) and self._reaped(key, value):
+        if (
+            self.member_expiry
+            and type(value) is not bytes
+            and value.reap(self.now_ms)
+            and self._reaped(key, value)
+        ):
             return self._missed(key)
         return value
 
@@ -257,10 +336,8 @@ class Database:
         for key in [k for k, when in self.expires.items() if when < now]:
             self._expire(key)
         if self.member_expiry:
-            reapers = MemberExpiry.reapers
             for key, value in list(self.data.items()):
-                reap = reapers.get(type(value))
-                if reap is not None and reap(value, now):
+                if type(value) is not bytes and value.reap(now):
                     self._reaped(key, value)
 
     def keys(self) -> Iterator[bytes]:
@@ -278,6 +355,36 @@ class Database:
         self.scan_index.clear()
 
 
+def _slow_row(
+    argv: Sequence[bytes] | CommandError, lookup: Callable[[Sequence[bytes]], Command]
+) -> tuple[list[bytes], Command]:
+    """A pipeline row off the hot path: one that did not parse (raised), empty, or not a
+    list."""
+    if isinstance(argv, CommandError):
+        raise argv
+    argv = list(argv)
+    return argv, lookup(argv)
+
+
+def run_rows(
+    db: Database, rows: Sequence[Sequence[bytes] | CommandError], caller: Caller = DIRECT
+) -> list[Reply | ErrorReply]:
+    """``Database.run_each`` through ``db.run`` for each row: for a database whose ``run``
+    does the work elsewhere (the real-Redis backend)."""
+    items: list[Reply | ErrorReply] = []
+    with db.lock:
+        for argv in rows:
+            try:
+                if isinstance(argv, CommandError):
+                    raise argv
+                cmd = db.registry.lookup(argv)
+                admit(caller, cmd, argv)
+                items.append(db.run(cmd, argv, caller=caller))
+            except CommandError as exc:
+                items.append(ErrorReply(exc.text))
+    return items
+
+
 class _FrozenTime:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -285,7 +392,7 @@ class _FrozenTime:
     def __enter__(self) -> None:
         self.db.lock.acquire()
         if self.db._depth == 0:
-            self.db.now_ms = self.db.clock.time_ms()
+            self.db._now_ms = self.db.clock.time_ms()
         self.db._depth += 1
 
     def __exit__(self, *exc: object) -> None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
-from fakestash.engine.json_value import Json, is_number, json_equal
+from fakestash.engine.values.json import Json, is_number, json_equal
 from fakestash.errors import CommandError
 
 Step = Union[str, int]

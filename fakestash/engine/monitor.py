@@ -8,7 +8,7 @@ timestamps from the database clock) and posts it to every watcher's mailbox: SSE
 What shows, as in Redis 7.0: a command is fed when it starts (so EVAL comes before the
 ``[0 lua]`` calls it makes); a transaction shows ``MULTI``, its commands, then ``EXEC``;
 commands refused before running (unknown, wrong arity, no permission) do not show; admin
-commands (the table's ADMIN flag) do not show.
+commands (the ``admin`` flag) do not show.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from fakestash.engine.broker import (
     StreamReaper,
 )
 from fakestash.engine.database import Database
-from fakestash.engine.table import ADMIN, TABLE
+from fakestash.engine.family import ADMIN
+from fakestash.engine.registry import Registry
 
 #: The client address MONITOR shows for REST requests (Upstash shows this one).
 REST_SOURCE = "0.0.0.0:0"
@@ -95,11 +96,11 @@ def format_line(micros: int, source: str, argv: Sequence[bytes]) -> str:
     return f"{secs}.{frac:06d} [0 {source}] {args}"
 
 
-def _shown(argv: Sequence[bytes]) -> bool:
+def _shown(registry: Registry, argv: Sequence[bytes]) -> bool:
     """Redis hides admin commands from MONITOR."""
     if not argv:
         return False
-    cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
+    cmd = registry.get(argv[0].decode("utf-8", "replace").lower())
     if cmd is not None and cmd.subcommands and len(argv) > 1:
         cmd = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower(), cmd)
     return cmd is None or ADMIN not in cmd.flags
@@ -159,7 +160,7 @@ class MonitorFeed:
 
     def observe(self, db: Database, argv: Sequence[bytes], source: str) -> None:
         """A ``db.observers`` callback: runs under the database lock before each command."""
-        if not _shown(argv):
+        if not _shown(db.registry, argv):
             return
         self.feed(argv, source)
 

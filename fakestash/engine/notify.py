@@ -10,12 +10,15 @@ the two the K and E flags enable, as Redis does. Events, their names and order f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from fakestash.engine.broker import broker_of
+from fakestash.engine.broker import Host, broker_of
 
-if TYPE_CHECKING:
-    from fakestash.engine.database import Database
+
+class Notifier(Host, Protocol):
+    """What ``emit`` needs of a database: its broker's host, and its notification classes."""
+
+    notify_flags: int
 
 KEYSPACE = 1 << 0  # K
 KEYEVENT = 1 << 1  # E
@@ -76,7 +79,7 @@ def flags_to_string(flags: int) -> str:
     return out
 
 
-def emit(db: Database, kind: int, event: bytes, key: bytes) -> None:
+def emit(db: Notifier, kind: int, event: bytes, key: bytes) -> None:
     """``notifyKeyspaceEvent``: publish ``event`` about ``key`` if its class is enabled."""
     flags = db.notify_flags
     if not flags & kind or not flags & (KEYSPACE | KEYEVENT):

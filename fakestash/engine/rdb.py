@@ -1,4 +1,4 @@
-"""Redis' RDB object format for DUMP and RESTORE, with a codec registry for value types.
+"""Redis' RDB object format for DUMP and RESTORE.
 
 A DUMP payload is ``<type byte> <RDB-encoded value> <RDB version: 2 bytes LE> <CRC64: 8
 bytes LE>``, the CRC (Redis' crc64, the Jones polynomial, reflected) covering everything
@@ -6,32 +6,25 @@ before it (redis/src/cluster.c ``createDumpPayload`` / ``verifyDumpPayload``).
 
 We *write* the simple encodings every Redis reads (RDB_TYPE_STRING, _LIST, _SET, _ZSET_2,
 _HASH), and for the rest the encoding the oldest Redis that has the type reads: streams as
-RDB_TYPE_STREAM_LISTPACKS_2 (``rdb_stream.py``), JSON as RedisJSON's module value
-(``rdb_module.py``), hashes with field TTLs as RDB_TYPE_HASH_METADATA (Redis 7.4, RDB 12). We
-*read* those plus the compact ones real servers emit (ziplist, listpack, intset, zipmap,
-quicklist 1 and 2: ``rdb_compact.py``), so a payload DUMPed by a real Redis restores here.
+RDB_TYPE_STREAM_LISTPACKS_2 (``values/stream.py``), JSON as RedisJSON's module value
+(``values/json.py``, framed by ``rdb_module.py``), hashes with field TTLs as
+RDB_TYPE_HASH_METADATA (Redis 7.4, RDB 12). We *read* those plus the compact ones real
+servers emit (ziplist, listpack, intset, zipmap, quicklist 1 and 2: ``rdb_compact.py``), so
+a payload DUMPed by a real Redis restores here.
 
-Strings are built in. Each collection family registers its own type::
-
-    from fakestash.engine import rdb
-
-    rdb.register_codec(
-        "hash",
-        lambda h: rdb.encode_hash(h.items()),                  # value -> (rdb_type, bytes)
-        lambda rdb_type, reader: Hash(reader.hash_items(rdb_type)),  # -> value
-    )
-
-``Reader`` has the primitives (``length``, ``string``, ``binary_double``…) and one helper per
-collection kind that understands every encoding of it (``list_items``, ``set_members``,
-``zset_items``, ``hash_items``). Any ``RdbError`` (or a ``ValueError`` from a decoder)
-becomes RESTORE's "ERR Bad data format".
+Strings are built in. Every other value type (``fakestash.engine.values``) writes itself
+(``rdb_encode() -> (rdb_type, body)``) and reads itself (the classmethod
+``rdb_decode(rdb_type, reader)``, for each of its ``rdb_types``); ``load`` is given the types
+a server knows, by RDB object type. ``Reader`` has the primitives (``length``, ``string``,
+``binary_double``…) and one helper per collection kind that understands every encoding of it
+(``list_items``, ``set_members``, ``zset_items``, ``hash_items``). Any ``RdbError`` (or a
+``ValueError`` from a decoder) becomes RESTORE's "ERR Bad data format".
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, Mapping, Protocol
 
 from fakestash.engine.args import is_int
 from fakestash.engine.rdb_compact import (
@@ -46,6 +39,13 @@ from fakestash.engine.rdb_compact import (
 from fakestash.errors import CommandError
 
 __all__ = ["RdbError", "Reader", "build_listpack", "dump", "load", "make_payload", "verify"]
+
+
+class Decodable(Protocol):
+    """A value type RESTORE can build (``fakestash.engine.values``)."""
+
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: Reader) -> Any: ...
 
 # The version we write. Redis refuses a payload whose version is above its own RDB_VERSION
 # (verifyDumpPayload). Redis 7.0, the real server our CI restores into, is at 10 (7.2 is
@@ -134,66 +134,19 @@ def crc64(data: bytes, crc: int = 0) -> int:
     return crc
 
 
-# ---- registry --------------------------------------------------------------------------------
-
-Encoder = Callable[[Any], "tuple[int, bytes]"]
-Decoder = Callable[[int, "Reader"], Any]
-
-
-@dataclass(frozen=True)
-class Codec:
-    type_name: str
-    encode: Encoder
-    decode: Decoder
-    rdb_types: tuple[int, ...]
-
-
-_BY_NAME: dict[str, Codec] = {}
-_BY_RDB_TYPE: dict[int, Codec] = {}
-
-
-def register_codec(
-    type_name: str,
-    encode: Encoder,
-    decode: Decoder,
-    rdb_types: Iterable[int] | None = None,
-) -> None:
-    """Teach DUMP/RESTORE a value type. ``encode(value) -> (rdb_type, body)`` where body is
-    the RDB encoding after the type byte; ``decode(rdb_type, reader) -> value`` reads one
-    value of any of ``rdb_types`` (default: ``DEFAULT_RDB_TYPES[type_name]``)."""
-    types = tuple(rdb_types if rdb_types is not None else DEFAULT_RDB_TYPES.get(type_name, ()))
-    codec = Codec(type_name, encode, decode, types)
-    _BY_NAME[type_name] = codec
-    for rdb_type in types:
-        _BY_RDB_TYPE[rdb_type] = codec
-
-
-def codec_for(type_name: str) -> Codec | None:
-    return _BY_NAME.get(type_name)
-
-
-def unregister_codec(type_name: str) -> None:
-    """Forget a type (for tests that register a throwaway one)."""
-    codec = _BY_NAME.pop(type_name, None)
-    if codec is not None:
-        for rdb_type in codec.rdb_types:
-            if _BY_RDB_TYPE.get(rdb_type) is codec:
-                del _BY_RDB_TYPE[rdb_type]
-
-
 # ---- payloads ----------------------------------------------------------------------------------
 
 
 def dump(value: Any) -> bytes:
-    """The DUMP payload of a stored value."""
+    """The DUMP payload of a stored value: ``bytes``, or a value type's ``rdb_encode()``."""
     if type(value) is bytes:
         rdb_type, body = RDB_TYPE_STRING, encode_string(value)
     else:
-        name = str(getattr(value, "type_name", type(value).__name__))
-        codec = _BY_NAME.get(name)
-        if codec is None:
+        encode = getattr(value, "rdb_encode", None)
+        if encode is None:
+            name = str(getattr(value, "type_name", type(value).__name__))
             raise CommandError(f"ERR DUMP of a '{name}' value is not supported by fakestash")
-        rdb_type, body = codec.encode(value)
+        rdb_type, body = encode()
     return make_payload(rdb_type, body, max(RDB_VERSION, TYPE_VERSION.get(rdb_type, 0)))
 
 
@@ -213,8 +166,10 @@ def verify(payload: bytes) -> bool:
     return crc64(payload[:-8]) == int.from_bytes(payload[-8:], "little")
 
 
-def load(payload: bytes) -> Any:
-    """The value a (verified) payload holds; raises ``RdbError`` if it does not decode."""
+def load(payload: bytes, types: Mapping[int, Decodable] | None = None) -> Any:
+    """The value a (verified) payload holds: ``bytes``, or a value of the type ``types``
+    names for its RDB object type (``rdb_decode``). Raises ``RdbError`` if it does not
+    decode, or if no type reads it."""
     # Redis reads the object from the whole payload, footer included: an object that runs
     # into the version and CRC bytes still loads (checked against Redis 7.0).
     reader = Reader(payload)
@@ -222,10 +177,10 @@ def load(payload: bytes) -> Any:
     try:
         if rdb_type == RDB_TYPE_STRING:
             return reader.string()
-        codec = _BY_RDB_TYPE.get(rdb_type)
-        if codec is None:
+        kind = (types or {}).get(rdb_type)
+        if kind is None:
             raise RdbError(f"unknown RDB type {rdb_type}")
-        value = codec.decode(rdb_type, reader)
+        value = kind.rdb_decode(rdb_type, reader)
     except (IndexError, struct.error, UnicodeDecodeError) as exc:
         raise RdbError(str(exc)) from exc
     if not value:

@@ -10,18 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import unquote
 
-from fakestash.engine.acl import BUILTIN as BUILTIN_USERS
-from fakestash.engine.acl import acting_as, check_command, current_user
-from fakestash.engine.commands.scripting import caller_read_only
+from fakestash.engine.acl import BUILTIN, acl_state
+from fakestash.engine.admission import Caller, admit
+from fakestash.engine.family import Command
 from fakestash.engine.replies import ErrorReply, Reply
-from fakestash.engine.table import TABLE, Command
-from fakestash.errors import CommandError, NoPermission
+from fakestash.errors import CommandError
 from fakestash.faults import FaultRecord, FaultRequest, TransportFault
 from fakestash.meter import billable
 from fakestash.rest import texts
-from fakestash.rest.acl import readonly_may_run
 from fakestash.rest.render import (
-    batch_item,
+    batch_items,
     encode_json,
     error_body,
     result_body,
@@ -91,7 +89,7 @@ def respond(face: Face, request: RestRequest) -> RestResponse:
     grant = endpoints.authenticate(host, token, scheme)
     if grant is None:
         return _json_response(401, error_body(texts.WRONGPASS), None)
-    endpoint, readonly = grant
+    endpoint, _ = grant
     size = request_size(raw_path, body)
     try:
         _check_request_size(endpoint, method, size)
@@ -106,12 +104,7 @@ def respond(face: Face, request: RestRequest) -> RestResponse:
         if refused is not None:
             return refused
     cut = fault.fault.events if fault is not None and fault.fault.kind == "cut_stream" else None
-    marked = caller_read_only.set(readonly)  # scripts: a read-only caller's writes are denied
-    try:
-        with acting_as(endpoint.user_of(token)):  # ACL WHOAMI; ACL users' permission checks
-            response = _dispatch(face, endpoint, readonly, call, headers, cut)
-    finally:
-        caller_read_only.reset(marked)
+    response = _dispatch(face, endpoint, _caller(endpoint, token, call), call, headers, cut)
     billed = _billed_commands(call)
     endpoint.meter.record_request(
         commands=len(billed),
@@ -125,6 +118,15 @@ def respond(face: Face, request: RestRequest) -> RestResponse:
     if fault is not None and fault.fault.kind == "read_timeout":
         raise TransportFault(fault.fault, endpoint.host)  # it ran; the answer is lost
     return response
+
+
+def _caller(endpoint: Endpoint, token: str | None, call: RestCall) -> Caller:
+    """Who the request runs as: its token's ACL user, with the database's size limits. Its
+    arguments are at most 3x the body (a byte that is not UTF-8 becomes U+FFFD's three):
+    below every limit, no command of it needs a size check."""
+    user = endpoint.user_of(token)
+    users = None if user in BUILTIN else acl_state(endpoint.database)
+    return Caller.for_request(user, users, endpoint.limits, 3 * call.body_size)
 
 
 # ---- injected faults (fakestash/faults.py decides; here is where they happen) --------------
@@ -180,7 +182,7 @@ def _check_request_size(endpoint: Endpoint, method: str, size: int) -> None:
         raise RestError(400, too_big)
 
 
-def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
+def _billed_commands(call: RestCall) -> Sequence[Sequence[bytes]]:
     """Upstash bills each command (each pipeline/transaction row; not the MULTI/EXEC
     around /multi-exec), except operational ones (PING, INFO...); a stream is one
     SUBSCRIBE/PSUBSCRIBE/MONITOR."""
@@ -194,7 +196,7 @@ def _billed_commands(call: RestCall) -> list[Sequence[bytes]]:
 def _dispatch(
     face: Face,
     endpoint: Endpoint,
-    readonly: bool,
+    caller: Caller,
     call: RestCall,
     headers: dict[str, str],
     cut: int | None = None,
@@ -202,23 +204,23 @@ def _dispatch(
     if call.kind == "head":
         return make_response(200, b"", JSON_TYPE, endpoint)
     if call.kind == "stream":
-        return open_stream(endpoint, readonly, call, headers, face.closed, cut)
+        return open_stream(endpoint, caller, call, headers, face.closed, cut)
     if call.resp2 and call.base64:
         return _json_response(400, error_body(texts.RESP2_WITH_BASE64), endpoint)
     if call.kind == "command":
-        return _single(endpoint, readonly, call)
+        return _single(endpoint, caller, call)
     if call.kind == "pipeline":
-        return _pipeline(endpoint, readonly, call)
-    return _multi_exec(endpoint, readonly, call)
+        return _pipeline(endpoint, caller, call)
+    return _multi_exec(endpoint, caller, call)
 
 
 # ---- the three request shapes -----------------------------------------------------------
 
 
-def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
+def _single(endpoint: Endpoint, caller: Caller, call: RestCall) -> RestResponse:
     argv = call.argvs[0]
     try:
-        reply = run_command(endpoint, readonly, argv)
+        reply = run_command(endpoint, caller, argv)
     except CommandError as exc:
         return _error_response(call, exc.text, endpoint)
     if call.resp2:
@@ -230,36 +232,17 @@ def _single(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
     return make_response(200, content, JSON_TYPE, endpoint)
 
 
-def _pipeline(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
+def _pipeline(endpoint: Endpoint, caller: Caller, call: RestCall) -> RestResponse:
     """Each row runs on its own; an error does not stop the rest. Always HTTP 200."""
-    items: list[Reply | ErrorReply] = []
-    lookup, run = TABLE.lookup, endpoint.database.run
-    # A body below every argument-size limit cannot hold an argument above one.
-    check = (
-        readonly
-        or current_user.get() not in BUILTIN_USERS
-        or not _small_enough(endpoint, call.body_size)
-    )
     row_errors = call.row_errors
-    for index, argv in enumerate(call.argvs):
-        try:
-            if row_errors and index in row_errors:
-                raise CommandError(row_errors[index])
-            cmd = lookup(argv)
-            if check:
-                _check_allowed(endpoint, readonly, cmd, argv)
-            items.append(run(cmd, argv))
-        except CommandError as exc:
-            items.append(ErrorReply(exc.text))
+    rows: list[list[bytes] | CommandError] = list(call.argvs)
+    for index, text in row_errors.items():
+        rows[index] = CommandError(text)
+    items = endpoint.database.run_each(rows, caller)
     return _batch_response(endpoint, call, items)
 
 
-def _small_enough(endpoint: Endpoint, size: int) -> bool:
-    smallest = endpoint.limits.smallest
-    return smallest is None or size <= smallest
-
-
-def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestResponse:
+def _multi_exec(endpoint: Endpoint, caller: Caller, call: RestCall) -> RestResponse:
     """Atomic. A bad row (unknown, restricted, wrong arity, refused) discards the whole
     transaction with that row's error; runtime errors are items, as in Redis' EXEC."""
     if call.resp2:
@@ -270,12 +253,12 @@ def _multi_exec(endpoint: Endpoint, readonly: bool, call: RestCall) -> RestRespo
             row_error = call.row_errors.get(index)
             if row_error is not None:
                 raise CommandError(row_error)
-            cmd = TABLE.lookup(argv)
-            _check_allowed(endpoint, readonly, cmd, argv)
+            cmd = endpoint.database.registry.lookup(argv)
+            admit(caller, cmd, argv)
         except CommandError as exc:
             return _json_response(400, error_body(exc.text), endpoint)
         queued.append((cmd, argv))
-    items = endpoint.database.run_atomic(queued)
+    items = endpoint.database.run_atomic(queued, caller)
     return _batch_response(endpoint, call, items)
 
 
@@ -285,7 +268,7 @@ def _batch_response(
     if call.resp2:
         return _raw_response(200, b"".join(to_resp2(item) for item in items), endpoint)
     base64 = call.base64
-    rendered = [batch_item(item, base64) for item in items]
+    rendered = batch_items(items, base64)
     content = ("[" + ",".join(rendered) + "]").encode()
     if _response_too_large(endpoint, len(content)) is not None:
         rendered = [_within_limit(endpoint, text) for text in rendered]
@@ -302,28 +285,12 @@ def _within_limit(endpoint: Endpoint, item: str) -> str:
 # ---- running one command ------------------------------------------------------------------
 
 
-def run_command(endpoint: Endpoint, readonly: bool, argv: list[bytes]) -> Reply:
-    """Look up, check the token's rights and Upstash's limits, then run."""
-    cmd = TABLE.lookup(argv)
-    _check_allowed(endpoint, readonly, cmd, argv)
-    return endpoint.database.run(cmd, argv)
-
-
-def _check_allowed(endpoint: Endpoint, readonly: bool, cmd: Command, argv: list[bytes]) -> None:
-    if readonly and not readonly_may_run(cmd):
-        raise NoPermission(cmd.name.split("|")[0])
-    if current_user.get() not in BUILTIN_USERS:  # a user made with ACL SETUSER
-        check_command(endpoint.database, cmd, argv)
-    limits = endpoint.limits
-    if limits.smallest is None or max(map(len, argv)) <= limits.smallest:
-        return
-    if limits.max_key_size is not None:
-        for key in cmd.keys(argv):
-            if len(key) > limits.max_key_size:
-                raise CommandError(texts.key_too_large(limits.max_key_size, len(key)))
-    record_limit = limits.max_record_size
-    if record_limit is not None and cmd.is_write and max(map(len, argv)) > record_limit:
-        raise CommandError(texts.RECORD_TOO_LARGE)
+def run_command(endpoint: Endpoint, caller: Caller, argv: list[bytes]) -> Reply:
+    """Look up, admit (the caller's rights, Upstash's limits), then run."""
+    database = endpoint.database
+    cmd = database.registry.lookup(argv)
+    admit(caller, cmd, argv)
+    return database.run(cmd, argv, caller=caller)
 
 
 def _response_too_large(endpoint: Endpoint, size: int) -> str | None:

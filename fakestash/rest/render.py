@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from base64 import b64encode
-from typing import Any
+from typing import Any, Sequence
 
-from fakestash.engine.replies import ErrorReply, Reply, Status
+from fakestash.engine.replies import OK, ErrorReply, Reply, Status
 from fakestash.rest.utf8 import raw_bytes, text_of, valid_text
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -57,6 +57,12 @@ def encode_json(data: Any) -> bytes:
 
 _OK_ITEM = '{"result":"OK"}'
 _NULL_ITEM = '{"result":null}'
+
+
+def batch_items(items: Sequence[Reply | ErrorReply], base64: bool) -> list[str]:
+    """Every pipeline/transaction item as JSON text (``OK``, most writes' reply, without a
+    call)."""
+    return [_OK_ITEM if item is OK else batch_item(item, base64) for item in items]
 
 
 def batch_item(item: Reply | ErrorReply, base64: bool) -> str:

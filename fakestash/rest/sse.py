@@ -23,10 +23,10 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, TypeVar, Union
 
-from fakestash.engine.acl import check_stream
+from fakestash.engine.admission import Caller, admit
 from fakestash.engine.broker import Mailbox, Message, StreamReaper, broker_of
 from fakestash.engine.monitor import MonitorEntry, MonitorFeed, feed_of
-from fakestash.errors import NoPermission, WrongArity
+from fakestash.errors import CommandError, UnknownCommand
 from fakestash.faults import StreamCut
 from fakestash.rest.responses import error_json
 from fakestash.rest.wire import RestResponse
@@ -50,7 +50,7 @@ _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 def open_stream(
     endpoint: Endpoint,
-    readonly: bool,
+    caller: Caller,
     call: RestCall,
     headers: dict[str, str],
     closed: bool,
@@ -64,14 +64,7 @@ def open_stream(
     accept = headers.get("accept", "")  # the first, as Go reads it
     if EVENT_STREAM not in accept.lower():
         return error_json(400, NEEDS_ACCEPT.format(path="/" + kind), endpoint)
-    if kind == "monitor":
-        if args:
-            return error_json(400, WrongArity("monitor").text, endpoint)
-        if readonly:
-            return error_json(400, NoPermission("monitor").text, endpoint)
-    elif not args:
-        return error_json(400, WrongArity(kind).text, endpoint)
-    refused = check_stream(endpoint.database, kind, args)  # users made with ACL SETUSER
+    refused = _refusal(endpoint, caller, kind, args)
     if refused is not None:
         return error_json(400, refused, endpoint)
     if kind == "monitor":
@@ -85,6 +78,22 @@ def open_stream(
         (b"upstash-sync-token", endpoint.sync_token().encode()),
     ]
     return RestResponse(200, headers_out, stream=stream)
+
+
+def _refusal(endpoint: Endpoint, caller: Caller, kind: str, args: list[bytes]) -> str | None:
+    """The path is its command (SUBSCRIBE, PSUBSCRIBE, MONITOR), declared with the others:
+    its arity, then admission (the read-only token may subscribe but not monitor; an ACL
+    user needs the command and its channels)."""
+    cmd = endpoint.database.registry.command(kind)
+    argv = [kind.upper().encode(), *args]
+    try:
+        if cmd is None:
+            raise UnknownCommand(kind.upper())
+        cmd.check_arity(len(argv))
+        admit(caller, cmd, argv)
+    except CommandError as exc:
+        return exc.text
+    return None
 
 
 def _subscribe(endpoint: Endpoint, kind: str, channels: list[bytes], closed: bool) -> EventStream:

@@ -30,12 +30,6 @@ def request_too_large(limit: int, actual: int) -> str:
     return f"ERR max request size exceeded. Limit: {limit} bytes, Actual: {actual} bytes"
 
 
-def key_too_large(limit: int, actual: int) -> str:
-    return f"ERR max key size exceeded. Limit: {limit} bytes, Actual: {actual} bytes"
-
-
-RECORD_TOO_LARGE = "ERR max single record size exceeded"
-
 # Response-format header errors (choices: the real texts are unknown).
 RESP2_WITH_BASE64 = "ERR resp2 response format can not be used with base64 encoding"
 RESP2_WITH_MULTI_EXEC = "ERR resp2 response format is not supported for multi-exec"

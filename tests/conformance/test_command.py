@@ -18,9 +18,10 @@ from fakestash import FakeStash
 from fakestash.clock import Clock
 from fakestash.conformance import cli
 from fakestash.conformance.runner import Options, RunError, Runner, Target, open_target
+from fakestash.engine.admission import DIRECT, Caller
 from fakestash.engine.database import Database
+from fakestash.engine.family import Command
 from fakestash.engine.replies import Reply
-from fakestash.engine.table import Command
 from tests.conformance.conftest import RedisEndpoint
 
 QUIET: Any = lambda text: None  # noqa: E731
@@ -30,8 +31,15 @@ SMALL = {"sequences": 2, "steps": 15}
 class OffByOneStrlen(Database):
     """A seeded bug: STRLEN of a non-empty string answers one too many."""
 
-    def run(self, cmd: Command, argv: Sequence[bytes], *, source: str = "0.0.0.0:0") -> Reply:
-        reply = super().run(cmd, argv, source=source)
+    def run(
+        self,
+        cmd: Command,
+        argv: Sequence[bytes],
+        *,
+        source: str = "0.0.0.0:0",
+        caller: Caller = DIRECT,
+    ) -> Reply:
+        reply = super().run(cmd, argv, source=source, caller=caller)
         if cmd.name == "strlen" and isinstance(reply, int) and reply > 0:
             return reply + 1
         return reply

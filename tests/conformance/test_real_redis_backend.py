@@ -10,7 +10,7 @@ import pytest
 from fakestash import FakeStash, Status
 from fakestash.backends.connection import RedisAddress
 from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 from fakestash.errors import CommandError
 from tests.conformance.redis_process import RedisProcess, free_port
 
@@ -54,7 +54,7 @@ def test_select_never_moves_its_connection(database: RealRedisDatabase) -> None:
         database.execute([b"SELECT", b"1"])
     select = [b"SELECT", b"1"]
     with pytest.raises(CommandError, match="SELECT/SWAPDB are not sent"):
-        database.run_atomic([(TABLE.lookup(select), select)])
+        database.run_atomic([(Registry.default().lookup(select), select)])
     info = database.send([b"CLIENT", b"INFO"])
     assert isinstance(info, bytes) and b" db=0 " in info
 

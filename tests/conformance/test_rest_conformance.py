@@ -22,6 +22,7 @@ from fakestash.conformance.checks import CHECKS, Check, Probe
 from fakestash.conformance.runner import Options, Runner, _observe, open_target
 from fakestash.conformance.scope import Scope
 from fakestash.conformance.wire import Side
+from fakestash.engine.admission import key_too_large
 from fakestash.rest import texts
 
 LIVE_FLAG = "FAKESTASH_LIVE_UPSTASH"
@@ -81,7 +82,7 @@ EXPECTED: dict[str, Any] = {
         "exists after": {"result": 0},
     },
     "base64-pipeline": _status(200, [OK, {"result": "dg=="}, NOT_AN_INTEGER]),
-    "key-size-limit": _error(400, texts.key_too_large(32768, len(PREFIX) + 32768 + 15)),
+    "key-size-limit": _error(400, key_too_large(32768, len(PREFIX) + 32768 + 15)),
     "read-only-write": _error(
         400, "NOPERM this user has no permissions to run the 'set' command or its subcommand"
     ),

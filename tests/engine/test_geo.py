@@ -507,7 +507,7 @@ def test_geosearch_option_conflicts(g: FakeStash) -> None:
 
 
 def test_search_commands_are_registered_with_redis_arity_and_flags() -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
     expected = {
         "geoadd": (-5, True),
@@ -522,9 +522,9 @@ def test_search_commands_are_registered_with_redis_arity_and_flags() -> None:
         "geosearchstore": (-8, True),
     }
     for name, (arity, write) in expected.items():
-        cmd = TABLE.get(name)
+        cmd = Registry.default().get(name)
         assert cmd is not None and cmd.arity == arity and cmd.is_write == write, name
-    radius = TABLE.get("georadius")
+    radius = Registry.default().get("georadius")
     assert radius is not None
     assert radius.keys([b"GEORADIUS", b"k", b"1", b"1", b"1", b"m", b"STORE", b"d"]) == [
         b"k",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
 from fakestash.engine.args import is_int
-from fakestash.engine.list_value import ListValue
+from fakestash.engine.values.list import ListValue
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

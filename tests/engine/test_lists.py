@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.hash_value import HashValue
+from fakestash.engine.values.hash import HashValue
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -347,9 +347,9 @@ def test_lmpop_stops_at_a_wrong_type(stash: FakeStash) -> None:
 
 
 def test_lmpop_key_positions() -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    cmd = TABLE.get("lmpop")
+    cmd = Registry.default().get("lmpop")
     assert cmd is not None
     assert cmd.keys([b"LMPOP", b"2", b"a", b"b", b"LEFT"]) == [b"a", b"b"]
     assert cmd.keys([b"LMPOP", b"x", b"a"]) == []

@@ -14,7 +14,7 @@ from fakestash import FakeStash, ManualClock
 from fakestash.engine.broker import OVERFLOW, BufferLimit, Mailbox
 from fakestash.engine.glob import glob_match
 from fakestash.engine.monitor import format_line, repr_arg
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 from fakestash.pubsub_api import StreamClosed
 from tests.helpers import error, run
 
@@ -243,7 +243,7 @@ def test_pubsub_help(stash: FakeStash) -> None:
 
 
 def test_pubsub_commands_are_in_the_table() -> None:
-    pubsub = TABLE.get("pubsub")
+    pubsub = Registry.default().get("pubsub")
     assert pubsub is not None
     assert sorted(pubsub.subcommands) == [
         "channels",
@@ -453,7 +453,7 @@ def test_monitor_skips_commands_refused_before_running(stash: FakeStash) -> None
 
 
 def test_monitor_shows_lua_calls_after_the_eval(stash: FakeStash) -> None:
-    if "eval" not in TABLE:
+    if "eval" not in Registry.default():
         pytest.skip("EVAL is not in the command table yet")
     log = stash.monitor()
     run(stash, "EVAL", "redis.call('set','x','1'); return redis.call('GET','x')", "0")
@@ -465,7 +465,7 @@ def test_monitor_shows_lua_calls_after_the_eval(stash: FakeStash) -> None:
 def test_monitor_shows_multi_and_exec_around_a_transaction(stash: FakeStash) -> None:
     db = stash.database
     log = stash.monitor()
-    queued = [(TABLE.lookup(argv), argv) for argv in ([b"SET", b"a", b"1"], [b"GET", b"a"])]
+    queued = [(Registry.default().lookup(argv), argv) for argv in ([b"SET", b"a", b"1"], [b"GET", b"a"])]
     db.run_atomic(queued)
     assert log.names == ["MULTI", "SET", "GET", "EXEC"]
 

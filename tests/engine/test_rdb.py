@@ -3,7 +3,7 @@ and round trips with a real redis-server (skipped when none is on PATH)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from fakestash import FakeStash
 from fakestash.engine import rdb
+from fakestash.engine.family import Family
+from fakestash.engine.registry import Registry
 from fakestash.engine.replies import Status
 from tests.helpers import error, run
 
@@ -229,20 +231,29 @@ class Thing:
         return Thing(list(self.items))
 
 
+class CodecThing(Thing):
+    """The same, with an RDB form (object type 250, a list's body)."""
+
+    rdb_types = (250,)
+
+    def rdb_encode(self) -> tuple[int, bytes]:
+        return 250, rdb.encode_list(self.items)[1]
+
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: rdb.Reader) -> CodecThing:
+        return cls(reader.list_items(rdb.RDB_TYPE_LIST))
+
+
 @pytest.fixture
-def thing_codec() -> Iterator[None]:
-    rdb.register_codec(
-        Thing.type_name,
-        lambda t: (250, rdb.encode_list(t.items)[1]),
-        lambda rdb_type, reader: Thing(reader.list_items(rdb.RDB_TYPE_LIST)),
-        rdb_types=[250],
-    )
-    yield
-    rdb.unregister_codec(Thing.type_name)
+def thing_stash() -> FakeStash:
+    """A server whose registry has a family storing ``CodecThing`` values."""
+    things = Family("things", group="things", values=[CodecThing])
+    return FakeStash(seed=0, registry=Registry.default().with_family(things))
 
 
-def test_registered_codec_dumps_and_restores(stash: FakeStash, thing_codec: None) -> None:
-    stash.database.data[b"t"] = Thing([b"a", b"b"])
+def test_registered_codec_dumps_and_restores(thing_stash: FakeStash) -> None:
+    stash = thing_stash
+    stash.database.data[b"t"] = CodecThing([b"a", b"b"])
     payload = run(stash, "DUMP", "t")
     assert isinstance(payload, bytes) and payload[0] == 250
     assert run(stash, "RESTORE", "u", "0", payload) == Status("OK")
@@ -251,7 +262,8 @@ def test_registered_codec_dumps_and_restores(stash: FakeStash, thing_codec: None
     assert run(stash, "TYPE", "u") == Status("fakestash-test-thing")
 
 
-def test_restoring_an_empty_collection_is_bad_data(stash: FakeStash, thing_codec: None) -> None:
+def test_restoring_an_empty_collection_is_bad_data(thing_stash: FakeStash) -> None:
+    stash = thing_stash
     payload = rdb.make_payload(250, rdb.encode_length(0))
     assert error(stash, "RESTORE", "k", "0", payload) == "ERR Bad data format"
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakestash import FakeStash, ManualClock
-from fakestash.engine.commands.scripting import caller_read_only
-from fakestash.engine.replies import ErrorReply, Status
+from fakestash import CommandError, FakeStash, ManualClock
+from fakestash.engine.acl import DEFAULT_RO
+from fakestash.engine.admission import Caller
+from fakestash.engine.args import to_arg
+from fakestash.engine.replies import ErrorReply, Reply, Status
 from tests.helpers import error, run
 
 
@@ -518,26 +521,35 @@ def test_key_locking_refuses_undeclared_keys(stash: FakeStash) -> None:
 
 
 def test_read_only_caller_cannot_write_from_a_script(stash: FakeStash) -> None:
-    token = caller_read_only.set(True)
-    try:
-        body = "return redis.call('set', 'k', 'v')"
-        assert error(stash, "EVAL", body, 0) == script_error(
-            body, "ERR The user executing the script can't run this command or subcommand"
-        )
-        assert run(stash, "EVAL", "return redis.acl_check_cmd('set', 'k', 'v')", 0) is None
-        assert run(stash, "EVAL", "return redis.acl_check_cmd('get', 'k')", 0) == 1
-    finally:
-        caller_read_only.reset(token)
+    """Scripts run by the read-only token's user (``default_ro``), EVAL itself unchecked."""
+    caller = Caller(DEFAULT_RO)
+
+    def run(stash: FakeStash, *args: Any) -> Reply:
+        argv = [to_arg(a) for a in args]
+        return stash.database.run(stash.database.registry.lookup(argv), argv, caller=caller)
+
+    def error(stash: FakeStash, *args: Any) -> str:
+        with pytest.raises(CommandError) as info:
+            run(stash, *args)
+        return info.value.text
+
+    body = "return redis.call('set', 'k', 'v')"
+    assert error(stash, "EVAL", body, 0) == script_error(
+        body, "ERR The user executing the script can't run this command or subcommand"
+    )
+    assert run(stash, "EVAL", "return redis.acl_check_cmd('set', 'k', 'v')", 0) is None
+    assert run(stash, "EVAL", "return redis.acl_check_cmd('get', 'k')", 0) == 1
 
 
 def test_eval_flags_in_the_command_table() -> None:
-    from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
+    from fakestash.engine.family import NOSCRIPT, READONLY
+    from fakestash.engine.registry import Registry
 
     for name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
-        cmd = TABLE.get(name)
+        cmd = Registry.default().get(name)
         assert cmd is not None and NOSCRIPT in cmd.flags and not cmd.is_write
-    assert READONLY in TABLE.get("eval_ro").flags  # type: ignore[union-attr]
-    assert TABLE.get("eval").keys([b"EVAL", b"s", b"2", b"a", b"b", b"c"]) == [b"a", b"b"]  # type: ignore[union-attr]
+    assert READONLY in Registry.default().get("eval_ro").flags  # type: ignore[union-attr]
+    assert Registry.default().get("eval").keys([b"EVAL", b"s", b"2", b"a", b"b", b"c"]) == [b"a", b"b"]  # type: ignore[union-attr]
 
 
 # ---- time and atomicity -----------------------------------------------------------------

@@ -631,9 +631,9 @@ def test_query_in_multi_needs_nocontent(products: FakeStash) -> None:
 
 
 def products_cmd(name: str) -> Any:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    return TABLE.get(name)
+    return Registry.default().get(name)
 
 
 def test_arity_errors(stash: FakeStash) -> None:
@@ -797,3 +797,14 @@ def test_highlight_keeps_whole_values_and_array_shape(stash: FakeStash) -> None:
                 "HIGHLIGHT", "FIELDS", "1", "a")  # fmt: skip
     marked = {hit[0]: hit[2][0][1] for hit in reply}[b"d:2"]
     assert marked == long_text.replace("hello", "<em>hello</em>").encode()  # not cut
+
+
+def test_an_index_key_lives_beside_hash_field_ttls(stash: FakeStash) -> None:
+    """Once a field TTL exists, every lookup asks the value to reap its members: an index
+    key answers that it has none."""
+    run(stash, "HSET", "h", "f", "v")
+    run(stash, "HEXPIRE", "h", "100", "FIELDS", "1", "f")
+    run(stash, "SEARCH.CREATE", "idx", "ON", "HASH", "PREFIX", "1", "p:", "SCHEMA", "t", "TEXT")
+    assert run(stash, "TYPE", "idx") == "search"
+    assert run(stash, "DBSIZE") == 2
+    assert run(stash, "MEMORY", "USAGE", "idx") == 48

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.commands.sets import RedisSet
+from fakestash.engine.values.set import RedisSet
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -303,9 +303,9 @@ def test_sintercard_errors(stash: FakeStash, argv: tuple[str, ...], text: str) -
 
 
 def test_sintercard_key_positions_come_from_numkeys() -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    cmd = TABLE.get("sintercard")
+    cmd = Registry.default().get("sintercard")
     assert cmd is not None
     assert cmd.keys([b"SINTERCARD", b"2", b"a", b"b", b"LIMIT", b"1"]) == [b"a", b"b"]
 
@@ -384,22 +384,24 @@ def test_copy_is_independent() -> None:
 
 def test_dump_restore_round_trip(stash: FakeStash) -> None:
     from fakestash.engine import rdb
+    from fakestash.engine.registry import Registry
 
     run(stash, "SADD", "s", "3", "1", "a", "")
     payload = rdb.dump(stash.database.data[b"s"])
     assert payload[0] == rdb.RDB_TYPE_SET
-    restored = rdb.load(payload)
+    restored = rdb.load(payload, Registry.default().readers)
     assert isinstance(restored, RedisSet)
     assert list(restored) == [b"1", b"3", b"a", b""]
 
 
 def test_restores_a_payload_dumped_by_redis_7_intset() -> None:
     from fakestash.engine import rdb
+    from fakestash.engine.registry import Registry
 
     # DUMP of `SADD s 5 1 3` on redis-server 7.0.15 (RDB_TYPE_SET_INTSET).
     payload = bytes.fromhex("0b0e02000000030000000100030005000a00586ee8b158667caf")
     assert rdb.verify(payload)
-    restored = rdb.load(payload)
+    restored = rdb.load(payload, Registry.default().readers)
     assert list(restored) == [b"1", b"3", b"5"]
 
 

@@ -845,6 +845,6 @@ def test_ranges_agree_with_a_sorted_model(
 
 @pytest.mark.parametrize("name", ["xadd", "xrange", "xreadgroup", "xgroup", "xinfo", "xdelex"])
 def test_commands_are_registered(name: str) -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
-    assert name in TABLE
+    assert name in Registry.default()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fakestash import FakeStash
 from fakestash.engine.replies import format_double
-from fakestash.engine.sorted_set import SortedSet
+from fakestash.engine.values.zset import SortedSet
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -632,10 +632,10 @@ def test_setop_errors(sources: FakeStash, argv: tuple[str, ...], text: str) -> N
 
 
 def test_numkeys_key_positions() -> None:
-    from fakestash.engine.table import TABLE
+    from fakestash.engine.registry import Registry
 
     def keys(*argv: str) -> list[bytes]:
-        cmd = TABLE.get(argv[0].lower())
+        cmd = Registry.default().get(argv[0].lower())
         assert cmd is not None
         return cmd.keys([a.encode() for a in argv])
 
@@ -736,21 +736,23 @@ def test_copy_is_independent() -> None:
 
 def test_dump_restore_round_trip() -> None:
     from fakestash.engine import rdb
+    from fakestash.engine.registry import Registry
 
     value = SortedSet([(1.5, b"a"), (-math.inf, b"b"), (2.0, b"c")])
     payload = rdb.dump(value)
     assert payload[0] == rdb.RDB_TYPE_ZSET_2
-    restored = rdb.load(payload)
+    restored = rdb.load(payload, Registry.default().readers)
     assert isinstance(restored, SortedSet) and list(restored) == list(value)
 
 
 def test_restores_a_payload_dumped_by_redis_7() -> None:
     from fakestash.engine import rdb
+    from fakestash.engine.registry import Registry
 
     # DUMP of `ZADD z 1.5 a 2 b` on redis-server 7.0.15 (RDB_TYPE_ZSET_LISTPACK).
     payload = bytes.fromhex("111414000000040081610283312e35048162020201ff0a00fa02b425af188763")
     assert rdb.verify(payload)
-    assert list(rdb.load(payload)) == [(1.5, b"a"), (2.0, b"b")]
+    assert list(rdb.load(payload, Registry.default().readers)) == [(1.5, b"a"), (2.0, b"b")]
 
 
 # ---- properties: the sorted set against a naive sorted list ------------------------------------------

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, Limits
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 
 T = TypeVar("T")
 
@@ -76,10 +76,10 @@ SMALL_LIMITS = Limits(max_request_size=4096, max_key_size=48, max_record_size=51
 
 #: Every command and subcommand, with the number of arguments its arity asks for at least.
 NAMES = sorted(
-    [(top.name, abs(top.arity) - 1) for top in TABLE if not top.subcommands]
+    [(top.name, abs(top.arity) - 1) for top in Registry.default() if not top.subcommands]
     + [
         (f"{top.name} {sub.name.split('|')[1]}", abs(sub.arity) - 2)
-        for top in TABLE
+        for top in Registry.default()
         for sub in top.subcommands.values()
     ]
     + [(odd, 0) for odd in ("notacmd", "", "multi", "\u00e9", "\ufffd", "GET\x00", "script")]

@@ -17,10 +17,16 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.table import NOSCRIPT, TABLE, Command
+from fakestash.engine.family import NOSCRIPT, Command
+from fakestash.engine.registry import Registry
 
 WRITES = sorted(
-    (cmd for top in TABLE for cmd in (top, *top.subcommands.values()) if cmd.is_write),
+    (
+        cmd
+        for top in Registry.default()
+        for cmd in (top, *top.subcommands.values())
+        if cmd.is_write and cmd.served
+    ),
     key=lambda cmd: cmd.name,
 )
 CALL_ARGV = "return redis.call(unpack(ARGV))"

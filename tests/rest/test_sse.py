@@ -17,7 +17,7 @@ import pytest
 
 from fakestash import FakeStash
 from fakestash.engine.broker import OVERFLOW, BufferLimit
-from fakestash.engine.table import TABLE
+from fakestash.engine.registry import Registry
 
 pytest_plugins = ["pytester"]
 
@@ -424,7 +424,7 @@ def test_monitor_across_pipeline_and_multi_exec(stash: FakeStash, client: httpx.
 
 
 def test_monitor_across_lua(stash: FakeStash, client: httpx.Client) -> None:
-    if "eval" not in TABLE:
+    if "eval" not in Registry.default():
         pytest.skip("EVAL is not in the command table yet (Lua lands separately)")
     script = "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])"
     with client.stream("POST", "/monitor", headers=SSE) as response:

@@ -1,21 +1,3 @@
-"""Every command family; importing this package fills the command table."""
-
-from fakestash.engine.commands import (  # noqa: F401
-    admin,
-    bitmaps,
-    functions,
-    geo,
-    hashes,
-    hyperloglog,
-    json,
-    keys,
-    lists,
-    pubsub,
-    scripting,
-    search,
-    server,
-    sets,
-    streams,
-    strings,
-    zsets,
-)
+"""The command families: one module per family, each defining ``FAMILY`` (its declarations
+and handlers, ``fakestash/engine/family.py``). ``Registry.default()`` discovers them; nothing
+here lists them by hand."""

@@ -3,17 +3,15 @@
 WAIT/WAITAOF never block: the fake has no replicas, and its data is "persisted" at once.
 ACL follows Upstash's model (fakestash/engine/acl.py): tokens are passwords of ACL users,
 ``ACL GENTOKEN``/``ACL RESTTOKEN`` make more, and every token runs with its user's rights.
-CONFIG is deliberately absent (keyspace notifications are not modelled).
 """
 
 from __future__ import annotations
 
 import base64
 
-from fakestash.engine import memory_usage
+from fakestash.engine import values
 from fakestash.engine.acl import (
     BUILTIN,
-    CATEGORIES,
     DEFAULT,
     MIN_PASSWORD_BITS,
     WEAK_PASSWORD,
@@ -23,16 +21,19 @@ from fakestash.engine.acl import (
     User,
     acl_state,
     apply_rule,
-    catalog,
-    current_user,
     password_bits,
     sha256_hex,
 )
 from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import CATEGORIES, Family
+from fakestash.engine.keyspec import key_at
+from fakestash.engine.registry import Registry
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import ADMIN, NOSCRIPT, READONLY, command, container
+from fakestash.engine.values.memory import DEFAULT_SAMPLES
 from fakestash.errors import SYNTAX, CommandError, WrongArity
+
+FAMILY = Family("admin", group="server")
 
 LLONG_MAX = 2**63 - 1
 TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
@@ -51,7 +52,12 @@ def _timeout(db: Database, raw: bytes) -> int:
     return timeout
 
 
-@command("wait", 3, [NOSCRIPT], group="connection")
+@FAMILY.command(
+    "wait", 3, "blocking",
+    categories="connection",
+    tips="request_policy:all_shards response_policy:agg_min",
+    group="generic",
+)
 def wait(db: Database, args: list[bytes]) -> Reply:
     """Replicas that acknowledged: always 0 at once (the fake has none; it never blocks)."""
     parse_int(args[0])
@@ -59,7 +65,12 @@ def wait(db: Database, args: list[bytes]) -> Reply:
     return 0
 
 
-@command("waitaof", 4, [NOSCRIPT], group="connection")
+@FAMILY.command(
+    "waitaof", 4, "blocking",
+    categories="connection",
+    tips="request_policy:all_shards response_policy:agg_min",
+    group="generic",
+)
 def waitaof(db: Database, args: list[bytes]) -> Reply:
     """[local, replicas] fsync acknowledgements: [1, 0] at once (persistent, no replicas)."""
     numlocal = parse_int(args[0])
@@ -73,13 +84,13 @@ def waitaof(db: Database, args: list[bytes]) -> Reply:
 
 # ---- MEMORY USAGE ----------------------------------------------------------------------------
 
-container("memory")
+FAMILY.container("memory")
 
 
-@command("memory|usage", -3, [READONLY], keys=(2, 2, 1))
+@FAMILY.command("memory|usage", -3, "readonly", keys=[key_at(2, "RO")], group="generic")
 def memory_usage_(db: Database, args: list[bytes]) -> Reply:
     """Estimated bytes a key takes, as Redis counts them; nil for a missing key."""
-    samples = memory_usage.DEFAULT_SAMPLES
+    samples = DEFAULT_SAMPLES
     rest = args[1:]
     i = 0
     while i < len(rest):
@@ -93,46 +104,45 @@ def memory_usage_(db: Database, args: list[bytes]) -> Reply:
     value = db.lookup(args[0])
     if value is None:
         return None
-    return memory_usage.usage(args[0], value, samples)
+    return values.memory_usage(args[0], value, samples)
 
 
 # ---- ACL -------------------------------------------------------------------------------------
 
-container("acl")
-_ADMIN = [ADMIN, NOSCRIPT]
+FAMILY.container("acl")
 
 
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-@command("acl|whoami", 2, [NOSCRIPT])
+@FAMILY.command("acl|whoami", 2, "noscript loading stale", readonly_token=True)
 def acl_whoami(db: Database, args: list[bytes]) -> Reply:
     """The ACL user of the request's token (default, default_ro, or an ACL user)."""
-    return current_user.get().encode()
+    return db.caller.user.encode()
 
 
-@command("acl|users", 2, _ADMIN)
+@FAMILY.command("acl|users", 2, "admin noscript loading stale")
 def acl_users(db: Database, args: list[bytes]) -> Reply:
     """Every user name, sorted: default, default_ro and those made with SETUSER."""
     return [name.encode() for name in acl_state(db).names()]
 
 
-@command("acl|list", 2, _ADMIN)
+@FAMILY.command("acl|list", 2, "admin noscript loading stale")
 def acl_list(db: Database, args: list[bytes]) -> Reply:
     """Every user as an ACL-file line."""
     state = acl_state(db)
     return [_describe(state, name).encode() for name in state.names()]
 
 
-@command("acl|getuser", 3, _ADMIN)
+@FAMILY.command("acl|getuser", 3, "admin noscript loading stale")
 def acl_getuser(db: Database, args: list[bytes]) -> Reply:
     """flags, passwords (SHA-256), commands, keys, channels of a user; nil if none."""
     state = acl_state(db)
     name = _text(args[0])
     if name in BUILTIN:
         hashes: list[Reply] = [sha256_hex(p).encode() for p in state.builtin_passwords[name]]
-        commands = "+@all" if name == DEFAULT else _default_ro_commands()
+        commands = "+@all" if name == DEFAULT else _default_ro_commands(db.registry)
         reply: list[Reply] = [b"flags", [b"on"], b"passwords", list(hashes)]
         return [*reply, b"commands", commands.encode(), b"keys", [b"*"], b"channels", [b"*"]]
     user = state.users.get(name)
@@ -151,7 +161,7 @@ def _describe(state: AclState, name: str) -> str:
     if name not in BUILTIN:
         return _user_line(state.users[name])
     hashes = " ".join("#" + sha256_hex(p) for p in state.builtin_passwords[name])
-    commands = "+@all" if name == DEFAULT else _default_ro_commands()
+    commands = "+@all" if name == DEFAULT else _default_ro_commands(state.registry)
     return " ".join(part for part in ("user", name, "on", hashes, "~* &*", commands) if part)
 
 
@@ -168,16 +178,31 @@ def _user_line(user: User) -> str:
     return " ".join(parts)
 
 
-def _default_ro_commands() -> str:
-    """What the read-only token may run (fakestash/rest/acl.py), as ACL rules."""
-    from fakestash.rest.acl import ALLOWED_TO_READONLY, DENIED_TO_READONLY
+def _default_ro_commands(registry: Registry) -> str:
+    """What the read-only token may run (the declarations' ``readonly_token``), as ACL rules:
+    ``+@read``, then what it may run outside @read, then what it may not inside it (a
+    container whose every subcommand is in is one rule, as Redis writes it)."""
+    read = registry.members["read"]
+    allowed = registry.readonly_leaves
+    extra = _rules("+", allowed - read, registry)
+    denied = _rules("-", read - allowed, registry)
+    return " ".join(["-@all", "+@read", *extra, *denied])
 
-    read = catalog().members["read"]
-    extra = sorted(f"+{name}" for name in ALLOWED_TO_READONLY if name not in read)
-    return " ".join(["-@all", "+@read", *extra, *sorted(f"-{n}" for n in DENIED_TO_READONLY)])
+
+def _rules(sign: str, names: frozenset[str], registry: Registry) -> list[str]:
+    whole = {
+        cmd.name
+        for cmd in registry
+        if cmd.subcommands and (registry.targets(cmd.name) or frozenset()) <= names
+    }
+    kept = {n for n in names if n.split("|")[0] not in whole} | whole
+    return [sign + name for name in sorted(kept)]
 
 
-@command("acl|setuser", -3, _ADMIN)
+@FAMILY.command(
+    "acl|setuser", -3, "admin noscript loading stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def acl_setuser(db: Database, args: list[bytes]) -> Reply:
     """Create or change a user; rules apply left to right, all or nothing."""
     name = _text(args[0])
@@ -198,7 +223,10 @@ def acl_setuser(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("acl|deluser", -3, _ADMIN)
+@FAMILY.command(
+    "acl|deluser", -3, "admin noscript loading stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def acl_deluser(db: Database, args: list[bytes]) -> Reply:
     """Delete users; how many existed. default and default_ro cannot go."""
     names = [_text(a) for a in args]
@@ -209,7 +237,7 @@ def acl_deluser(db: Database, args: list[bytes]) -> Reply:
     return sum(1 for name in names if users.pop(name, None) is not None)
 
 
-@command("acl|cat", -2, [NOSCRIPT])
+@FAMILY.command("acl|cat", -2, "noscript loading stale")
 def acl_cat(db: Database, args: list[bytes]) -> Reply:
     """The categories rules may use, or the commands in one."""
     if len(args) > 1:
@@ -217,13 +245,13 @@ def acl_cat(db: Database, args: list[bytes]) -> Reply:
     if not args:
         return [c.encode() for c in CATEGORIES]
     wanted = _text(args[0])
-    members = catalog().members.get(wanted.lower())
+    members = db.registry.members.get(wanted.lower())
     if members is None:
         raise CommandError(f"ERR Unknown category '{wanted}'")
     return [name.encode() for name in sorted(members)]
 
 
-@command("acl|genpass", -2, [NOSCRIPT])
+@FAMILY.command("acl|genpass", -2, "noscript loading stale")
 def acl_genpass(db: Database, args: list[bytes]) -> Reply:
     """A random password: ``bits`` (256 by default) as hex digits."""
     if len(args) > 1:
@@ -240,7 +268,7 @@ def acl_genpass(db: Database, args: list[bytes]) -> Reply:
     return db.rng.randbytes((chars + 1) // 2).hex()[:chars].encode()
 
 
-@command("acl|log", -2, _ADMIN)
+@FAMILY.command("acl|log", -2, "admin noscript loading stale")
 def acl_log(db: Database, args: list[bytes]) -> Reply:
     """Always empty, as on Upstash (it records no failures); RESET answers OK."""
     if len(args) > 1:
@@ -252,19 +280,22 @@ def acl_log(db: Database, args: list[bytes]) -> Reply:
     return []
 
 
-@command("acl|save", 2, _ADMIN)
+@FAMILY.command(
+    "acl|save", 2, "admin noscript loading stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def acl_save(db: Database, args: list[bytes]) -> Reply:
     """OK: Upstash has no ACL file (SAVE pushes users to replicas; nothing to do here)."""
     return OK
 
 
-@command("acl|load", 2, _ADMIN)
+@FAMILY.command("acl|load", 2, "admin noscript loading stale")
 def acl_load(db: Database, args: list[bytes]) -> Reply:
     """OK: Upstash has no ACL file (LOAD refreshes from the primary; nothing to do here)."""
     return OK
 
 
-@command("acl|gentoken", -3, _ADMIN)
+@FAMILY.command("acl|gentoken", -3, "admin noscript")
 def acl_gentoken(db: Database, args: list[bytes]) -> Reply:
     """Upstash: a token for ``user`` wrapping ``password`` (or a random one), to give the
     user with SETUSER ``>token``; it is then also a REST token."""
@@ -280,7 +311,7 @@ def acl_gentoken(db: Database, args: list[bytes]) -> Reply:
     return acl_state(db).new_token(db.rng, Issued(name, password)).encode()
 
 
-@command("acl|resttoken", 4, _ADMIN)
+@FAMILY.command("acl|resttoken", 4, "admin noscript")
 def acl_resttoken(db: Database, args: list[bytes]) -> Reply:
     """Upstash: a new REST token for an existing user, given its password (or the token
     GENTOKEN made for it)."""
@@ -292,7 +323,7 @@ def acl_resttoken(db: Database, args: list[bytes]) -> Reply:
     return state.new_token(db.rng, Issued(name, password, base=password)).encode()
 
 
-@command("acl|help", 2, [])
+@FAMILY.command("acl|help", 2, "loading stale", upstash=False)
 def acl_help(db: Database, args: list[bytes]) -> Reply:
     """The subcommands, one line each."""
     return [line.encode() for line in _HELP]

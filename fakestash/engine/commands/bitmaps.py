@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from fakestash.engine.args import parse_int
 from fakestash.engine.commands.strings import get_string
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_range
 from fakestash.engine.notify import GENERIC, STRING, emit
 from fakestash.engine.replies import Reply
-from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import SYNTAX, CommandError
+
+FAMILY = Family("bitmaps", group="bitmap", category="bitmap")
 
 #: proto-max-bulk-len: a bit offset must address a byte below it.
 MAX_BYTES = 512 * 1024 * 1024
@@ -57,7 +60,7 @@ def _grown(value: bytes | None, max_bit: int) -> bytes:
 # ---- SETBIT / GETBIT ---------------------------------------------------------------------
 
 
-@command("setbit", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("setbit", 4, "write denyoom", keys=[key_at(1, "RW access update")])
 def setbit(db: Database, args: list[bytes]) -> Reply:
     """Set or clear one bit (growing the string); returns the bit's old value."""
     key = args[0]
@@ -77,7 +80,7 @@ def setbit(db: Database, args: list[bytes]) -> Reply:
     return 1 if old else 0
 
 
-@command("getbit", 3, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("getbit", 3, "readonly fast", keys=[key_at(1, "RO access")])
 def getbit(db: Database, args: list[bytes]) -> Reply:
     """The bit at an offset (0 past the end or for a missing key)."""
     offset = parse_offset(args[1])
@@ -115,7 +118,7 @@ def _edge_masks(start: int, end: int) -> tuple[int, int]:
     return ~((1 << (8 - (start & 7))) - 1) & 0xFF, (1 << (7 - (end & 7))) - 1
 
 
-@command("bitcount", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("bitcount", -2, "readonly", keys=[key_at(1, "RO access")])
 def bitcount(db: Database, args: list[bytes]) -> Reply:
     """Count set bits, optionally in a byte or bit range (negative indexes from the end)."""
     if len(args) not in (1, 3, 4):
@@ -158,7 +161,7 @@ def _first_bit(data: bytes, bit: int) -> int:
     return skip * 8 + (8 - (data[skip] ^ 0xFF).bit_length())
 
 
-@command("bitpos", -3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("bitpos", -3, "readonly", keys=[key_at(1, "RO access")])
 def bitpos(db: Database, args: list[bytes]) -> Reply:
     """Position of the first 0 or 1 bit, optionally within a byte or bit range."""
     bit = parse_int(args[1])
@@ -208,7 +211,10 @@ def _bitpos_bits(value: bytes, bit: int, start: int, end: int) -> int:
 _OPS = (b"AND", b"OR", b"XOR", b"NOT", b"DIFF", b"DIFF1", b"ANDOR", b"ONE")
 
 
-@command("bitop", -4, [WRITE], keys=(2, -1, 1))
+@FAMILY.command(
+    "bitop", -4, "write denyoom",
+    keys=[key_at(2, "OW update"), key_range(3, "RO access")],
+)
 def bitop(db: Database, args: list[bytes]) -> Reply:
     """Bitwise AND/OR/XOR/NOT/DIFF/DIFF1/ANDOR/ONE of strings into a key; the result length."""
     op = args[0].upper()
@@ -398,13 +404,16 @@ def _bitfield(db: Database, args: list[bytes], readonly_command: bool) -> Reply:
     return replies
 
 
-@command("bitfield", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command(
+    "bitfield", -2, "write denyoom",
+    keys=[key_at(1, "RW access update variable_flags")],
+)
 def bitfield(db: Database, args: list[bytes]) -> Reply:
     """GET/SET/INCRBY integers of 1-64 bits at any bit offset, with OVERFLOW WRAP/SAT/FAIL."""
     return _bitfield(db, args, readonly_command=False)
 
 
-@command("bitfield_ro", -2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("bitfield_ro", -2, "readonly fast", keys=[key_at(1, "RO access")])
 def bitfield_ro(db: Database, args: list[bytes]) -> Reply:
     """Read-only BITFIELD: GET subcommands only."""
     return _bitfield(db, args, readonly_command=True)

@@ -12,29 +12,23 @@ scripts."). Redis refuses such a call up front.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from lupa import lua51
-
-from fakestash.engine.commands.scripting import eval_keys, read_only_caller
+from fakestash.engine.admission import Script
+from fakestash.engine.family import Family
 from fakestash.engine.glob import glob_match
-from fakestash.engine.lua import LuaEngine, ScriptRun
-from fakestash.engine.lua.runtime import LuaCallError
-from fakestash.engine.lua.shebang import SCRIPT_FLAGS, parse_library_header
+from fakestash.engine.keyspec import key_count
+from fakestash.engine.lua.shebang import BAD_NAME, NAME, SCRIPT_FLAGS, parse_library_header
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import NOSCRIPT, READONLY, WRITE, command, container
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.lua.runtime import LuaEngine
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
-BAD_NAME = (
-    "Library names can only contain letters, numbers, or underscores(_) "
-    "and must be at least one character long"
-)
+FAMILY = Family("functions", group="functions", category="scripting")
+
 
 
 @dataclass
@@ -62,6 +56,8 @@ class FunctionStore:
 
     def lua(self) -> LuaEngine:
         if self.engine is None:
+            from fakestash.engine.lua.runtime import LuaEngine  # lupa: loaded when first used
+
             self.engine = LuaEngine(self.seed)
         return self.engine
 
@@ -91,109 +87,13 @@ def function_store(db: Database) -> FunctionStore:
 # ---- FUNCTION LOAD ---------------------------------------------------------------------
 
 
-def _string(value: Any) -> str | None:
-    """``luaGetStringSds``: strings and numbers (as Lua prints them) are strings."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.14g}"
-    return None
+FAMILY.container("function")
 
 
-class _Registrar:
-    """``redis.register_function`` during one FUNCTION LOAD."""
-
-    def __init__(self, engine: LuaEngine, library: Library) -> None:
-        self.engine = engine
-        self.library = library
-        self.loading = True  # a callback that kept `redis` cannot register later
-
-    def __call__(self, *args: Any) -> None:
-        if not self.loading:
-            _fail("redis.register_function can only be called on FUNCTION LOAD command")
-        if len(args) == 1:
-            name, callback, flags, description = self._named(args[0])
-        elif len(args) == 2:
-            first = _string(args[0])
-            if first is None:
-                _fail("first argument to redis.register_function must be a string")
-            name = first
-            if not self.engine.is_function(args[1]):
-                _fail("second argument to redis.register_function must be a function")
-            callback, flags, description = args[1], frozenset(), None
-        else:
-            _fail("wrong number of arguments to redis.register_function")
-        if not _NAME.fullmatch(name):
-            _fail(BAD_NAME)
-        if name in self.library.functions:
-            _fail("Function already exists in the library")
-        self.library.functions[name] = Function(name, callback, flags, description)
-
-    def _named(self, table: Any) -> tuple[str, Any, frozenset[str], str | None]:
-        if lua51.lua_type(table) != "table":
-            _fail(
-                "calling redis.register_function with a single argument is only applicable "
-                "to Lua table (representing named arguments)."
-            )
-        name: str | None = None
-        callback: Any = None
-        flags: frozenset[str] = frozenset()
-        description: str | None = None
-        for key, value in table.items():
-            key_text = _string(key)
-            if key_text is None:
-                _fail("named argument key given to redis.register_function is not a string")
-            key_text = key_text.lower()
-            if key_text == "function_name":
-                name = _string(value)
-                if name is None:
-                    _fail(
-                        "function_name argument given to redis.register_function must be a string"
-                    )
-            elif key_text == "description":
-                description = _string(value)
-                if description is None:
-                    _fail("description argument given to redis.register_function must be a string")
-            elif key_text == "callback":
-                if not self.engine.is_function(value):
-                    _fail("callback argument given to redis.register_function must be a function")
-                callback = value
-            elif key_text == "flags":
-                flags = _flags(value)
-            else:
-                _fail("unknown argument given to redis.register_function")
-        if name is None:
-            _fail("redis.register_function must get a function name argument")
-        if callback is None:
-            _fail("redis.register_function must get a callback argument")
-        return name, callback, flags, description
-
-
-def _flags(value: Any) -> frozenset[str]:
-    if lua51.lua_type(value) != "table":
-        _fail(
-            "flags argument to redis.register_function must be a table representing function flags"
-        )
-    flags: set[str] = set()
-    fields = dict(value.items())  # raw: no metamethod of the script's table runs here
-    index = 1
-    while fields.get(index) is not None:
-        flag = _string(fields[index])
-        if flag is None or flag.lower() not in SCRIPT_FLAGS:
-            _fail("unknown flag given")
-        flags.add(flag.lower())
-        index += 1
-    return frozenset(flags)
-
-
-def _fail(message: str) -> NoReturn:
-    raise LuaCallError(b"ERR " + message.encode())
-
-
-container("function", (NOSCRIPT,))
-
-
-@command("function|load", -3, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|load", -3, "write denyoom noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_load(db: Database, args: list[bytes]) -> Reply:
     """Load a library of functions; reply with its name."""
     replace = False
@@ -203,18 +103,22 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
         replace = True
     code = args[-1]
     header = parse_library_header(code)
-    if not _NAME.fullmatch(header.name):
+    if not NAME.fullmatch(header.name):
         raise CommandError("ERR " + BAD_NAME)
     store = function_store(db)
     if header.name in store.libraries and not replace:
         raise CommandError(f"ERR Library '{header.name}' already exists")
+    from fakestash.engine.lua.library import Registrar
+
     library = Library(header.name, code)
     engine = store.lua()
-    registrar = _Registrar(engine, library)
+    registrar = Registrar(engine)
     try:
         engine.load_library(header.body, registrar)
     finally:
         registrar.loading = False
+    for name, (callback, flags, description) in registrar.functions.items():
+        library.functions[name] = Function(name, callback, flags, description)
     if not library.functions:
         raise CommandError("ERR No functions registered")
     for name in library.functions:
@@ -225,7 +129,10 @@ def function_load(db: Database, args: list[bytes]) -> Reply:
     return header.name.encode()
 
 
-@command("function|delete", 3, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|delete", 3, "write noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_delete(db: Database, args: list[bytes]) -> Reply:
     """Delete a library and its functions."""
     store = function_store(db)
@@ -234,7 +141,10 @@ def function_delete(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("function|flush", -2, (NOSCRIPT, WRITE))
+@FAMILY.command(
+    "function|flush", -2, "write noscript",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def function_flush(db: Database, args: list[bytes]) -> Reply:
     """Delete every library (SYNC and ASYNC are the same here)."""
     if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):
@@ -243,13 +153,16 @@ def function_flush(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("function|kill", 2, (NOSCRIPT,))
+@FAMILY.command(
+    "function|kill", 2, "noscript allow_busy",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def function_kill(db: Database, args: list[bytes]) -> Reply:
     """Always NOTBUSY: a function runs whole under the lock, so none is ever seen running."""
     raise CommandError("NOTBUSY No scripts in execution right now.")
 
 
-@command("function|list", -2, (NOSCRIPT,))
+@FAMILY.command("function|list", -2, "noscript", tips="nondeterministic_output_order")
 def function_list(db: Database, args: list[bytes]) -> Reply:
     """The libraries (by name), their functions and, WITHCODE, their code."""
     with_code = False
@@ -304,7 +217,10 @@ def _describe(library: Library, with_code: bool) -> list[Reply]:
     return entry
 
 
-@command("function|stats", 2, (NOSCRIPT,))
+@FAMILY.command(
+    "function|stats", 2, "noscript allow_busy",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def function_stats(db: Database, args: list[bytes]) -> Reply:
     """No running script, and the library and function counts of the Lua engine."""
     libraries = function_store(db).libraries
@@ -335,27 +251,29 @@ def _fcall(db: Database, args: list[bytes], ro: bool) -> Reply:
     if numkeys < 0:
         raise CommandError("ERR Number of keys can't be negative")
     keys, argv = args[2 : 2 + numkeys], args[2 + numkeys :]
-    run = ScriptRun(
-        db=db,
-        name=name,
+    from fakestash.engine.lua.runtime import ScriptRun
+
+    rules = Script(
         read_only=ro or "no-writes" in function.flags,
-        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if "allow-key-locking" in function.flags else None,
     )
+    run = ScriptRun(db=db, name=name, caller=db.caller.in_script(rules))
     return store.lua().run_function(function.callback, keys, argv, run)
 
 
-def _fcall_keys(argv: Any) -> list[bytes]:
-    return eval_keys(argv)
-
-
-@command("fcall", -3, (NOSCRIPT,), key_finder=_fcall_keys)
+@FAMILY.command(
+    "fcall", -3, "noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RW access update")],
+)
 def fcall(db: Database, args: list[bytes]) -> Reply:
     """Call a function."""
     return _fcall(db, args, ro=False)
 
 
-@command("fcall_ro", -3, (NOSCRIPT, READONLY), key_finder=_fcall_keys)
+@FAMILY.command(
+    "fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RO access")],
+)
 def fcall_ro(db: Database, args: list[bytes]) -> Reply:
     """Call a function read-only (Upstash: even one without the no-writes flag)."""
     return _fcall(db, args, ro=True)

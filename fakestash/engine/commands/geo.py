@@ -23,15 +23,18 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from fakestash.engine import geohash
 from fakestash.engine.args import parse_int
 from fakestash.engine.commands.zsets import _zadd, parse_double
+from fakestash.engine.family import Family
 from fakestash.engine.geohash import BOX, CIRCLE, GEO_LAT_MAX, GEO_LAT_MIN, Shape
+from fakestash.engine.keyspec import key_after, key_at
 from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply
-from fakestash.engine.sorted_set import ScoreRange, SortedSet
-from fakestash.engine.table import READONLY, WRITE, command
+from fakestash.engine.values.zset import ScoreRange, SortedSet
 from fakestash.errors import SYNTAX, CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+
+FAMILY = Family("geo", group="geo", category="geo")
 
 NEED_RADIUS = "ERR need numeric radius"
 BAD_MEMBER = "ERR could not decode requested zset member"
@@ -89,7 +92,7 @@ def _member_position(zset: SortedSet, member: bytes) -> tuple[float, float]:
 # ---- GEOADD, GEOPOS, GEOHASH, GEODIST --------------------------------------------------------
 
 
-@command("geoadd", -5, (WRITE,), keys=(1, 1, 1))
+@FAMILY.command("geoadd", -5, "write denyoom", keys=[key_at(1, "RW update")])
 def geoadd(db: Database, args: list[bytes]) -> Reply:
     """Add members at longitude/latitude positions (NX XX CH); the number added."""
     start = 1
@@ -113,7 +116,7 @@ def geoadd(db: Database, args: list[bytes]) -> Reply:
     return _zadd(db, zadd_args, incr=False)  # as Redis: GEOADD rewrites itself into ZADD
 
 
-@command("geopos", -2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("geopos", -2, "readonly", keys=[key_at(1, "RO access")])
 def geopos(db: Database, args: list[bytes]) -> Reply:
     """The [longitude, latitude] of each member (decoded from its score), or nil."""
     zset = _read(db, args[0])
@@ -128,7 +131,7 @@ def geopos(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("geohash", -2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("geohash", -2, "readonly", keys=[key_at(1, "RO access")])
 def geohash_(db: Database, args: list[bytes]) -> Reply:
     """The standard 11-character geohash of each member, or nil."""
     zset = _read(db, args[0])
@@ -139,7 +142,7 @@ def geohash_(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("geodist", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("geodist", -4, "readonly", keys=[key_at(1, "RO access")])
 def geodist(db: Database, args: list[bytes]) -> Reply:
     """The distance between two members (m, km, ft or mi; four decimals), or nil."""
     to_meters = 1.0
@@ -501,52 +504,60 @@ def _search(db: Database, args: list[bytes], flags: int, name: str, key_at: int 
     return search.run(db, zset)
 
 
-def _georadius_keys(argv: Sequence[bytes]) -> list[bytes]:
-    """The source key, plus the destination of STORE/STOREDIST (Redis' movable keys)."""
-    keys = [argv[1]] if len(argv) > 1 else []
-    for i in range(2, len(argv) - 1):
-        if argv[i].lower() in (b"store", b"storedist"):
-            keys.append(argv[i + 1])
-    return keys
-
-
 def _name(db: Database, default: str) -> str:
     """The command name as the client spelled it (Redis quotes ``argv[0]`` in errors)."""
     spelled = db.command_name
     return spelled.decode("utf-8", "replace") if spelled else default
 
 
-@command("georadius", -6, (WRITE,), key_finder=_georadius_keys)
+@FAMILY.command(
+    "georadius", -6, "write denyoom",
+    keys=[
+        key_at(1, "RO access"),
+        key_after("STORE", "OW update", startfrom=6),
+        key_after("STOREDIST", "OW update", startfrom=6),
+    ],
+)
 def georadius(db: Database, args: list[bytes]) -> Reply:
     """Members within a radius of a position (deprecated for GEOSEARCH); STORE/STOREDIST."""
     return _search(db, args, RADIUS_COORDS, "georadius")
 
 
-@command("georadius_ro", -6, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("georadius_ro", -6, "readonly", keys=[key_at(1, "RO access")])
 def georadius_ro(db: Database, args: list[bytes]) -> Reply:
     """GEORADIUS without STORE."""
     return _search(db, args, RADIUS_COORDS | NOSTORE, "georadius_ro")
 
 
-@command("georadiusbymember", -5, (WRITE,), key_finder=_georadius_keys)
+@FAMILY.command(
+    "georadiusbymember", -5, "write denyoom",
+    keys=[
+        key_at(1, "RO access"),
+        key_after("STORE", "OW update", startfrom=5),
+        key_after("STOREDIST", "OW update", startfrom=5),
+    ],
+)
 def georadiusbymember(db: Database, args: list[bytes]) -> Reply:
     """Members within a radius of a member (deprecated for GEOSEARCH); STORE/STOREDIST."""
     return _search(db, args, RADIUS_MEMBER, "georadiusbymember")
 
 
-@command("georadiusbymember_ro", -5, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("georadiusbymember_ro", -5, "readonly", keys=[key_at(1, "RO access")])
 def georadiusbymember_ro(db: Database, args: list[bytes]) -> Reply:
     """GEORADIUSBYMEMBER without STORE."""
     return _search(db, args, RADIUS_MEMBER | NOSTORE, "georadiusbymember_ro")
 
 
-@command("geosearch", -7, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("geosearch", -7, "readonly", keys=[key_at(1, "RO access")])
 def geosearch(db: Database, args: list[bytes]) -> Reply:
     """Members in a radius or box around a member or position; ASC/DESC, COUNT [ANY], WITH*."""
     return _search(db, args, SEARCH, _name(db, "geosearch"))
 
 
-@command("geosearchstore", -8, (WRITE,), keys=(1, 2, 1))
+@FAMILY.command(
+    "geosearchstore", -8, "write denyoom",
+    keys=[key_at(1, "OW update"), key_at(2, "RO access")],
+)
 def geosearchstore(db: Database, args: list[bytes]) -> Reply:
     """GEOSEARCH into a destination sorted set (STOREDIST: distances as scores)."""
     return _search(db, args, SEARCH | SEARCHSTORE, _name(db, "geosearchstore"), key_at=1)

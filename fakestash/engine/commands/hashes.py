@@ -2,7 +2,7 @@
 
 Replies, error texts and the order of checks follow Redis' ``t_hash.c``; field TTLs follow
 Redis 8 (HINCRBY keeps a field's TTL, LT sets a TTL on a field without one). Expired fields
-are gone for every command (see ``hash_value``). Upstash accepts expiry times past Redis'
+are gone for every command (see ``values/hash.py``). Upstash accepts expiry times past Redis'
 2**48 ms cap, so only a time that overflows 64 bits is refused here.
 """
 
@@ -14,13 +14,16 @@ from typing import Sequence
 from fakestash.engine import longdouble
 from fakestash.engine.args import INT64_MAX, INT64_MIN, is_int, parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
-from fakestash.engine.hash_value import HashValue
+from fakestash.engine.keyspec import key_at
 from fakestash.engine.notify import HASH, emit
 from fakestash.engine.replies import OK, Reply
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
-from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values.hash import HashValue
 from fakestash.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError, WrongArity
+
+FAMILY = Family("hashes", group="hash", category="hash", values=[HashValue])
 
 FIELDS_MISSING = "ERR Mandatory argument FIELDS is missing or not at the right position"
 NUMFIELDS_MISMATCH = "ERR The `numfields` parameter must match the number of arguments"
@@ -56,7 +59,7 @@ def _ttl_event(db: Database, key: bytes, results: list[int], persist: bool = Fal
 # ---- setting and getting -----------------------------------------------------------------
 
 
-@command("hset", -4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hset", -4, "write denyoom fast", keys=[key_at(1, "RW update")])
 def hset(db: Database, args: list[bytes]) -> Reply:
     """Set fields of a hash; reply with how many were new."""
     if len(args) % 2 == 0:
@@ -67,7 +70,7 @@ def hset(db: Database, args: list[bytes]) -> Reply:
     return added
 
 
-@command("hmset", -4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hmset", -4, "write denyoom fast", keys=[key_at(1, "RW update")])
 def hmset(db: Database, args: list[bytes]) -> Reply:
     """Set fields of a hash (deprecated form of HSET); reply OK."""
     if len(args) % 2 == 0:
@@ -79,7 +82,7 @@ def hmset(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("hsetnx", 4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hsetnx", 4, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def hsetnx(db: Database, args: list[bytes]) -> Reply:
     """Set a field only if it does not exist yet."""
     value = db.get_or_create(args[0], HashValue)
@@ -90,14 +93,14 @@ def hsetnx(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("hget", 3, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hget", 3, "readonly fast", keys=[key_at(1, "RO access")])
 def hget(db: Database, args: list[bytes]) -> Reply:
     """The value of a field, or nil."""
     value = _hash(db, args[0])
     return None if value is None else value.get(args[1])
 
 
-@command("hmget", -3, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hmget", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def hmget(db: Database, args: list[bytes]) -> Reply:
     """The values of several fields (nil for each missing one)."""
     value = _hash(db, args[0])
@@ -106,7 +109,11 @@ def hmget(db: Database, args: list[bytes]) -> Reply:
     return [value.get(field) for field in args[1:]]
 
 
-@command("hgetall", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "hgetall", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def hgetall(db: Database, args: list[bytes]) -> Reply:
     """Every field and value, flat, in the hash's order."""
     value = _hash(db, args[0])
@@ -119,21 +126,29 @@ def hgetall(db: Database, args: list[bytes]) -> Reply:
     return reply
 
 
-@command("hkeys", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "hkeys", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def hkeys(db: Database, args: list[bytes]) -> Reply:
     """Every field name."""
     value = _hash(db, args[0])
     return [] if value is None else list(value.order())
 
 
-@command("hvals", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "hvals", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def hvals(db: Database, args: list[bytes]) -> Reply:
     """Every value."""
     value = _hash(db, args[0])
     return [] if value is None else [item for _, item in value.items()]
 
 
-@command("hdel", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hdel", -3, "write fast", keys=[key_at(1, "RW delete")])
 def hdel(db: Database, args: list[bytes]) -> Reply:
     """Delete fields; reply with how many existed. The key goes with its last field."""
     value = _hash(db, args[0])
@@ -146,21 +161,21 @@ def hdel(db: Database, args: list[bytes]) -> Reply:
     return deleted
 
 
-@command("hexists", 3, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hexists", 3, "readonly fast", keys=[key_at(1, "RO")])
 def hexists(db: Database, args: list[bytes]) -> Reply:
     """1 if the field exists, else 0."""
     value = _hash(db, args[0])
     return int(value is not None and args[1] in value)
 
 
-@command("hlen", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hlen", 2, "readonly fast", keys=[key_at(1, "RO")])
 def hlen(db: Database, args: list[bytes]) -> Reply:
     """The number of fields."""
     value = _hash(db, args[0])
     return 0 if value is None else len(value)
 
 
-@command("hstrlen", 3, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hstrlen", 3, "readonly fast", keys=[key_at(1, "RO")])
 def hstrlen(db: Database, args: list[bytes]) -> Reply:
     """The length of a field's value (0 if missing)."""
     value = _hash(db, args[0])
@@ -171,7 +186,7 @@ def hstrlen(db: Database, args: list[bytes]) -> Reply:
 # ---- counters ----------------------------------------------------------------------------
 
 
-@command("hincrby", 4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hincrby", 4, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def hincrby(db: Database, args: list[bytes]) -> Reply:
     """Add an integer to a field (created as 0); the field keeps its TTL."""
     increment = parse_int(args[2])
@@ -190,7 +205,7 @@ def hincrby(db: Database, args: list[bytes]) -> Reply:
     return new
 
 
-@command("hincrbyfloat", 4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hincrbyfloat", 4, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def hincrbyfloat(db: Database, args: list[bytes]) -> Reply:
     """Add a float to a field, in long double as Redis does; reply with the new text."""
     increment = longdouble.parse_long_double(args[2])
@@ -218,7 +233,11 @@ def hincrbyfloat(db: Database, args: list[bytes]) -> Reply:
 # ---- random fields and scanning ----------------------------------------------------------
 
 
-@command("hrandfield", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "hrandfield", -2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def hrandfield(db: Database, args: list[bytes]) -> Reply:
     """Random fields (HRANDFIELD key [count [WITHVALUES]]); a negative count may repeat."""
     if len(args) == 1:
@@ -267,7 +286,11 @@ def _flatten(value: HashValue, fields: list[bytes], with_values: bool) -> list[R
     return reply
 
 
-@command("hscan", -3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "hscan", -3, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def hscan(db: Database, args: list[bytes]) -> Reply:
     """Iterate fields: HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]."""
     cursor = parse_cursor(args[1])
@@ -351,25 +374,25 @@ def _hexpire(db: Database, args: list[bytes], *, seconds: bool, relative: bool, 
     return list[Reply](results)
 
 
-@command("hexpire", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hexpire", -6, "write fast", keys=[key_at(1, "RW update")])
 def hexpire(db: Database, args: list[bytes]) -> Reply:
     """Set fields' TTL in seconds: HEXPIRE key seconds [NX|XX|GT|LT] FIELDS n field…"""
     return _hexpire(db, args, seconds=True, relative=True, name="hexpire")
 
 
-@command("hpexpire", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hpexpire", -6, "write fast", keys=[key_at(1, "RW update")])
 def hpexpire(db: Database, args: list[bytes]) -> Reply:
     """Set fields' TTL in milliseconds."""
     return _hexpire(db, args, seconds=False, relative=True, name="hpexpire")
 
 
-@command("hexpireat", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hexpireat", -6, "write fast", keys=[key_at(1, "RW update")])
 def hexpireat(db: Database, args: list[bytes]) -> Reply:
     """Set fields' expiry as a Unix time in seconds."""
     return _hexpire(db, args, seconds=True, relative=False, name="hexpireat")
 
 
-@command("hpexpireat", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hpexpireat", -6, "write fast", keys=[key_at(1, "RW update")])
 def hpexpireat(db: Database, args: list[bytes]) -> Reply:
     """Set fields' expiry as a Unix time in milliseconds."""
     return _hexpire(db, args, seconds=False, relative=False, name="hpexpireat")
@@ -402,31 +425,39 @@ def _in_unit(ms: int, *, seconds: bool, round_up: bool) -> int:
     return (ms + 999) // 1000 if round_up else ms // 1000
 
 
-@command("httl", -5, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "httl", -5, "readonly fast",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def httl(db: Database, args: list[bytes]) -> Reply:
     """Fields' remaining TTL in seconds (-1 none, -2 no such field)."""
     return _httl(db, args, seconds=True, relative=True)
 
 
-@command("hpttl", -5, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "hpttl", -5, "readonly fast",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def hpttl(db: Database, args: list[bytes]) -> Reply:
     """Fields' remaining TTL in milliseconds."""
     return _httl(db, args, seconds=False, relative=True)
 
 
-@command("hexpiretime", -5, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hexpiretime", -5, "readonly fast", keys=[key_at(1, "RO access")])
 def hexpiretime(db: Database, args: list[bytes]) -> Reply:
     """Fields' expiry as a Unix time in seconds."""
     return _httl(db, args, seconds=True, relative=False)
 
 
-@command("hpexpiretime", -5, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("hpexpiretime", -5, "readonly fast", keys=[key_at(1, "RO access")])
 def hpexpiretime(db: Database, args: list[bytes]) -> Reply:
     """Fields' expiry as a Unix time in milliseconds."""
     return _httl(db, args, seconds=False, relative=False)
 
 
-@command("hpersist", -5, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hpersist", -5, "write fast", keys=[key_at(1, "RW update")])
 def hpersist(db: Database, args: list[bytes]) -> Reply:
     """Remove fields' TTL: 1 removed, -1 had none, -2 no such field."""
     value = _hash(db, args[0])
@@ -446,7 +477,7 @@ def hpersist(db: Database, args: list[bytes]) -> Reply:
 # ---- HGETDEL / HGETEX / HSETEX (Redis 8.0) -----------------------------------------------
 
 
-@command("hgetdel", -5, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hgetdel", -5, "write fast", keys=[key_at(1, "RW access delete")])
 def hgetdel(db: Database, args: list[bytes]) -> Reply:
     """Get and delete fields: HGETDEL key FIELDS n field…"""
     value = _hash(db, args[0])
@@ -465,6 +496,7 @@ def hgetdel(db: Database, args: list[bytes]) -> Reply:
     return reply
 
 
+#: HGETEX/HSETEX expiry options: word → (in seconds?, relative to now?).
 _TIME_WORDS = {
     b"EX": (True, True),
     b"PX": (False, True),
@@ -473,7 +505,7 @@ _TIME_WORDS = {
 }
 
 
-@command("hgetex", -5, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hgetex", -5, "write fast", keys=[key_at(1, "RW access update")])
 def hgetex(db: Database, args: list[bytes]) -> Reply:
     """Get fields and set or drop their TTL: HGETEX key [EX|PX|EXAT|PXAT t|PERSIST] FIELDS n f…"""
     value = _hash(db, args[0])
@@ -505,14 +537,6 @@ def hgetex(db: Database, args: list[bytes]) -> Reply:
     _ttl_event(db, args[0], results, persist=option == b"PERSIST")
     db.delete_if_empty(args[0], value)
     return reply
-
-
-_TIME_WORDS = {
-    b"EX": (True, True),
-    b"PX": (False, True),
-    b"EXAT": (True, False),
-    b"PXAT": (False, False),
-}
 
 
 def _hsetex_options(
@@ -562,7 +586,7 @@ def _hsetex_pairs(args: list[bytes], at: int) -> Sequence[bytes]:
     return pairs
 
 
-@command("hsetex", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("hsetex", -6, "write denyoom fast", keys=[key_at(1, "RW update")])
 def hsetex(db: Database, args: list[bytes]) -> Reply:
     """Set fields and their TTL: HSETEX key [FNX|FXX] [EX|PX|EXAT|PXAT t|KEEPTTL] FIELDS n f v…"""
     condition, expiration, when, pairs = _hsetex_options(db, args)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from fakestash.engine import hll, sds_hidden
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_range
 from fakestash.engine.notify import STRING, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import CommandError, WrongType
+
+FAMILY = Family("hyperloglog", group="hyperloglog", category="hyperloglog")
 
 
 def _hll_value(db: Database, key: bytes) -> bytes | None:
@@ -47,7 +50,7 @@ def _created() -> hll.Sketch:
     return hll.Sketch(hll.empty())
 
 
-@command("pfadd", -2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("pfadd", -2, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def pfadd(db: Database, args: list[bytes]) -> Reply:
     """Add elements to a HyperLogLog: 1 if a register (or the key) changed, else 0.
 
@@ -74,7 +77,7 @@ def pfadd(db: Database, args: list[bytes]) -> Reply:
     return 1 if updated else 0
 
 
-@command("pfcount", -2, [READONLY], keys=(1, -1, 1))
+@FAMILY.command("pfcount", -2, "readonly", keys=[key_range(1, "RW access")])
 def pfcount(db: Database, args: list[bytes]) -> Reply:
     """Estimated cardinality of a HyperLogLog, or of the union of several."""
     if len(args) > 1:
@@ -110,7 +113,10 @@ def _raw(db: Database, key: bytes, value: bytes) -> bytes:
         raise CommandError(hll.CORRUPTED) from None
 
 
-@command("pfmerge", -2, [WRITE], keys=(1, -1, 1))
+@FAMILY.command(
+    "pfmerge", -2, "write denyoom",
+    keys=[key_at(1, "RW access insert"), key_range(2, "RO access")],
+)
 def pfmerge(db: Database, args: list[bytes]) -> Reply:
     """Merge HyperLogLogs (the destination included) into the destination.
 

@@ -8,6 +8,10 @@ byte for byte, including its few without an ``ERR`` prefix (``Err wrong static p
 ``result is not a number``, ``Couldn't parse as integer``) and the *fixed* path (``$.a``)
 most "does not exist" errors quote even for a legacy ``.a`` argument. A JSON command on a key
 of another type fails with redis-module-rs's ``Existing key has wrong Redis type``.
+
+Writes take the two shapes in one place (``_write``). Reads branch on the path kind in each
+command, because RedisJSON's legacy rules differ per command (a missing key is nil for some
+and an error for others; a wrong type is nil, "not an object" or "expected … but found …").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json as _json
 from typing import Callable
 
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
 from fakestash.engine.json_path import (
     Concrete,
     Index,
@@ -26,7 +31,10 @@ from fakestash.engine.json_path import (
     resolve,
     select,
 )
-from fakestash.engine.json_value import (
+from fakestash.engine.keyspec import key_at, key_range
+from fakestash.engine.notify import MODULE, emit
+from fakestash.engine.replies import OK, Reply, Status, format_double
+from fakestash.engine.values.json import (
     I64_MAX,
     I64_MIN,
     Json,
@@ -41,10 +49,9 @@ from fakestash.engine.json_value import (
     to_bytes,
     type_of,
 )
-from fakestash.engine.notify import MODULE, emit
-from fakestash.engine.replies import OK, Reply, Status, format_double
-from fakestash.engine.table import READONLY, WRITE, command
 from fakestash.errors import SYNTAX, CommandError, WrongArity
+
+FAMILY = Family("json", group="json", values=[JsonValue])
 
 WRONG_REDIS_TYPE = "Existing key has wrong Redis type"
 NO_KEY = "ERR could not perform this operation on a key that doesn't exist"
@@ -259,7 +266,7 @@ def _merge(target: Json, patch: Json) -> Json:
 # ---- JSON.SET / GET / DEL / MGET / MSET / MERGE ------------------------------------------
 
 
-@command("json.set", -4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.set", -4, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.set")
 def json_set(db: Database, args: list[bytes]) -> Reply:
     """Set the JSON value at a path (NX / XX); OK, or nil when nothing was set."""
@@ -304,7 +311,7 @@ def _format_arg(raw: bytes | None, name: str) -> None:
 _GET_WORDS = ("INDENT", "NEWLINE", "SPACE")
 
 
-@command("json.get", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.get", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_get(db: Database, args: list[bytes]) -> Reply:
     """The JSON at one or more paths (INDENT / NEWLINE / SPACE formatting); nil if no key."""
     layout: dict[str, str] = {}
@@ -363,7 +370,7 @@ def json_get(db: Database, args: list[bytes]) -> Reply:
     return render(out)
 
 
-@command("json.del", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.del", -2, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.del")
 def json_del(db: Database, args: list[bytes]) -> Reply:
     """Delete the values at a path (the whole key for the root); how many were deleted."""
@@ -380,7 +387,7 @@ def json_del(db: Database, args: list[bytes]) -> Reply:
     return deleted
 
 
-@command("json.forget", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.forget", -2, "write", keys=[key_at(1, "RW access update")])
 def json_forget(db: Database, args: list[bytes]) -> Reply:
     """Alias of JSON.DEL."""
     return json_del(db, args)
@@ -402,7 +409,7 @@ def _delete_order(path: Concrete) -> tuple[tuple[int, str, int], ...]:
     )
 
 
-@command("json.mget", -3, [READONLY], keys=(1, -2, 1))
+@FAMILY.command("json.mget", -3, "readonly", keys=[key_range(1, "RO access", last=-2)])
 def json_mget(db: Database, args: list[bytes]) -> Reply:
     """The JSON at one path of many keys; nil for a missing key, a wrong type or no match."""
     path = _path(args[-1])
@@ -420,7 +427,7 @@ def json_mget(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("json.mset", -4, [WRITE], keys=(1, -1, 3))
+@FAMILY.command("json.mset", -4, "write", keys=[key_range(1, "RW access update", step=3)])
 def json_mset(db: Database, args: list[bytes]) -> Reply:
     """Set paths in many keys at once: every triple is checked before any is applied."""
     if len(args) % 3:
@@ -447,7 +454,7 @@ def json_mset(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("json.merge", -4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.merge", -4, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.merge")
 def json_merge(db: Database, args: list[bytes]) -> Reply:
     """Merge a JSON value into a path (RFC 7386: null deletes); OK, or nil if no match."""
@@ -474,7 +481,7 @@ def json_merge(db: Database, args: list[bytes]) -> Reply:
 # ---- JSON.TYPE / RESP / STRLEN / OBJKEYS / OBJLEN ----------------------------------------
 
 
-@command("json.type", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.type", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_type(db: Database, args: list[bytes]) -> Reply:
     """The type of the value at a path (``object``, ``integer``…); nil when missing."""
     path = _opt_path(args, 1)
@@ -487,7 +494,7 @@ def json_type(db: Database, args: list[bytes]) -> Reply:
     return types[0] if types else None
 
 
-@command("json.resp", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.resp", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_resp(db: Database, args: list[bytes]) -> Reply:
     """The value at a path in Redis' own reply types (``[`` / ``{`` lead arrays and objects)."""
     path = _opt_path(args, 1)
@@ -521,7 +528,7 @@ def _resp(value: Json) -> Reply:
     return out
 
 
-@command("json.strlen", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.strlen", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_strlen(db: Database, args: list[bytes]) -> Reply:
     """The UTF-8 byte length of the string at a path."""
     path = _opt_path(args, 1)
@@ -545,7 +552,7 @@ def _first(doc: JsonValue, path: Path) -> Json:
     return matches[0][0]
 
 
-@command("json.objkeys", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.objkeys", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_objkeys(db: Database, args: list[bytes]) -> Reply:
     """The keys of the object at a path."""
     path = _opt_path(args, 1)
@@ -568,7 +575,7 @@ def _keys(value: dict[str, Json]) -> Reply:
     return [_text(k) for k in value]
 
 
-@command("json.objlen", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.objlen", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_objlen(db: Database, args: list[bytes]) -> Reply:
     """The number of keys of the object at a path."""
     path = _opt_path(args, 1)
@@ -594,31 +601,38 @@ def json_objlen(db: Database, args: list[bytes]) -> Reply:
 Update = Callable[[Json, Concrete], Reply]
 
 
-def _each(
-    doc: JsonValue, path: Path, accept: Callable[[Json], bool], update: Update
-) -> list[Reply]:
-    """A JSONPath write: ``update`` on each accepted match, nil for the others."""
-    return [update(v, w) if accept(v) else None for v, w in _matches(doc, path)]
-
-
-def _legacy(
-    doc: JsonValue, path: Path, accept: Callable[[Json], bool], update: Update, error: str
+def _write(
+    doc: JsonValue,
+    path: Path,
+    accept: Callable[[Json], bool],
+    update: Update,
+    missing: str,
+    *,
+    each_reply: Callable[[list[Reply]], Reply] = list,
+    legacy_reply: Callable[[Reply], Reply] = lambda last: last,
 ) -> Reply:
-    """A legacy write: ``update`` on every accepted match, the last reply; ``error`` if none."""
-    targets = [(v, w) for v, w in _matches(doc, path) if accept(v)]
+    """Every write at a path, in RedisJSON's two shapes (the one place they differ for
+    writes): a JSONPath gets one reply per match, nil where the value is not of the accepted
+    type (``each_reply`` shapes the list); a legacy path updates every accepted match and
+    answers the last one's reply (through ``legacy_reply``), or fails with ``missing`` when
+    there is none."""
+    matches = _matches(doc, path)
+    if not path.legacy:
+        return each_reply([update(v, w) if accept(v) else None for v, w in matches])
+    targets = [(v, w) for v, w in matches if accept(v)]
     if not targets:
-        raise CommandError(error)
+        raise CommandError(missing)
     reply: Reply = None
     for value, where in targets:
         reply = update(value, where)
-    return reply
+    return legacy_reply(reply)
 
 
 def _is_array(value: Json) -> bool:
     return isinstance(value, list)
 
 
-@command("json.arrappend", -4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.arrappend", -4, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.arrappend")
 def json_arrappend(db: Database, args: list[bytes]) -> Reply:
     """Append JSON values to the array at a path; the new length."""
@@ -631,12 +645,10 @@ def json_arrappend(db: Database, args: list[bytes]) -> Reply:
         array.extend(deep_copy(v) for v in values)
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, append)
-    return _legacy(doc, path, _is_array, append, _missing_or(path.original, "not an array"))
+    return _write(doc, path, _is_array, append, _missing_or(path.original, "not an array"))
 
 
-@command("json.arrindex", -4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.arrindex", -4, "readonly", keys=[key_at(1, "RO access")])
 def json_arrindex(db: Database, args: list[bytes]) -> Reply:
     """The first index of a JSON value in the array at a path, in [start, stop); -1 if absent."""
     if len(args) > 5:
@@ -676,7 +688,7 @@ def _index_of(array: Json, wanted: Json, start: int, stop: int) -> Reply:
     return -1
 
 
-@command("json.arrinsert", -5, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.arrinsert", -5, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.arrinsert")
 def json_arrinsert(db: Database, args: list[bytes]) -> Reply:
     """Insert JSON values before an index of the array at a path; the new length."""
@@ -693,12 +705,10 @@ def json_arrinsert(db: Database, args: list[bytes]) -> Reply:
         array[at:at] = [deep_copy(v) for v in values]
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, insert)
-    return _legacy(doc, path, _is_array, insert, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, insert, _missing_or(path.fixed, "not an array"))
 
 
-@command("json.arrlen", -2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("json.arrlen", -2, "readonly", keys=[key_at(1, "RO access")])
 def json_arrlen(db: Database, args: list[bytes]) -> Reply:
     """The length of the array at a path."""
     path = _opt_path(args, 1)
@@ -714,7 +724,7 @@ def json_arrlen(db: Database, args: list[bytes]) -> Reply:
     return len(matches[0][0])
 
 
-@command("json.arrpop", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.arrpop", -2, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.arrpop")
 def json_arrpop(db: Database, args: list[bytes]) -> Reply:
     """Remove and return (as JSON text) the element at an index (default last) of an array."""
@@ -744,12 +754,10 @@ def json_arrpop(db: Database, args: list[bytes]) -> Reply:
         at = max(0, n + index) if index < 0 else min(index, n - 1)
         return _ser(array.pop(at))
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, pop)
-    return _legacy(doc, path, _is_array, pop, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, pop, _missing_or(path.fixed, "not an array"))
 
 
-@command("json.arrtrim", 5, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.arrtrim", 5, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.arrtrim")
 def json_arrtrim(db: Database, args: list[bytes]) -> Reply:
     """Keep only [start, stop] (inclusive) of the array at a path; the new length."""
@@ -768,9 +776,7 @@ def json_arrtrim(db: Database, args: list[bytes]) -> Reply:
             array[:] = array[begin : end + 1]
         return len(array)
 
-    if not path.legacy:
-        return _each(doc, path, _is_array, trim)
-    return _legacy(doc, path, _is_array, trim, _missing_or(path.fixed, "not an array"))
+    return _write(doc, path, _is_array, trim, _missing_or(path.fixed, "not an array"))
 
 
 def _normalize(index: int, n: int) -> int:
@@ -780,7 +786,7 @@ def _normalize(index: int, n: int) -> int:
 # ---- strings, numbers, booleans, CLEAR ---------------------------------------------------
 
 
-@command("json.strappend", -3, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.strappend", -3, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.strappend")
 def json_strappend(db: Database, args: list[bytes]) -> Reply:
     """Append a JSON string to the string at a path; the new UTF-8 byte length."""
@@ -801,9 +807,7 @@ def json_strappend(db: Database, args: list[bytes]) -> Reply:
     def accept(value: Json) -> bool:
         return isinstance(value, str)
 
-    if not path.legacy:
-        return _each(doc, path, accept, append)
-    return _legacy(doc, path, accept, append, _missing_or(path.fixed, "not a string"))
+    return _write(doc, path, accept, append, _missing_or(path.fixed, "not a string"))
 
 
 def _num_op(
@@ -831,12 +835,11 @@ def _num_op(
         _replace(doc, where, result)
         return to_bytes(dumps(result))
 
-    if not path.legacy:
-        results = _each(doc, path, is_number, update)
+    def as_array(results: list[Reply]) -> Reply:  # JSONPath: one JSON array text
         return to_bytes("[" + ",".join("null" if r is None else _decoded(r) for r in results) + "]")
-    return _legacy(
-        doc, path, is_number, update, _missing_or(path.fixed, "does not contains a number")
-    )
+
+    missing = _missing_or(path.fixed, "does not contains a number")
+    return _write(doc, path, is_number, update, missing, each_reply=as_array)
 
 
 def _decoded(reply: Reply) -> str:
@@ -853,21 +856,21 @@ def _wrap64(value: int) -> int:
     return (value + 2**63) % 2**64 - 2**63
 
 
-@command("json.numincrby", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.numincrby", 4, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.numincrby", array_text=True)
 def json_numincrby(db: Database, args: list[bytes]) -> Reply:
     """Add to the number at a path; the new value(s) as JSON text."""
     return _num_op(db, args, lambda a, b: a + b, lambda a, b: a + b)
 
 
-@command("json.nummultby", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.nummultby", 4, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.nummultby", array_text=True)
 def json_nummultby(db: Database, args: list[bytes]) -> Reply:
     """Multiply the number at a path; the new value(s) as JSON text."""
     return _num_op(db, args, lambda a, b: a * b, lambda a, b: a * b)
 
 
-@command("json.toggle", 3, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.toggle", 3, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.toggle")
 def json_toggle(db: Database, args: list[bytes]) -> Reply:
     """Flip the boolean at a path; 1/0 per match (``$``) or "true"/"false" (legacy)."""
@@ -881,13 +884,14 @@ def json_toggle(db: Database, args: list[bytes]) -> Reply:
         _replace(doc, where, not value)
         return int(not value)
 
-    if not path.legacy:
-        return _each(doc, path, accept, flip)
-    last = _legacy(doc, path, accept, flip, _missing_or(path.fixed, "not a bool"))
-    return b"true" if last else b"false"
+    def as_text(last: Reply) -> Reply:  # legacy: the last value as "true"/"false"
+        return b"true" if last else b"false"
+
+    missing = _missing_or(path.fixed, "not a bool")
+    return _write(doc, path, accept, flip, missing, legacy_reply=as_text)
 
 
-@command("json.clear", -2, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("json.clear", -2, "write", keys=[key_at(1, "RW access update")])
 @_notifying(b"json.clear")
 def json_clear(db: Database, args: list[bytes]) -> Reply:
     """Empty the arrays/objects and zero the numbers at a path; how many changed."""
@@ -913,7 +917,7 @@ def json_clear(db: Database, args: list[bytes]) -> Reply:
 _DEBUG_HELP = [b"MEMORY <key> [path] - reports memory usage", b"HELP                - this message"]
 
 
-@command("json.debug", -2, [READONLY], keys=(2, 2, 1))
+@FAMILY.command("json.debug", -2, "readonly", keys=[key_at(2, "RO access")])
 def json_debug(db: Database, args: list[bytes]) -> Reply:
     """MEMORY key [path]: bytes a JSON value takes (an estimate); HELP: the forms."""
     sub = decode_arg(args[0]).upper()

@@ -13,13 +13,17 @@ from typing import Any
 
 from fakestash.engine import rdb
 from fakestash.engine.args import INT64_MAX, parse_int
-from fakestash.engine.database import Database, MemberExpiry, type_name
+from fakestash.engine.database import Database
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.keyspec import key_at, key_range
 from fakestash.engine.notify import GENERIC, emit
 from fakestash.engine.replies import OK, Reply, Status
 from fakestash.engine.scan import parse_cursor, parse_scan_options
-from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values import copy_value, type_name
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError
+
+FAMILY = Family("keys", group="generic", category="keyspace")
 
 # ---- existence -----------------------------------------------------------------------------
 
@@ -36,32 +40,48 @@ def _delete_many(db: Database, keys: list[bytes]) -> int:
     return deleted
 
 
-@command("del", -2, [WRITE], keys=(1, -1, 1))
+@FAMILY.command(
+    "del", -2, "write",
+    keys=[key_range(1, "RM delete")],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def del_(db: Database, args: list[bytes]) -> Reply:
     """Delete keys; returns how many existed."""
     return _delete_many(db, args)
 
 
-@command("unlink", -1, [WRITE, FAST], keys=(1, -1, 1))
+@FAMILY.command(
+    "unlink", -1, "write fast",
+    keys=[key_range(1, "RM delete")],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def unlink(db: Database, args: list[bytes]) -> Reply:
     """Delete keys (Upstash: with no key it answers 0 rather than an arity error)."""
     return _delete_many(db, args)
 
 
-@command("exists", -2, [READONLY, FAST], keys=(1, -1, 1))
+@FAMILY.command(
+    "exists", -2, "readonly fast",
+    keys=[key_range(1, "RO")],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def exists(db: Database, args: list[bytes]) -> Reply:
     """How many of the keys exist (a key named twice counts twice)."""
     lookup = db.lookup
     return sum(1 for key in args if lookup(key) is not None)
 
 
-@command("touch", -2, [READONLY, FAST], keys=(1, -1, 1))
+@FAMILY.command(
+    "touch", -2, "readonly fast",
+    keys=[key_range(1, "RO")],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def touch(db: Database, args: list[bytes]) -> Reply:
     """Count the keys that exist (fakestash keeps no access times to update)."""
     return exists(db, args)
 
 
-@command("type", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("type", 2, "readonly fast", keys=[key_at(1, "RO")])
 def type_(db: Database, args: list[bytes]) -> Reply:
     """The type of the value at a key, or ``none``."""
     value = db.lookup(args[0])
@@ -123,25 +143,25 @@ def _flags_allow(flags: int, current: int | None, when: int) -> bool:
     return not (flags & _LT and current is not None and when >= current)
 
 
-@command("expire", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("expire", -3, "write fast", keys=[key_at(1, "RW update")])
 def expire(db: Database, args: list[bytes]) -> Reply:
     """Set a key's time to live in seconds (NX XX GT LT)."""
     return _expire(db, args, "expire", 1000, relative=True)
 
 
-@command("pexpire", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("pexpire", -3, "write fast", keys=[key_at(1, "RW update")])
 def pexpire(db: Database, args: list[bytes]) -> Reply:
     """Set a key's time to live in milliseconds (NX XX GT LT)."""
     return _expire(db, args, "pexpire", 1, relative=True)
 
 
-@command("expireat", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("expireat", -3, "write fast", keys=[key_at(1, "RW update")])
 def expireat(db: Database, args: list[bytes]) -> Reply:
     """Set a key's expiry as a Unix time in seconds (NX XX GT LT)."""
     return _expire(db, args, "expireat", 1000, relative=False)
 
 
-@command("pexpireat", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("pexpireat", -3, "write fast", keys=[key_at(1, "RW update")])
 def pexpireat(db: Database, args: list[bytes]) -> Reply:
     """Set a key's expiry as a Unix time in milliseconds (NX XX GT LT)."""
     return _expire(db, args, "pexpireat", 1, relative=False)
@@ -157,7 +177,11 @@ def _ttl_ms(db: Database, key: bytes) -> int:
     return max(when - db.now_ms, 0)
 
 
-@command("ttl", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "ttl", 2, "readonly fast",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def ttl(db: Database, args: list[bytes]) -> Reply:
     """Seconds to live, rounded to the nearest second (-2 missing, -1 no expiry)."""
     remaining = _ttl_ms(db, args[0])
@@ -166,7 +190,11 @@ def ttl(db: Database, args: list[bytes]) -> Reply:
     return (remaining + 500) // 1000
 
 
-@command("pttl", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "pttl", 2, "readonly fast",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def pttl(db: Database, args: list[bytes]) -> Reply:
     """Milliseconds to live (-2 missing, -1 no expiry)."""
     return _ttl_ms(db, args[0])
@@ -181,19 +209,19 @@ def _expiretime(db: Database, key: bytes, unit_ms: int) -> int:
     return when if unit_ms == 1 else (when + 500) // 1000  # Redis rounds, as TTL does
 
 
-@command("expiretime", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("expiretime", 2, "readonly fast", keys=[key_at(1, "RO access")])
 def expiretime(db: Database, args: list[bytes]) -> Reply:
     """The Unix time (seconds, rounded) a key expires at (-2 missing, -1 no expiry)."""
     return _expiretime(db, args[0], 1000)
 
 
-@command("pexpiretime", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("pexpiretime", 2, "readonly fast", keys=[key_at(1, "RO access")])
 def pexpiretime(db: Database, args: list[bytes]) -> Reply:
     """The absolute Unix time (ms) a key expires at (-2 missing, -1 no expiry)."""
     return _expiretime(db, args[0], 1)
 
 
-@command("persist", 2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("persist", 2, "write fast", keys=[key_at(1, "RW update")])
 def persist(db: Database, args: list[bytes]) -> Reply:
     """Remove a key's expiry: 1 if it had one, else 0."""
     if db.lookup(args[0]) is None or not db.persist(args[0]):
@@ -227,24 +255,22 @@ def _rename(db: Database, args: list[bytes], nx: bool) -> Reply:
     return 1 if nx else OK
 
 
-@command("rename", 3, [WRITE], keys=(1, 2, 1))
+@FAMILY.command("rename", 3, "write", keys=[key_at(1, "RW access delete"), key_at(2, "OW update")])
 def rename(db: Database, args: list[bytes]) -> Reply:
     """Rename a key (replacing the target); its TTL moves with it."""
     return _rename(db, args, nx=False)
 
 
-@command("renamenx", 3, [WRITE, FAST], keys=(1, 2, 1))
+@FAMILY.command(
+    "renamenx", 3, "write fast",
+    keys=[key_at(1, "RW access delete"), key_at(2, "OW insert")],
+)
 def renamenx(db: Database, args: list[bytes]) -> Reply:
     """Rename a key only if the new name is free: 1 if renamed, 0 if not."""
     return _rename(db, args, nx=True)
 
 
-def copy_value(value: Any) -> Any:
-    """An independent copy of a stored value (strings are immutable bytes)."""
-    return value if type(value) is bytes else value.copy()
-
-
-@command("copy", -3, [WRITE], keys=(1, 2, 1))
+@FAMILY.command("copy", -3, "write denyoom", keys=[key_at(1, "RO access"), key_at(2, "OW update")])
 def copy(db: Database, args: list[bytes]) -> Reply:
     """Copy a key's value (and TTL) to another key: 1 if copied, 0 if not (DB 0 only)."""
     src, dst = args[0], args[1]
@@ -285,7 +311,12 @@ def copy(db: Database, args: list[bytes]) -> Reply:
 # ---- listing -------------------------------------------------------------------------------
 
 
-@command("keys", 2, [READONLY])
+@FAMILY.command(
+    "keys", 2, "readonly",
+    categories="keyspace dangerous",
+    tips="request_policy:all_shards nondeterministic_output_order",
+    readonly_token=False,
+)
 def keys(db: Database, args: list[bytes]) -> Reply:
     """Every key matching a glob pattern."""
     pattern = args[0]
@@ -295,7 +326,11 @@ def keys(db: Database, args: list[bytes]) -> Reply:
     return [key for key in db.keys() if match(key) is not None]  # noqa: SIM118 (not a dict)
 
 
-@command("scan", -2, [READONLY])
+@FAMILY.command(
+    "scan", -2, "readonly",
+    tips="nondeterministic_output request_policy:special response_policy:special",
+    readonly_token=False,
+)
 def scan(db: Database, args: list[bytes]) -> Reply:
     """Iterate the keyspace: SCAN cursor [MATCH p] [COUNT n] [TYPE t] [WITHTYPE]."""
     cursor = parse_cursor(args[0])
@@ -321,7 +356,10 @@ def scan(db: Database, args: list[bytes]) -> Reply:
     return [b"%d" % next_cursor, out]
 
 
-@command("randomkey", 1, [READONLY])
+@FAMILY.command(
+    "randomkey", 1, "readonly",
+    tips="request_policy:all_shards response_policy:special nondeterministic_output",
+)
 def randomkey(db: Database, args: list[bytes]) -> Reply:
     """A random key (from the server's seeded RNG), or nil if the database is empty."""
     live = list(db.keys())
@@ -333,14 +371,22 @@ def randomkey(db: Database, args: list[bytes]) -> Reply:
 # ---- DUMP / RESTORE --------------------------------------------------------------------------
 
 
-@command("dump", 2, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "dump", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def dump(db: Database, args: list[bytes]) -> Reply:
     """The value at a key serialized in Redis' RDB format (nil if missing)."""
     value = db.lookup(args[0])
     return None if value is None else rdb.dump(value)
 
 
-@command("restore", -4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command(
+    "restore", -4, "write denyoom",
+    keys=[key_at(1, "OW update")],
+    categories="keyspace dangerous",
+)
 def restore(db: Database, args: list[bytes]) -> Reply:
     """Create a key from a DUMP payload: RESTORE key ttl payload [REPLACE] [ABSTTL]
     [IDLETIME s] [FREQ f]."""
@@ -354,7 +400,7 @@ def restore(db: Database, args: list[bytes]) -> Reply:
     if not rdb.verify(payload):
         raise CommandError("ERR DUMP payload version or checksum are wrong")
     try:
-        value = rdb.load(payload)
+        value = rdb.load(payload, db.registry.readers)
     except rdb.RdbError:
         raise CommandError("ERR Bad data format") from None
     deleted = replace and db.delete(key)
@@ -382,11 +428,10 @@ def _keep_live_members(db: Database, value: Any) -> bool:
     dropped, as Redis drops them while loading; False if none is left. (Redis 8.2 then keeps
     the key with its expired field until active expiry reclaims it, HLEN 1 and HGETALL
     empty; here an expired field is gone for every command, so the key is too.)"""
-    reap = MemberExpiry.reapers.get(type(value))
-    if reap is None or not getattr(value, "ttls", None):
+    if not getattr(value, "ttls", None):
         return True
     db.member_expiry = True
-    reap(value, db.now_ms)
+    value.reap(db.now_ms)
     return bool(value)
 
 

@@ -10,11 +10,27 @@ from typing import Sequence
 
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
-from fakestash.engine.list_value import ListValue
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_count, key_range
 from fakestash.engine.notify import LIST, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import FAST, READONLY, WRITE, command
+from fakestash.engine.values.list import ListValue
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError, WrongArity
+
+FAMILY = Family("lists", group="list", category="list", values=[ListValue])
+
+# Blocking commands: Upstash serves them over TCP only ("not available" over REST).
+_BLOCKING = "blocking: not over REST"
+_POP = [key_range(1, "RW access delete", last=-2)]
+_MOVE = [key_at(1, "RW access delete"), key_at(2, "RW insert")]
+FAMILY.declare("blpop", -3, "write blocking", keys=_POP, rest="tcp", note=_BLOCKING)
+FAMILY.declare("brpop", -3, "write blocking", keys=_POP, rest="tcp", note=_BLOCKING)
+FAMILY.declare("brpoplpush", 4, "write denyoom blocking", keys=_MOVE, rest="tcp", note=_BLOCKING)
+FAMILY.declare("blmove", 6, "write denyoom blocking", keys=_MOVE, rest="tcp", note=_BLOCKING)
+FAMILY.declare(
+    "blmpop", -5, "write blocking", keys=[key_count(2, "RW access delete")], rest="tcp",
+    note=_BLOCKING,
+)
 
 MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
 OUT_OF_LONG_RANGE = f"ERR value is out of range, value must between {-INT64_MAX} and {INT64_MAX}"
@@ -71,25 +87,25 @@ def _push(db: Database, args: list[bytes], side: bytes, *, only_existing: bool) 
     return len(value)
 
 
-@command("lpush", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("lpush", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def lpush(db: Database, args: list[bytes]) -> Reply:
     """Push elements at the head (the last one given ends up first); reply the new length."""
     return _push(db, args, LEFT, only_existing=False)
 
 
-@command("rpush", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("rpush", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def rpush(db: Database, args: list[bytes]) -> Reply:
     """Push elements at the tail; reply the new length."""
     return _push(db, args, RIGHT, only_existing=False)
 
 
-@command("lpushx", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("lpushx", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def lpushx(db: Database, args: list[bytes]) -> Reply:
     """LPUSH only if the list exists (else 0)."""
     return _push(db, args, LEFT, only_existing=True)
 
 
-@command("rpushx", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("rpushx", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def rpushx(db: Database, args: list[bytes]) -> Reply:
     """RPUSH only if the list exists (else 0)."""
     return _push(db, args, RIGHT, only_existing=True)
@@ -116,28 +132,19 @@ def _pop(db: Database, args: list[bytes], side: bytes, name: str) -> Reply:
     return items[0] if count is None else list(items)
 
 
-@command("lpop", -2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("lpop", -2, "write fast", keys=[key_at(1, "RW access delete")])
 def lpop(db: Database, args: list[bytes]) -> Reply:
     """Pop from the head: one element, or up to ``count`` as an array."""
     return _pop(db, args, LEFT, "lpop")
 
 
-@command("rpop", -2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("rpop", -2, "write fast", keys=[key_at(1, "RW access delete")])
 def rpop(db: Database, args: list[bytes]) -> Reply:
     """Pop from the tail: one element, or up to ``count`` as an array."""
     return _pop(db, args, RIGHT, "rpop")
 
 
-def _lmpop_keys(argv: Sequence[bytes]) -> list[bytes]:
-    """LMPOP numkeys key… (the key positions for MONITOR, ACLs and key locking)."""
-    try:
-        numkeys = int(argv[1])
-    except (IndexError, ValueError):
-        return []
-    return list(argv[2 : 2 + max(numkeys, 0)])
-
-
-@command("lmpop", -4, [WRITE], key_finder=_lmpop_keys)
+@FAMILY.command("lmpop", -4, "write", keys=[key_count(1, "RW access delete")])
 def lmpop(db: Database, args: list[bytes]) -> Reply:
     """Pop from the first non-empty list: LMPOP numkeys key… LEFT|RIGHT [COUNT n]."""
     numkeys = _positive(args[0], "ERR numkeys should be greater than 0", low=1)
@@ -184,7 +191,10 @@ def _move(db: Database, source: bytes, dest: bytes, src_side: bytes, dst_side: b
     return item
 
 
-@command("lmove", 5, [WRITE], keys=(1, 2, 1))
+@FAMILY.command(
+    "lmove", 5, "write denyoom",
+    keys=[key_at(1, "RW access delete"), key_at(2, "RW insert")],
+)
 def lmove(db: Database, args: list[bytes]) -> Reply:
     """Pop from one end of a list, push to an end of another (or the same) list."""
     wherefrom = _side(args[2])
@@ -192,7 +202,10 @@ def lmove(db: Database, args: list[bytes]) -> Reply:
     return _move(db, args[0], args[1], wherefrom, whereto)
 
 
-@command("rpoplpush", 3, [WRITE], keys=(1, 2, 1))
+@FAMILY.command(
+    "rpoplpush", 3, "write denyoom",
+    keys=[key_at(1, "RW access delete"), key_at(2, "RW insert")],
+)
 def rpoplpush(db: Database, args: list[bytes]) -> Reply:
     """Pop the tail of one list and push it at the head of another (LMOVE … RIGHT LEFT)."""
     return _move(db, args[0], args[1], RIGHT, LEFT)
@@ -201,14 +214,14 @@ def rpoplpush(db: Database, args: list[bytes]) -> Reply:
 # ---- read --------------------------------------------------------------------------------
 
 
-@command("llen", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("llen", 2, "readonly fast", keys=[key_at(1, "RO")])
 def llen(db: Database, args: list[bytes]) -> Reply:
     """The length of a list (0 if missing)."""
     value = _list(db, args[0])
     return 0 if value is None else len(value)
 
 
-@command("lrange", 4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("lrange", 4, "readonly", keys=[key_at(1, "RO access")])
 def lrange(db: Database, args: list[bytes]) -> Reply:
     """Elements from start to stop, inclusive; negative indexes count from the tail."""
     start = parse_int(args[1])
@@ -220,7 +233,7 @@ def lrange(db: Database, args: list[bytes]) -> Reply:
     return list(value.slice(first, last))
 
 
-@command("lindex", 3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("lindex", 3, "readonly", keys=[key_at(1, "RO access")])
 def lindex(db: Database, args: list[bytes]) -> Reply:
     """The element at an index, or nil if out of range."""
     value = _list(db, args[0])
@@ -230,7 +243,7 @@ def lindex(db: Database, args: list[bytes]) -> Reply:
     return value[index] if 0 <= index < len(value) else None
 
 
-@command("lpos", -3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("lpos", -3, "readonly", keys=[key_at(1, "RO access")])
 def lpos(db: Database, args: list[bytes]) -> Reply:
     """Index(es) of an element: LPOS key element [RANK r] [COUNT n] [MAXLEN len]."""
     rank, count, maxlen = _lpos_options(args[2:])
@@ -293,7 +306,7 @@ def _lpos_scan(value: ListValue, element: bytes, rank: int, limit: int, maxlen: 
 # ---- modify ------------------------------------------------------------------------------
 
 
-@command("lset", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("lset", 4, "write denyoom", keys=[key_at(1, "RW update")])
 def lset(db: Database, args: list[bytes]) -> Reply:
     """Replace the element at an index."""
     value = _list(db, args[0])
@@ -307,7 +320,7 @@ def lset(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("linsert", 5, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("linsert", 5, "write denyoom", keys=[key_at(1, "RW insert")])
 def linsert(db: Database, args: list[bytes]) -> Reply:
     """Insert before or after the first occurrence of a pivot; -1 if no pivot, 0 if no key."""
     where = args[1].upper()
@@ -325,7 +338,7 @@ def linsert(db: Database, args: list[bytes]) -> Reply:
     return len(value)
 
 
-@command("lrem", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("lrem", 4, "write", keys=[key_at(1, "RW delete")])
 def lrem(db: Database, args: list[bytes]) -> Reply:
     """Remove occurrences of an element: count > 0 from the head, < 0 from the tail, 0 all."""
     count = parse_int(args[1])
@@ -352,7 +365,7 @@ def lrem(db: Database, args: list[bytes]) -> Reply:
     return removed
 
 
-@command("ltrim", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("ltrim", 4, "write", keys=[key_at(1, "RW delete")])
 def ltrim(db: Database, args: list[bytes]) -> Reply:
     """Keep only the elements from start to stop, inclusive."""
     start = parse_int(args[1])

@@ -1,30 +1,48 @@
 """Pub/sub commands: PUBLISH, SPUBLISH and PUBSUB CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/
-SHARDNUMSUB/HELP. Subscribing is not a command over REST: it has its own SSE paths
-(``fakestash.rest.sse``) and SUBSCRIBE in a body is refused (``commands/server.py``).
+SHARDNUMSUB/HELP. Subscribing is not a command over REST: SUBSCRIBE and PSUBSCRIBE have their
+own SSE paths (``fakestash.rest.sse``; the read-only token may use them), and in a body every
+subscription command is refused "not allowed in REST".
 """
 
 from __future__ import annotations
 
 from fakestash.engine.broker import broker_of
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_range
 from fakestash.engine.replies import Reply, Status
-from fakestash.engine.table import FAST, PUBSUB, command, container
 from fakestash.errors import CommandError
 
+FAMILY = Family("pubsub", group="pubsub")
 
-@command("publish", 3, [PUBSUB, FAST])
+_SUBSCRIPTION = "pubsub noscript loading stale"
+_SSE = "SSE: /subscribe, /psubscribe"
+FAMILY.declare("subscribe", -2, _SUBSCRIPTION, rest="path", readonly_token=True, note=_SSE)
+FAMILY.declare("psubscribe", -2, _SUBSCRIPTION, rest="path", readonly_token=True, note=_SSE)
+FAMILY.declare("unsubscribe", -1, _SUBSCRIPTION, rest="tcp")
+FAMILY.declare("punsubscribe", -1, _SUBSCRIPTION, rest="tcp")
+_SHARD = [key_range(1, "not_key")]
+FAMILY.declare("ssubscribe", -2, _SUBSCRIPTION, keys=_SHARD, rest="tcp", upstash=False)
+FAMILY.declare("sunsubscribe", -1, _SUBSCRIPTION, keys=_SHARD, rest="tcp", upstash=False)
+
+
+@FAMILY.command("publish", 3, "pubsub loading stale fast")
 def publish(db: Database, args: list[bytes]) -> Reply:
     """Post a message to a channel; reply with the number of receivers."""
     return broker_of(db).publish(args[0], args[1])
 
 
-@command("spublish", 3, [PUBSUB, FAST], keys=(1, 1, 1))  # Redis: a NOT_KEY key spec
+@FAMILY.command(
+    "spublish", 3, "pubsub loading stale fast",
+    keys=[key_at(1, "not_key")],
+    upstash=False,
+)
 def spublish(db: Database, args: list[bytes]) -> Reply:
     """Post a message to a shard channel (SSUBSCRIBE receivers only)."""
     return broker_of(db).spublish(args[0], args[1])
 
 
-container("pubsub", group="pubsub")
+FAMILY.container("pubsub")
 
 
 def _subcommand_syntax(name: str) -> CommandError:
@@ -35,7 +53,7 @@ def _subcommand_syntax(name: str) -> CommandError:
     )
 
 
-@command("pubsub|channels", -2, [PUBSUB])
+@FAMILY.command("pubsub|channels", -2, "pubsub loading stale")
 def pubsub_channels(db: Database, args: list[bytes]) -> Reply:
     """Active channels (at least one subscriber), optionally matching a glob; sorted."""
     if len(args) > 1:
@@ -43,7 +61,7 @@ def pubsub_channels(db: Database, args: list[bytes]) -> Reply:
     return list(broker_of(db).active_channels(args[0] if args else None))
 
 
-@command("pubsub|numsub", -2, [PUBSUB])
+@FAMILY.command("pubsub|numsub", -2, "pubsub loading stale")
 def pubsub_numsub(db: Database, args: list[bytes]) -> Reply:
     """Channel, subscriber count pairs (pattern subscriptions excluded)."""
     broker = broker_of(db)
@@ -53,13 +71,13 @@ def pubsub_numsub(db: Database, args: list[bytes]) -> Reply:
     return reply
 
 
-@command("pubsub|numpat", 2, [PUBSUB])
+@FAMILY.command("pubsub|numpat", 2, "pubsub loading stale")
 def pubsub_numpat(db: Database, args: list[bytes]) -> Reply:
     """Number of distinct patterns subscribed to."""
     return broker_of(db).numpat()
 
 
-@command("pubsub|shardchannels", -2, [PUBSUB])
+@FAMILY.command("pubsub|shardchannels", -2, "pubsub loading stale", upstash=False)
 def pubsub_shardchannels(db: Database, args: list[bytes]) -> Reply:
     """Active shard channels, optionally matching a glob; sorted."""
     if len(args) > 1:
@@ -67,7 +85,7 @@ def pubsub_shardchannels(db: Database, args: list[bytes]) -> Reply:
     return list(broker_of(db).active_channels(args[0] if args else None, shard=True))
 
 
-@command("pubsub|shardnumsub", -2, [PUBSUB])
+@FAMILY.command("pubsub|shardnumsub", -2, "pubsub loading stale", upstash=False)
 def pubsub_shardnumsub(db: Database, args: list[bytes]) -> Reply:
     """Shard channel, subscriber count pairs."""
     broker = broker_of(db)
@@ -95,7 +113,7 @@ _HELP = [
 ]
 
 
-@command("pubsub|help", 2, [])
+@FAMILY.command("pubsub|help", 2, "loading stale", upstash=False)
 def pubsub_help(db: Database, args: list[bytes]) -> Reply:
     """Redis' help text for PUBSUB."""
     return [Status(line) for line in _HELP]

@@ -2,38 +2,29 @@
 
 Scripts run on a per-database Lua 5.1 runtime (``fakestash.engine.lua``) and are cached by
 SHA1 in ``db.extensions["scripting"]``. A script runs whole under the server lock, with the
-clock frozen at its start; ``redis.call`` goes through the command table.
+clock frozen at its start; ``redis.call`` goes through the database's registry.
 """
 
 from __future__ import annotations
 
-import contextvars
+import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
-from fakestash.engine.acl import DEFAULT_RO, current_user
+from fakestash.engine.admission import Script
 from fakestash.engine.args import parse_int
-from fakestash.engine.lua import LuaEngine, ScriptRun, parse_shebang, sha1hex
-from fakestash.engine.lua.shebang import Shebang
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_count
+from fakestash.engine.lua.shebang import Shebang, parse_shebang
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import NOSCRIPT, READONLY, command, container
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.lua.runtime import LuaEngine
 
-#: Forces the read-only caller's rules on scripts (tests; direct engine use). The REST
-#: face needs no flag: its read-only token acts as the ``default_ro`` ACL user.
-caller_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "fakestash_caller_read_only", default=False
-)
+FAMILY = Family("scripting", group="scripting", category="scripting")
 
-
-def read_only_caller() -> bool:
-    """Whether the command that runs a script comes from a read-only caller (Upstash's
-    read-only token): then only @read commands run inside it, as for the token itself,
-    and ``redis.acl_check_cmd`` answers accordingly."""
-    return caller_read_only.get() or current_user.get() == DEFAULT_RO
 
 NOSCRIPT_TEXT = "NOSCRIPT No matching script. Please use EVAL."
 RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
@@ -55,11 +46,13 @@ class ScriptCache:
 
     def lua(self) -> LuaEngine:
         if self.engine is None:
+            from fakestash.engine.lua.runtime import LuaEngine  # lupa: loaded when first used
+
             self.engine = LuaEngine(self.seed)
         return self.engine
 
     def add(self, body: bytes) -> tuple[str, CachedScript]:
-        sha = sha1hex(body)
+        sha = hashlib.sha1(body).hexdigest()
         script = self.scripts.get(sha)
         if script is None:
             shebang = parse_shebang(body)
@@ -76,19 +69,6 @@ def script_cache(db: Database) -> ScriptCache:
     return db.extension("scripting", lambda: ScriptCache(seed=db.rng.getrandbits(32)))
 
 
-def eval_keys(argv: Sequence[bytes]) -> list[bytes]:
-    """Key positions of EVAL-style commands: ``numkeys`` keys after the script/sha."""
-    if len(argv) < 3:
-        return []
-    try:
-        numkeys = int(argv[2])
-    except ValueError:
-        return []
-    if numkeys < 0:
-        return []
-    return list(argv[3 : 3 + numkeys])
-
-
 def split_keys(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     """``numkeys key… arg…`` → (keys, args), with Redis' texts for a bad count."""
     numkeys = parse_int(args[0])
@@ -102,16 +82,17 @@ def split_keys(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
 def run_script(
     db: Database, sha: str, script: CachedScript, keys: list[bytes], argv: list[bytes], ro: bool
 ) -> Reply:
+    from fakestash.engine.lua.runtime import ScriptRun
+
     shebang = script.shebang
     if ro and shebang.flags is not None and not shebang.no_writes:
         raise CommandError(RO_WITH_WRITE_FLAG)
-    run = ScriptRun(
-        db=db,
-        name=sha,
+    rules = Script(
         read_only=ro or shebang.no_writes,
-        caller_read_only=read_only_caller(),
         locked_keys=frozenset(keys) if shebang.key_locking else None,
     )
+    # The script runs as the user who ran EVAL: its redis.call are admitted for that user.
+    run = ScriptRun(db=db, name=sha, caller=db.caller.in_script(rules))
     return script_cache(db).lua().run_eval(script.function, keys, argv, run)
 
 
@@ -130,52 +111,71 @@ def _evalsha(db: Database, args: list[bytes], ro: bool) -> Reply:
     return run_script(db, sha, script, keys, argv, ro)
 
 
-_EVAL_FLAGS = (NOSCRIPT,)
-_EVAL_RO_FLAGS = (NOSCRIPT, READONLY)
 
 
-@command("eval", -3, _EVAL_FLAGS, key_finder=eval_keys)
+@FAMILY.command(
+    "eval", -3, "noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RW access update")],
+)
 def eval_(db: Database, args: list[bytes]) -> Reply:
     """Run a Lua script."""
     return _eval(db, args, ro=False)
 
 
-@command("eval_ro", -3, _EVAL_RO_FLAGS, key_finder=eval_keys)
+@FAMILY.command(
+    "eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RO access")],
+)
 def eval_ro(db: Database, args: list[bytes]) -> Reply:
     """Run a read-only Lua script."""
     return _eval(db, args, ro=True)
 
 
-@command("evalsha", -3, _EVAL_FLAGS, key_finder=eval_keys)
+@FAMILY.command(
+    "evalsha", -3, "noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RW access update")],
+)
 def evalsha(db: Database, args: list[bytes]) -> Reply:
     """Run a cached Lua script by its SHA1."""
     return _evalsha(db, args, ro=False)
 
 
-@command("evalsha_ro", -3, _EVAL_RO_FLAGS, key_finder=eval_keys)
+@FAMILY.command(
+    "evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys",
+    keys=[key_count(2, "RO access")],
+)
 def evalsha_ro(db: Database, args: list[bytes]) -> Reply:
     """Run a cached read-only Lua script by its SHA1."""
     return _evalsha(db, args, ro=True)
 
 
-container("script", (NOSCRIPT,))
+FAMILY.container("script")
 
 
-@command("script|load", 3, (NOSCRIPT,))
+@FAMILY.command(
+    "script|load", 3, "noscript stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_load(db: Database, args: list[bytes]) -> Reply:
     """Compile a script into the cache; reply with its SHA1."""
     sha, _ = script_cache(db).add(args[0])
     return sha.encode()
 
 
-@command("script|exists", -3, (NOSCRIPT,))
+@FAMILY.command(
+    "script|exists", -3, "noscript",
+    tips="request_policy:all_shards response_policy:agg_logical_and",
+)
 def script_exists(db: Database, args: list[bytes]) -> Reply:
     """1 or 0 for each SHA1: whether it is in the cache."""
     scripts = script_cache(db).scripts
     return [1 if arg.decode("utf-8", "replace").lower() in scripts else 0 for arg in args]
 
 
-@command("script|flush", -2, (NOSCRIPT,))
+@FAMILY.command(
+    "script|flush", -2, "noscript",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_flush(db: Database, args: list[bytes]) -> Reply:
     """Empty the script cache (SYNC and ASYNC are the same here)."""
     if len(args) > 1 or (args and args[0].lower() not in (b"sync", b"async")):
@@ -184,7 +184,10 @@ def script_flush(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("script|kill", 2, (NOSCRIPT,))
+@FAMILY.command(
+    "script|kill", 2, "noscript allow_busy",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def script_kill(db: Database, args: list[bytes]) -> Reply:
     """Always NOTBUSY: a script runs whole under the lock, so none is ever seen running."""
     raise CommandError("NOTBUSY No scripts in execution right now.")

@@ -1,54 +1,30 @@
-"""Server and connection commands: PING ECHO DBSIZE FLUSHDB FLUSHALL TIME SELECT INFO COMMAND
-CONFIG.
-
-Also the commands Upstash refuses over REST ("not allowed in REST or it has a special
-context path"): connection state, transactions by hand, and subscriptions (which have their
-own SSE paths).
-"""
+"""Server commands: DBSIZE FLUSHDB FLUSHALL TIME INFO COMMAND (INFO, COUNT, LIST, GETKEYS
+from the declarations) CONFIG, and MONITOR's declaration (served on its own SSE path)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fakestash.clock import time_us
 from fakestash.engine import notify
-from fakestash.engine.args import parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Command, Family
 from fakestash.engine.glob import compile_glob
-from fakestash.engine.replies import OK, PONG, Reply
-from fakestash.engine.table import ADMIN, FAST, READONLY, WRITE, command, container, restricted
+from fakestash.engine.replies import OK, Reply, Status
 from fakestash.engine.version import REDIS_VERSION
 from fakestash.errors import SYNTAX, CommandError
 
-restricted(
-    "auth", "hello", "reset", "quit", "client", "multi", "exec", "discard", "watch",
-    "unwatch", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
-    "sunsubscribe", "monitor",
-)  # fmt: skip
+FAMILY = Family("server", group="server")
+
+# MONITOR is served on its own SSE path (fakestash/rest/sse.py): as a command it is refused.
+FAMILY.declare("monitor", 1, "admin noscript loading stale", rest="path", note="SSE: /monitor")
 
 
-@command("ping", -1, [FAST], group="connection")
-def ping(db: Database, args: list[bytes]) -> Reply:
-    """Answer PONG, or echo the message."""
-    if len(args) > 1:
-        raise CommandError("ERR wrong number of arguments for 'ping' command")
-    return args[0] if args else PONG
-
-
-@command("echo", 2, [FAST], group="connection")
-def echo(db: Database, args: list[bytes]) -> Reply:
-    """Return the message."""
-    return args[0]
-
-
-@command("select", 2, [FAST], group="connection")
-def select(db: Database, args: list[bytes]) -> Reply:
-    """Upstash has one logical database: only index 0 is valid."""
-    index = parse_int(args[0])
-    if index != 0:
-        raise CommandError("ERR DB index is out of range")
-    return OK
-
-
-@command("dbsize", 1, [READONLY, FAST])
+@FAMILY.command(
+    "dbsize", 1, "readonly fast",
+    categories="keyspace",
+    tips="request_policy:all_shards response_policy:agg_sum",
+)
 def dbsize(db: Database, args: list[bytes]) -> Reply:
     """Number of live keys."""
     return db.size()
@@ -61,32 +37,194 @@ def _flush(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("flushdb", -1, [WRITE])
+@FAMILY.command(
+    "flushdb", -1, "write",
+    categories="keyspace dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushdb(db: Database, args: list[bytes]) -> Reply:
     """Delete every key (ASYNC and SYNC accepted)."""
     return _flush(db, args)
 
 
-@command("flushall", -1, [WRITE])
+@FAMILY.command(
+    "flushall", -1, "write",
+    categories="keyspace dangerous",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushall(db: Database, args: list[bytes]) -> Reply:
     """Same as FLUSHDB: an Upstash database has one logical db."""
     return _flush(db, args)
 
 
-@command("time", 1, [FAST])
+@FAMILY.command(
+    "time", 1, "loading stale fast",
+    tips="nondeterministic_output",
+    readonly_token=True,
+)
 def time_(db: Database, args: list[bytes]) -> Reply:
     """[seconds, microseconds] from the fake's clock."""
     now = time_us(db.clock)
     return [b"%d" % (now // 1_000_000), b"%d" % (now % 1_000_000)]
 
 
-@command("command", -1, [])
+# ---- COMMAND ---------------------------------------------------------------------------------
+# COMMAND alone answers Upstash's empty array (spec §7). Its subcommands answer from the
+# declarations, as Redis answers them from its own (fakestash's choice: what Upstash answers
+# them is not documented; docs/commands/server.md). DOCS and GETKEYSANDFLAGS are not
+# served: their answers need what the declarations do not hold (documentation text, the key
+# flags of a given argv).
+
+_COMMAND = "loading stale"
+
+
+@FAMILY.command(
+    "command", -1, _COMMAND,
+    categories="connection",
+    tips="nondeterministic_output_order",
+    container=True,
+    readonly_token=True,
+)
 def command_(db: Database, args: list[bytes]) -> Reply:
     """Upstash answers COMMAND with an empty array."""
     return []
 
 
-@command("info", -1, [])
+@FAMILY.command(
+    "command|info", -2, _COMMAND,
+    categories="connection",
+    tips="nondeterministic_output_order",
+    readonly_token=True,
+    upstash=False,
+)
+def command_info(db: Database, args: list[bytes]) -> Reply:
+    """Each named command's details (every command's, if none is named); nil if unknown."""
+    registry = db.registry
+    if not args:
+        return [_info_reply(registry.info(cmd)) for cmd in registry]
+    found = (registry.command(name.decode("utf-8", "replace").lower()) for name in args)
+    return [None if cmd is None else _info_reply(registry.info(cmd)) for cmd in found]
+
+
+def _info_reply(row: list[Any]) -> Reply:
+    """A COMMAND INFO row as Redis sends it: names and keys as bulk strings, flags, ACL
+    categories and key spec flags as simple strings."""
+    name, arity, flags, first, last, step, categories, tips, specs, subs = row
+    return [
+        name.encode(), arity, [Status(f) for f in flags], first, last, step,
+        [Status(c) for c in categories], [t.encode() for t in tips],
+        [_spec_reply(spec) for spec in specs], [_info_reply(sub) for sub in subs],
+    ]  # fmt: skip
+
+
+def _spec_reply(spec: list[Any]) -> Reply:
+    out: list[Reply] = []
+    for label, value in zip(spec[0::2], spec[1::2]):
+        out.append(label.encode())
+        out.append([Status(f) for f in value] if label == "flags" else _bulk(value))
+    return out
+
+
+def _bulk(value: Any) -> Reply:
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, list):
+        return [_bulk(item) for item in value]
+    return int(value)
+
+
+@FAMILY.command("command|count", 2, _COMMAND, categories="connection", readonly_token=True,
+                upstash=False)  # fmt: skip
+def command_count(db: Database, args: list[bytes]) -> Reply:
+    """How many commands there are (subcommands not counted)."""
+    return len(db.registry)
+
+
+@FAMILY.command(
+    "command|list", -2, _COMMAND,
+    categories="connection",
+    tips="nondeterministic_output_order",
+    readonly_token=True,
+    upstash=False,
+)
+def command_list(db: Database, args: list[bytes]) -> Reply:
+    """Every command and subcommand name; FILTERBY MODULE name | ACLCAT category | PATTERN
+    glob narrows it (fakestash has no modules)."""
+    registry = db.registry
+    names = sorted(cmd.name for top in registry for cmd in (top, *top.subcommands.values()))
+    if not args:
+        return [name.encode() for name in names]
+    if len(args) != 3 or args[0].lower() != b"filterby":
+        raise CommandError(SYNTAX)
+    kind, value = args[1].lower(), args[2]
+    if kind == b"module":
+        return []
+    if kind == b"aclcat":
+        members = registry.members.get(value.decode("utf-8", "replace").lower(), frozenset())
+        return [name.encode() for name in names if name in members]
+    if kind == b"pattern":
+        pattern = compile_glob(value.lower())
+        return [name.encode() for name in names if pattern.fullmatch(name.encode())]
+    raise CommandError(SYNTAX)
+
+
+@FAMILY.command("command|getkeys", -3, _COMMAND, categories="connection", readonly_token=True,
+                upstash=False)  # fmt: skip
+def command_getkeys(db: Database, args: list[bytes]) -> Reply:
+    """The keys of a full command, as its key specs find them."""
+    cmd = _command_named(db, args)
+    if cmd is None:
+        raise CommandError("ERR Invalid command specified")
+    if not any("not_key" not in spec.flags for spec in cmd.key_specs):
+        raise CommandError("ERR The command has no key arguments")
+    argc = len(args)
+    if (cmd.arity > 0 and cmd.arity != argc) or argc < -cmd.arity:
+        raise CommandError("ERR Invalid number of arguments specified for command")
+    keys = cmd.keys(args)
+    if not keys and "no_mandatory_keys" not in cmd.flags:
+        raise CommandError("ERR Invalid arguments specified for command")
+    return list[Reply](keys)
+
+
+def _command_named(db: Database, argv: list[bytes]) -> Command | None:
+    """The command (or subcommand) a full argv names, served or not (``lookupCommand``)."""
+    cmd = db.registry.get(argv[0].decode("utf-8", "replace").lower())
+    if cmd is not None and cmd.container and len(argv) > 1:
+        return cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+    return cmd
+
+
+@FAMILY.command("command|help", 2, _COMMAND, categories="connection", readonly_token=True,
+                upstash=False)  # fmt: skip
+def command_help(db: Database, args: list[bytes]) -> Reply:
+    """The subcommands, one line each."""
+    return [Status(line) for line in _COMMAND_HELP]
+
+
+_COMMAND_HELP = (
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return an empty array, as Upstash does.",
+    "COUNT",
+    "    Return the total number of commands in this server.",
+    "LIST",
+    "    Return a list of all commands in this server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple commands.",
+    "    If no command names are given, details for all commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full command.",
+    "HELP",
+    "    Print this help.",
+)
+
+
+@FAMILY.command(
+    "info", -1, "loading stale",
+    categories="dangerous",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+    readonly_token=True,
+)
 def info(db: Database, args: list[bytes]) -> Reply:
     """Server information as CRLF text; sections by name, ``default``/``all``/``everything``."""
     wanted = {a.lower().decode("utf-8", "replace") for a in args} or {"default"}
@@ -131,10 +269,10 @@ def _info_sections(db: Database) -> list[tuple[str, str]]:
 
 NOTIFY_EVENTS = b"notify-keyspace-events"
 
-container("config", group="server")
+FAMILY.container("config")
 
 
-@command("config|get", -3, [ADMIN])
+@FAMILY.command("config|get", -3, "admin noscript loading stale")
 def config_get(db: Database, args: list[bytes]) -> Reply:
     """Parameters matching the glob patterns, with their values (notify-keyspace-events
     only): a flat name, value list."""
@@ -150,7 +288,10 @@ def _notify_value(db: Database) -> bytes:
     return notify.flags_to_string(db.notify_flags).encode()
 
 
-@command("config|set", -4, [ADMIN])
+@FAMILY.command(
+    "config|set", -4, "admin noscript loading stale",
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def config_set(db: Database, args: list[bytes]) -> Reply:
     """Set notify-keyspace-events (the only parameter Upstash lets a database change)."""
     if len(args) % 2:

@@ -1,166 +1,33 @@
-"""Set commands (SADD … SSCAN) and the set value, ordered without Python's ``hash()``.
-
-Member order in replies follows what Redis 7.2+ (and so Upstash) gives for small sets, and
-stays deterministic for big ones:
-
-* a set of integers only (at most 512, Redis' intset) replies in numeric order;
-* otherwise members come in insertion order (Redis' listpack order for sets of at most 128
-  members of at most 64 bytes; for bigger sets Redis' order is its hash table's, which no
-  one can rely on, and fakestash keeps insertion order). When an integer set turns into a
-  general one, its members keep their numeric order and new ones follow, as in Redis.
+"""Set commands (SADD … SSCAN), on the set value of ``fakestash/engine/values/set.py``
+(whose member order is Redis 7.2+'s, without Python's ``hash()``).
 
 Random picks (SPOP, SRANDMEMBER) come from the server's seeded ``db.rng`` only.
 """
 
 from __future__ import annotations
 
-import random
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from fakestash.engine import hll, rdb
-from fakestash.engine.args import is_int, parse_int
+from fakestash.engine import hll
+from fakestash.engine.args import parse_int
+from fakestash.engine.family import Family
 from fakestash.engine.glob import compile_glob
+from fakestash.engine.keyspec import key_at, key_count, key_range
 from fakestash.engine.notify import GENERIC, SET, emit
 from fakestash.engine.replies import Reply
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
-from fakestash.engine.scan_index import ScanIndex, grown
-from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
+from fakestash.engine.values.set import RedisSet
 from fakestash.errors import SYNTAX, CommandError, WrongType
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
 
-INTSET_MAX_ENTRIES = 512  # set-max-intset-entries
-LISTPACK_MAX_ENTRIES = 128  # set-max-listpack-entries
-LISTPACK_MAX_VALUE = 64  # set-max-listpack-value
+FAMILY = Family("sets", group="set", category="set", values=[RedisSet])
 
 NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
 LONG_MAX = 2**63 - 1
-
-
-class RedisSet:
-    """A set of byte strings with O(1) add, remove, membership and random pick.
-
-    Members sit in a list (in insertion order, with holes where members were removed, closed
-    up now and then) and a dict gives each member's slot. ``encoding`` mirrors the one Redis
-    would report (intset, listpack, hashtable); it decides the reply order and SSCAN paging.
-    """
-
-    type_name = "set"
-    __slots__ = ("_holes", "_items", "_slot", "encoding", "scan_index")
-
-    def __init__(self, members: Sequence[bytes] = ()) -> None:
-        self._items: list[bytes | None] = []
-        self._slot: dict[bytes, int] = {}
-        self._holes = 0
-        self.encoding = "intset"
-        self.scan_index: ScanIndex | None = None  # SSCAN's, once the set is big
-        for member in members:
-            self.add(member)
-
-    def __len__(self) -> int:
-        return len(self._slot)
-
-    def __contains__(self, member: object) -> bool:
-        return member in self._slot
-
-    def __iter__(self) -> Iterator[bytes]:
-        """Members in reply order (see the module docstring)."""
-        if self.encoding == "intset":
-            return iter(sorted(self._slot, key=int))
-        return (m for m in self._items if m is not None)
-
-    def __repr__(self) -> str:
-        return f"RedisSet({list(self)!r})"
-
-    def members(self) -> list[bytes]:
-        return list(self)
-
-    def scan_members(self) -> Iterator[bytes]:
-        return iter(self)
-
-    def copy(self) -> RedisSet:
-        other = RedisSet()
-        other._items = [m for m in self._items if m is not None]
-        other._slot = {m: i for i, m in enumerate(other._items) if m is not None}
-        other.encoding = self.encoding
-        other.scan_index = None if self.scan_index is None else self.scan_index.copy()
-        return other
-
-    def add(self, member: bytes) -> bool:
-        if member in self._slot:
-            return False
-        if self.encoding == "intset":
-            if not is_int(member) or len(self._slot) >= INTSET_MAX_ENTRIES:
-                self._leave_intset(member)
-        elif self.encoding == "listpack" and (
-            len(self._slot) >= LISTPACK_MAX_ENTRIES or len(member) > LISTPACK_MAX_VALUE
-        ):
-            self.encoding = "hashtable"
-        self._slot[member] = len(self._items)
-        self._items.append(member)
-        if self.scan_index is not None:
-            self.scan_index.add(member)
-        else:
-            self.scan_index = grown(None, len(self._slot), self._slot)
-        return True
-
-    def _leave_intset(self, member: bytes) -> None:
-        """An intset becomes a general set with its members in numeric order."""
-        fits = len(self._slot) < LISTPACK_MAX_ENTRIES and len(member) <= LISTPACK_MAX_VALUE
-        self.encoding = "listpack" if fits and not is_int(member) else "hashtable"
-        members = sorted(self._slot, key=int)
-        self._items = list[bytes | None](members)
-        self._slot = {m: i for i, m in enumerate(members)}
-        self._holes = 0
-
-    def remove(self, member: bytes) -> bool:
-        slot = self._slot.pop(member, None)
-        if slot is None:
-            return False
-        self._items[slot] = None
-        self._holes += 1
-        if self.scan_index is not None:
-            self.scan_index.remove(member)
-        if self._holes > 32 and self._holes > len(self._slot):
-            self._close_holes()
-        return True
-
-    def _close_holes(self) -> None:
-        self._items = [m for m in self._items if m is not None]
-        self._slot = {m: i for i, m in enumerate(self._items) if m is not None}
-        self._holes = 0
-
-    def random_member(self, rng: random.Random) -> bytes:
-        """A uniformly random member (the set must not be empty). Expected O(1)."""
-        items = self._items
-        while True:
-            member = items[rng.randrange(len(items))]
-            if member is not None:
-                return member
-
-    def random_distinct(self, rng: random.Random, count: int) -> list[bytes]:
-        """``count`` (< len) distinct random members, as SRANDMEMBER with a positive count."""
-        if count * 3 > len(self):
-            # Redis drops random members from a copy and replies with what is left, in
-            # set order.
-            dropped = set(rng.sample(range(len(self)), len(self) - count))
-            return [m for i, m in enumerate(self) if i not in dropped]
-        picked: dict[bytes, None] = {}
-        while len(picked) < count:
-            picked[self.random_member(rng)] = None
-        return list(picked)
-
-
-# DUMP/RESTORE: written as RDB_TYPE_SET (what every Redis since 1.0 loads), read in any
-# set encoding a real server emits (plain, intset, listpack).
-rdb.register_codec(
-    "set",
-    lambda value: rdb.encode_set(value),
-    lambda rdb_type, reader: RedisSet(reader.set_members(rdb_type)),
-)
 
 
 # ---- helpers shared with the sorted-set commands -----------------------------------------
@@ -215,20 +82,6 @@ def parse_random_count(raw: bytes) -> int:
     return value
 
 
-def numkeys_finder(position: int) -> KeyFinder:
-    """Key positions of ``CMD [dest] numkeys key…``: ``position`` is numkeys' argv index."""
-
-    def find(argv: Sequence[bytes]) -> list[bytes]:
-        try:
-            n = int(argv[position])
-        except (ValueError, IndexError):
-            return []
-        keys = list(argv[position + 1 : position + 1 + max(n, 0)])
-        return ([argv[1]] if position == 2 else []) + keys
-
-    return find
-
-
 # ---- single-set commands -------------------------------------------------------------------
 
 
@@ -236,7 +89,7 @@ def _read(db: Database, key: bytes) -> RedisSet | None:
     return db.get(key, RedisSet)
 
 
-@command("sadd", -3, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("sadd", -3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def sadd(db: Database, args: list[bytes]) -> Reply:
     """Add members to a set; the number newly added."""
     value = db.get_or_create(args[0], RedisSet)
@@ -251,7 +104,7 @@ def _event(db: Database, event: bytes, key: bytes) -> None:
         emit(db, SET, event, key)
 
 
-@command("srem", -3, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("srem", -3, "write fast", keys=[key_at(1, "RW delete")])
 def srem(db: Database, args: list[bytes]) -> Reply:
     """Remove members from a set; the number removed."""
     value = _read(db, args[0])
@@ -264,35 +117,43 @@ def srem(db: Database, args: list[bytes]) -> Reply:
     return removed
 
 
-@command("smembers", 2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "smembers", 2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def smembers(db: Database, args: list[bytes]) -> Reply:
     """All members of a set."""
     value = _read(db, args[0])
     return [] if value is None else list(value)
 
 
-@command("sismember", 3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("sismember", 3, "readonly fast", keys=[key_at(1, "RO")])
 def sismember(db: Database, args: list[bytes]) -> Reply:
     """1 if the member is in the set, else 0."""
     value = _read(db, args[0])
     return int(value is not None and args[1] in value)
 
 
-@command("smismember", -3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("smismember", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def smismember(db: Database, args: list[bytes]) -> Reply:
     """SISMEMBER for each member given."""
     value = _read(db, args[0])
     return [int(value is not None and m in value) for m in args[1:]]
 
 
-@command("scard", 2, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("scard", 2, "readonly fast", keys=[key_at(1, "RO")])
 def scard(db: Database, args: list[bytes]) -> Reply:
     """The number of members."""
     value = _read(db, args[0])
     return 0 if value is None else len(value)
 
 
-@command("spop", -2, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command(
+    "spop", -2, "write fast",
+    keys=[key_at(1, "RW access delete")],
+    tips="nondeterministic_output",
+)
 def spop(db: Database, args: list[bytes]) -> Reply:
     """Remove and return one random member, or COUNT distinct ones."""
     if len(args) > 2:
@@ -325,7 +186,11 @@ def spop(db: Database, args: list[bytes]) -> Reply:
     return taken
 
 
-@command("srandmember", -2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "srandmember", -2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def srandmember(db: Database, args: list[bytes]) -> Reply:
     """Random members: COUNT > 0 distinct, COUNT < 0 with repeats."""
     if len(args) > 2:
@@ -346,7 +211,10 @@ def srandmember(db: Database, args: list[bytes]) -> Reply:
     return list(value.random_distinct(db.rng, count))
 
 
-@command("smove", 4, (WRITE, FAST), keys=(1, 2, 1))
+@FAMILY.command(
+    "smove", 4, "write fast",
+    keys=[key_at(1, "RW access delete"), key_at(2, "RW insert")],
+)
 def smove(db: Database, args: list[bytes]) -> Reply:
     """Move a member from one set to another; 1 if it moved."""
     src_key, dst_key, member = args
@@ -370,7 +238,11 @@ def smove(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("sscan", -3, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "sscan", -3, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def sscan(db: Database, args: list[bytes]) -> Reply:
     """Iterate a set's members: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
@@ -436,13 +308,20 @@ def _store(db: Database, key: bytes, result: RedisSet, event: bytes) -> Reply:
     return len(result)
 
 
-@command("sinter", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sinter", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sinter(db: Database, args: list[bytes]) -> Reply:
     """Members present in every given set."""
     return list(intersection(_read_all(db, args)))
 
 
-@command("sinterstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sinterstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sinterstore(db: Database, args: list[bytes]) -> Reply:
     """SINTER into a destination key; its size."""
     return _store(
@@ -473,14 +352,18 @@ def _card_args(
     return list(args[1 : 1 + numkeys]), limit, given
 
 
-@command("sintercard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command("sintercard", -3, "readonly", keys=[key_count(1, "RO access")])
 def sintercard(db: Database, args: list[bytes]) -> Reply:
     """The size of the intersection, counting up to LIMIT."""
     keys, limit, _ = _card_args(args)
     return len(intersection(_read_all(db, keys), limit))
 
 
-@command("sdiffcard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command(
+    "sdiffcard", -3, "readonly",
+    keys=[key_count(1, "RO access")],
+    note="listed in Upstash's docs after the 8.2 compatibility table",
+)
 def sdiffcard(db: Database, args: list[bytes]) -> Reply:
     """The size of the difference (first set minus the others), counting up to LIMIT."""
     keys, limit, _ = _card_args(args)
@@ -498,7 +381,11 @@ def sdiffcard(db: Database, args: list[bytes]) -> Reply:
     return count
 
 
-@command("sunioncard", -3, (READONLY,), key_finder=numkeys_finder(1))
+@FAMILY.command(
+    "sunioncard", -3, "readonly",
+    keys=[key_count(1, "RO access")],
+    note="listed in Upstash's docs after the 8.2 compatibility table",
+)
 def sunioncard(db: Database, args: list[bytes]) -> Reply:
     """The size of the union, counting up to LIMIT; APPROX estimates it with a HyperLogLog."""
     keys, limit, flags = _card_args(args, flags=(b"APPROX",))
@@ -527,25 +414,39 @@ def _union_estimate(sets: list[RedisSet]) -> int:
     return hll.estimate(hll.histogram_of_raw(bytes(registers)))
 
 
-@command("sunion", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sunion", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sunion(db: Database, args: list[bytes]) -> Reply:
     """Members of any given set."""
     return list(union(_read_all(db, args)))
 
 
-@command("sunionstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sunionstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sunionstore(db: Database, args: list[bytes]) -> Reply:
     """SUNION into a destination key; its size."""
     return _store(db, args[0], union(_read_all(db, args[1:])), b"sunionstore")
 
 
-@command("sdiff", -2, (READONLY,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sdiff", -2, "readonly",
+    keys=[key_range(1, "RO access")],
+    tips="nondeterministic_output_order",
+)
 def sdiff(db: Database, args: list[bytes]) -> Reply:
     """Members of the first set that are in none of the others."""
     return list(difference(_read_all(db, args)))
 
 
-@command("sdiffstore", -3, (WRITE,), keys=(1, -1, 1))
+@FAMILY.command(
+    "sdiffstore", -3, "write denyoom",
+    keys=[key_at(1, "OW update"), key_range(2, "RO access")],
+)
 def sdiffstore(db: Database, args: list[bytes]) -> Reply:
     """SDIFF into a destination key; its size."""
     return _store(db, args[0], difference(_read_all(db, args[1:])), b"sdiffstore")

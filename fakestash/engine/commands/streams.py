@@ -21,9 +21,11 @@ from sortedcontainers import SortedDict
 
 from fakestash.engine.args import is_int, parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_after, key_at
 from fakestash.engine.notify import STREAM, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.stream_value import (
+from fakestash.engine.values.stream import (
     INVALID_ENTRIES_READ,
     MAX_ID,
     MIN_ID,
@@ -37,8 +39,9 @@ from fakestash.engine.stream_value import (
     format_id,
     incr_id,
 )
-from fakestash.engine.table import FAST, READONLY, WRITE, command, container
 from fakestash.errors import NO_SUCH_KEY, SYNTAX, CommandError, WrongArity
+
+FAMILY = Family("streams", group="stream", category="stream", values=[StreamValue])
 
 #: Upstash's per-consumer pending entries list limit (XREADGROUP refuses to go past it).
 PEL_LIMIT = 1000
@@ -324,7 +327,12 @@ def _surplus(stream: StreamValue, opts: TrimArgs) -> int:
     return bisect_left(stream.ids, opts.minid)
 
 
-@command("xadd", -5, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xadd", -5, "write denyoom fast",
+    keys=[key_at(1, "RW update")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xadd(db: Database, args: list[bytes]) -> Reply:
     """Append an entry to a stream (creating it unless NOMKSTREAM); reply with its id."""
     opts = _parse_add_or_trim(args, xadd=True)
@@ -374,7 +382,12 @@ def _next_id(db: Database, stream: StreamValue, opts: TrimArgs) -> StreamId:
     return sid
 
 
-@command("xtrim", -4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command(
+    "xtrim", -4, "write",
+    keys=[key_at(1, "RW delete")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xtrim(db: Database, args: list[bytes]) -> Reply:
     """Trim a stream by MAXLEN or MINID; reply with the number of entries removed."""
     opts = _parse_add_or_trim(args, xadd=False)
@@ -387,14 +400,22 @@ def xtrim(db: Database, args: list[bytes]) -> Reply:
     return trimmed
 
 
-@command("xlen", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xlen", 2, "readonly fast",
+    keys=[key_at(1, "RO")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xlen(db: Database, args: list[bytes]) -> Reply:
     """The number of entries in a stream (0 when missing)."""
     stream = _stream(db, args[0])
     return 0 if stream is None else len(stream)
 
 
-@command("xdel", -3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xdel", -3, "write fast",
+    keys=[key_at(1, "RW delete")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xdel(db: Database, args: list[bytes]) -> Reply:
     """Delete entries by id; reply with how many existed."""
     stream = _stream(db, args[0])
@@ -430,13 +451,21 @@ def _xrange(db: Database, args: list[bytes], rev: bool) -> Reply:
     return [_entry(stream, sid) for sid in ids]
 
 
-@command("xrange", -4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "xrange", -4, "readonly",
+    keys=[key_at(1, "RO access")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xrange(db: Database, args: list[bytes]) -> Reply:
     """Entries with ids between start and end (``-``, ``+``, ``(`` exclusive), oldest first."""
     return _xrange(db, args, rev=False)
 
 
-@command("xrevrange", -4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "xrevrange", -4, "readonly",
+    keys=[key_at(1, "RO access")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xrevrange(db: Database, args: list[bytes]) -> Reply:
     """Entries between end and start, newest first."""
     return _xrange(db, args, rev=True)
@@ -455,15 +484,6 @@ class ReadArgs:
     consumer: bytes = b""
     keys: Sequence[bytes] = ()
     ids: Sequence[bytes] = ()
-
-
-def _streams_keys(argv: Sequence[bytes]) -> list[bytes]:
-    """Key finder for XREAD/XREADGROUP: the first half of what follows STREAMS."""
-    for i in range(1, len(argv)):
-        if argv[i].upper() == b"STREAMS":
-            rest = argv[i + 1 :]
-            return list(rest[: len(rest) // 2])
-    return []
 
 
 def _parse_read(args: list[bytes], group: bool) -> ReadArgs:
@@ -513,7 +533,11 @@ def _parse_read(args: list[bytes], group: bool) -> ReadArgs:
     return out
 
 
-@command("xread", -4, [READONLY], key_finder=_streams_keys)
+@FAMILY.command(
+    "xread", -4, "readonly blocking",
+    keys=[key_after("STREAMS", "RO access", last=-1, limit=2)],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xread(db: Database, args: list[bytes]) -> Reply:
     """Entries after the given ids of one or more streams (``$`` now, ``+`` the last one).
     BLOCK is not served over REST."""
@@ -544,7 +568,11 @@ def xread(db: Database, args: list[bytes]) -> Reply:
     return reply or None
 
 
-@command("xreadgroup", -7, [WRITE], key_finder=_streams_keys)
+@FAMILY.command(
+    "xreadgroup", -7, "write blocking",
+    keys=[key_after("STREAMS", "RO access", startfrom=4, last=-1, limit=2)],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xreadgroup(db: Database, args: list[bytes]) -> Reply:
     """Read as a consumer of a group: ``>`` for new entries (added to its PEL), an id for
     its own pending history. BLOCK is not served over REST; PELs are capped per consumer."""
@@ -670,7 +698,11 @@ def _serve_history(
 # ---- XACK / XPENDING ---------------------------------------------------------------------
 
 
-@command("xack", -4, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xack", -4, "write fast",
+    keys=[key_at(1, "RW update")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xack(db: Database, args: list[bytes]) -> Reply:
     """Remove ids from a group's PEL; reply with how many were pending."""
     stream = _stream(db, args[0])
@@ -681,7 +713,12 @@ def xack(db: Database, args: list[bytes]) -> Reply:
     return sum(group.remove_pending(sid) for sid in ids)
 
 
-@command("xpending", -3, [READONLY], keys=(1, 1, 1))
+@FAMILY.command(
+    "xpending", -3, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xpending(db: Database, args: list[bytes]) -> Reply:
     """A group's PEL: a summary, or entries in a range (IDLE, count, consumer)."""
     argc = len(args) + 1
@@ -807,7 +844,12 @@ def _take(group: Group, consumer: Consumer, sid: StreamId, nack: Pending) -> Non
         nack.consumer = consumer
 
 
-@command("xclaim", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xclaim", -6, "write fast",
+    keys=[key_at(1, "RW update")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xclaim(db: Database, args: list[bytes]) -> Reply:
     """Change the owner of pending entries idle for at least min-idle-time."""
     stream, group = _group_of(db, args[0], args[1])
@@ -846,7 +888,12 @@ def xclaim(db: Database, args: list[bytes]) -> Reply:
 AUTOCLAIM_MAX_COUNT = (2**63 - 1) // 16
 
 
-@command("xautoclaim", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xautoclaim", -6, "write fast",
+    keys=[key_at(1, "RW delete")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xautoclaim(db: Database, args: list[bytes]) -> Reply:
     """Claim pending entries idle for min-idle-time from a start id; reply [cursor, claimed,
     deleted ids]."""
@@ -905,7 +952,7 @@ def xautoclaim(db: Database, args: list[bytes]) -> Reply:
 
 # ---- XGROUP ------------------------------------------------------------------------------
 
-container("xgroup")
+FAMILY.container("xgroup")
 
 
 def _entries_read(raw: bytes) -> int:
@@ -938,7 +985,11 @@ def _group_for(stream: StreamValue, key: bytes, name: bytes) -> Group:
     return group
 
 
-@command("xgroup|create", -5, [WRITE], keys=(2, 2, 1))
+@FAMILY.command(
+    "xgroup|create", -5, "write denyoom",
+    keys=[key_at(2, "RW insert")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xgroup_create(db: Database, args: list[bytes]) -> Reply:
     """Create a consumer group at an id (``$`` = the last one); MKSTREAM, ENTRIESREAD."""
     key, name = args[0], args[1]
@@ -973,7 +1024,11 @@ def xgroup_create(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|setid", -5, [WRITE], keys=(2, 2, 1))
+@FAMILY.command(
+    "xgroup|setid", -5, "write",
+    keys=[key_at(2, "RW update")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xgroup_setid(db: Database, args: list[bytes]) -> Reply:
     """Set a group's last delivered id (and ENTRIESREAD)."""
     key = args[0]
@@ -993,7 +1048,11 @@ def xgroup_setid(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|destroy", 4, [WRITE], keys=(2, 2, 1))
+@FAMILY.command(
+    "xgroup|destroy", 4, "write",
+    keys=[key_at(2, "RW delete")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xgroup_destroy(db: Database, args: list[bytes]) -> Reply:
     """Delete a consumer group; 1 if it existed."""
     stream = _xgroup_stream(db, args[0])
@@ -1003,7 +1062,11 @@ def xgroup_destroy(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("xgroup|createconsumer", 5, [WRITE], keys=(2, 2, 1))
+@FAMILY.command(
+    "xgroup|createconsumer", 5, "write denyoom",
+    keys=[key_at(2, "RW insert")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xgroup_createconsumer(db: Database, args: list[bytes]) -> Reply:
     """Create a consumer in a group; 1 if it is new."""
     stream = _xgroup_stream(db, args[0])
@@ -1014,7 +1077,11 @@ def xgroup_createconsumer(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-@command("xgroup|delconsumer", 5, [WRITE], keys=(2, 2, 1))
+@FAMILY.command(
+    "xgroup|delconsumer", 5, "write",
+    keys=[key_at(2, "RW delete")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xgroup_delconsumer(db: Database, args: list[bytes]) -> Reply:
     """Delete a consumer and its pending entries; reply with how many it had."""
     stream = _xgroup_stream(db, args[0])
@@ -1031,7 +1098,11 @@ def xgroup_delconsumer(db: Database, args: list[bytes]) -> Reply:
 # ---- XSETID ------------------------------------------------------------------------------
 
 
-@command("xsetid", -3, [WRITE], keys=(1, 1, 1))
+@FAMILY.command(
+    "xsetid", -3, "write denyoom fast",
+    keys=[key_at(1, "RW update")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xsetid(db: Database, args: list[bytes]) -> Reply:
     """Set a stream's last id (ENTRIESADDED, MAXDELETEDID)."""
     sid = strict_id(args[1])
@@ -1122,7 +1193,11 @@ def _delete_with_refs(stream: StreamValue, sid: StreamId, policy: bytes) -> int:
     return 1
 
 
-@command("xdelex", -5, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xdelex", -5, "write fast",
+    keys=[key_at(1, "RW delete")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xdelex(db: Database, args: list[bytes]) -> Reply:
     """Delete entries with control over consumer group references (Redis 8.2)."""
     policy, ids = _parse_ref_ids(args, 1)
@@ -1135,7 +1210,11 @@ def xdelex(db: Database, args: list[bytes]) -> Reply:
     return list[Reply](results)
 
 
-@command("xackdel", -6, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command(
+    "xackdel", -6, "write fast",
+    keys=[key_at(1, "RW update delete")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xackdel(db: Database, args: list[bytes]) -> Reply:
     """Acknowledge entries in a group and delete them (KEEPREF/DELREF/ACKED, Redis 8.2).
 
@@ -1162,7 +1241,7 @@ def xackdel(db: Database, args: list[bytes]) -> Reply:
 
 # ---- XINFO -------------------------------------------------------------------------------
 
-container("xinfo")
+FAMILY.container("xinfo")
 
 
 def _info_stream(db: Database, key: bytes) -> StreamValue:
@@ -1178,7 +1257,11 @@ def _tree_size(stream: StreamValue) -> tuple[int, int]:
     return keys, keys + 1
 
 
-@command("xinfo|stream", -3, [READONLY], keys=(2, 2, 1))
+@FAMILY.command(
+    "xinfo|stream", -3, "readonly",
+    keys=[key_at(2, "RO access")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xinfo_stream(db: Database, args: list[bytes]) -> Reply:
     """A stream's metadata, first and last entries; FULL [COUNT n] adds entries and groups."""
     stream = _info_stream(db, args[0])
@@ -1253,7 +1336,11 @@ def _entries_read_reply(group: Group) -> Reply:
     return None if group.entries_read == INVALID_ENTRIES_READ else group.entries_read
 
 
-@command("xinfo|groups", 3, [READONLY], keys=(2, 2, 1))
+@FAMILY.command(
+    "xinfo|groups", 3, "readonly",
+    keys=[key_at(2, "RO access")],
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xinfo_groups(db: Database, args: list[bytes]) -> Reply:
     """The consumer groups of a stream, by name."""
     stream = _info_stream(db, args[0])
@@ -1271,7 +1358,12 @@ def xinfo_groups(db: Database, args: list[bytes]) -> Reply:
     return out
 
 
-@command("xinfo|consumers", 4, [READONLY], keys=(2, 2, 1))
+@FAMILY.command(
+    "xinfo|consumers", 4, "readonly",
+    keys=[key_at(2, "RO access")],
+    tips="nondeterministic_output",
+    note="XREAD/XREADGROUP without BLOCK over REST",
+)
 def xinfo_consumers(db: Database, args: list[bytes]) -> Reply:
     """The consumers of a group: name, pending, idle (since last attempt), inactive (since
     last success, -1 if never)."""

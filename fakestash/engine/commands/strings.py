@@ -8,17 +8,21 @@ every benchmark runs: their plain forms take a short path with no option parsing
 
 from __future__ import annotations
 
-import importlib
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
+
+import xxhash
 
 from fakestash.engine import longdouble, sds_hidden
 from fakestash.engine.args import INT64_MAX, INT64_MIN, parse_int
 from fakestash.engine.database import Database
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_count, key_range
 from fakestash.engine.notify import GENERIC, STRING, emit
 from fakestash.engine.replies import OK, Reply
-from fakestash.engine.table import FAST, READONLY, WRITE, command
 from fakestash.errors import OVERFLOW, SYNTAX, CommandError, WrongType
+
+FAMILY = Family("strings", group="string", category="string")
 
 #: Redis' default proto-max-bulk-len: the largest string APPEND/SETRANGE may build.
 MAX_STRING = 512 * 1024 * 1024
@@ -41,7 +45,7 @@ def expire_error(name: str) -> CommandError:
 # ---- GET / SET ---------------------------------------------------------------------------
 
 
-@command("get", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("get", 2, "readonly fast", keys=[key_at(1, "RO access")])
 def get(db: Database, args: list[bytes]) -> Reply:
     """Get the string value of a key."""
     value = db.lookup(args[0])
@@ -122,7 +126,7 @@ def _expire_ms(db: Database, opts: _Options, name: str) -> int:
     return when
 
 
-@command("set", -3, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("set", -3, "write denyoom", keys=[key_at(1, "RW access update variable_flags")])
 def set_(db: Database, args: list[bytes]) -> Reply:
     """Set the string value of a key, with NX/XX/IF* conditions, GET and expiry options."""
     if len(args) == 2:
@@ -173,7 +177,7 @@ def _condition_holds(opts: _Options, current: Any) -> bool:
     return same if cond == b"IFDEQ" else not same
 
 
-@command("setnx", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("setnx", 3, "write denyoom fast", keys=[key_at(1, "OW insert")])
 def setnx(db: Database, args: list[bytes]) -> Reply:
     """Set a key only if it does not exist: 1 if set, 0 if not."""
     if db.lookup(args[0]) is not None:
@@ -196,19 +200,19 @@ def _set_with_ttl(db: Database, args: list[bytes], unit_ms: int, name: str) -> R
     return OK
 
 
-@command("setex", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("setex", 4, "write denyoom", keys=[key_at(1, "OW update")])
 def setex(db: Database, args: list[bytes]) -> Reply:
     """Set a value and its time to live in seconds."""
     return _set_with_ttl(db, args, 1000, "setex")
 
 
-@command("psetex", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("psetex", 4, "write denyoom", keys=[key_at(1, "OW update")])
 def psetex(db: Database, args: list[bytes]) -> Reply:
     """Set a value and its time to live in milliseconds."""
     return _set_with_ttl(db, args, 1, "psetex")
 
 
-@command("getset", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("getset", 3, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def getset(db: Database, args: list[bytes]) -> Reply:
     """Set a new value and return the old one (the TTL is cleared)."""
     old = get_string(db, args[0])
@@ -217,7 +221,7 @@ def getset(db: Database, args: list[bytes]) -> Reply:
     return old
 
 
-@command("getdel", 2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("getdel", 2, "write fast", keys=[key_at(1, "RW access delete")])
 def getdel(db: Database, args: list[bytes]) -> Reply:
     """Return the value of a key and delete it."""
     value = get_string(db, args[0])
@@ -228,7 +232,7 @@ def getdel(db: Database, args: list[bytes]) -> Reply:
     return value
 
 
-@command("getex", -2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("getex", -2, "write fast", keys=[key_at(1, "RW access update")])
 def getex(db: Database, args: list[bytes]) -> Reply:
     """Return the value of a key and set (EX/PX/EXAT/PXAT) or remove (PERSIST) its TTL."""
     opts = _parse_options(args, 1, is_set=False)
@@ -249,7 +253,11 @@ def getex(db: Database, args: list[bytes]) -> Reply:
 # ---- many keys ---------------------------------------------------------------------------
 
 
-@command("mget", -2, [READONLY, FAST], keys=(1, -1, 1))
+@FAMILY.command(
+    "mget", -2, "readonly fast",
+    keys=[key_range(1, "RO access")],
+    tips="request_policy:multi_shard",
+)
 def mget(db: Database, args: list[bytes]) -> Reply:
     """Values of many keys; nil for missing keys and keys of other types."""
     lookup = db.lookup
@@ -265,7 +273,11 @@ def _check_pairs(args: list[bytes], name: str) -> None:
         raise CommandError(f"ERR wrong number of arguments for '{name}' command")
 
 
-@command("mset", -3, [WRITE], keys=(1, -1, 2))
+@FAMILY.command(
+    "mset", -3, "write denyoom",
+    keys=[key_range(1, "OW update", step=2)],
+    tips="request_policy:multi_shard response_policy:all_succeeded",
+)
 def mset(db: Database, args: list[bytes]) -> Reply:
     """Set many keys at once."""
     _check_pairs(args, "mset")
@@ -275,7 +287,7 @@ def mset(db: Database, args: list[bytes]) -> Reply:
     return OK
 
 
-@command("msetnx", -3, [WRITE], keys=(1, -1, 2))
+@FAMILY.command("msetnx", -3, "write denyoom", keys=[key_range(1, "OW insert", step=2)])
 def msetnx(db: Database, args: list[bytes]) -> Reply:
     """Set many keys only if none of them exists: 1 if set, 0 if not."""
     _check_pairs(args, "msetnx")
@@ -287,16 +299,11 @@ def msetnx(db: Database, args: list[bytes]) -> Reply:
     return 1
 
 
-def _msetex_keys(argv: Sequence[bytes]) -> list[bytes]:
-    """``MSETEX numkeys key value…``: every other argument after numkeys."""
-    try:
-        n = int(argv[1])
-    except (ValueError, IndexError):
-        return []
-    return list(argv[2 : 2 + 2 * max(n, 0) : 2])
-
-
-@command("msetex", -4, [WRITE], key_finder=_msetex_keys)
+@FAMILY.command(
+    "msetex", -4, "write denyoom",
+    keys=[key_count(1, "OW update", step=2)],
+    note="listed in Upstash's docs after the 8.2 compatibility table",
+)
 def msetex(db: Database, args: list[bytes]) -> Reply:
     """Set many keys with one expiry (NX: none exists, XX: all exist): 1 if set, 0 if not."""
     numkeys = parse_int(args[0], "ERR invalid numkeys value")
@@ -329,7 +336,7 @@ def _check_length(size: int) -> None:
         raise CommandError(TOO_LONG)
 
 
-@command("append", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("append", 3, "write denyoom fast", keys=[key_at(1, "RW insert")])
 def append(db: Database, args: list[bytes]) -> Reply:
     """Append to a string (creating it); returns the new length."""
     key, tail = args
@@ -351,14 +358,14 @@ def _string_event(db: Database, event: bytes, key: bytes) -> None:
         emit(db, STRING, event, key)
 
 
-@command("strlen", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("strlen", 2, "readonly fast", keys=[key_at(1, "RO")])
 def strlen(db: Database, args: list[bytes]) -> Reply:
     """Length of the string at a key (0 if missing)."""
     value = get_string(db, args[0])
     return 0 if value is None else len(value)
 
 
-@command("getrange", 4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("getrange", 4, "readonly", keys=[key_at(1, "RO access")])
 def getrange(db: Database, args: list[bytes]) -> Reply:
     """A substring by inclusive, possibly negative, offsets."""
     start, end = parse_int(args[1]), parse_int(args[2])
@@ -368,7 +375,7 @@ def getrange(db: Database, args: list[bytes]) -> Reply:
     return _substring(value, start, end)
 
 
-@command("substr", 4, [READONLY], keys=(1, 1, 1))
+@FAMILY.command("substr", 4, "readonly", keys=[key_at(1, "RO access")], upstash=False)
 def substr(db: Database, args: list[bytes]) -> Reply:
     """The old name of GETRANGE."""
     return getrange(db, args)
@@ -390,7 +397,7 @@ def _substring(value: bytes, start: int, end: int) -> bytes:
     return value[start : end + 1]
 
 
-@command("setrange", 4, [WRITE], keys=(1, 1, 1))
+@FAMILY.command("setrange", 4, "write denyoom", keys=[key_at(1, "RW update")])
 def setrange(db: Database, args: list[bytes]) -> Reply:
     """Overwrite part of a string at an offset (zero-padding); returns the new length."""
     key, raw_offset, patch = args
@@ -435,25 +442,25 @@ def _incr(db: Database, key: bytes, delta: int) -> int:
     return total
 
 
-@command("incr", 2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("incr", 2, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def incr(db: Database, args: list[bytes]) -> Reply:
     """Add one to the integer at a key."""
     return _incr(db, args[0], 1)
 
 
-@command("decr", 2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("decr", 2, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def decr(db: Database, args: list[bytes]) -> Reply:
     """Subtract one from the integer at a key."""
     return _incr(db, args[0], -1)
 
 
-@command("incrby", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("incrby", 3, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def incrby(db: Database, args: list[bytes]) -> Reply:
     """Add an integer to the integer at a key."""
     return _incr(db, args[0], parse_int(args[1]))
 
 
-@command("decrby", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("decrby", 3, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def decrby(db: Database, args: list[bytes]) -> Reply:
     """Subtract an integer from the integer at a key."""
     delta = parse_int(args[1])
@@ -462,7 +469,7 @@ def decrby(db: Database, args: list[bytes]) -> Reply:
     return _incr(db, args[0], -delta)
 
 
-@command("incrbyfloat", 3, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("incrbyfloat", 3, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def incrbyfloat(db: Database, args: list[bytes]) -> Reply:
     """Add a float to the number at a key, in long double, rendered as Redis renders it."""
     key = args[0]
@@ -483,7 +490,7 @@ def incrbyfloat(db: Database, args: list[bytes]) -> Reply:
 # ---- LCS ---------------------------------------------------------------------------------
 
 
-@command("lcs", -3, [READONLY], keys=(1, 2, 1))
+@FAMILY.command("lcs", -3, "readonly", keys=[key_range(1, "RO access", last=1)], upstash=False)
 def lcs(db: Database, args: list[bytes]) -> Reply:
     """Longest common subsequence of two strings: the string, LEN, or IDX match ranges."""
     a, b = (db.lookup(k) for k in args[:2])
@@ -578,18 +585,9 @@ def _lcs_walk(
 
 
 def digest(value: bytes) -> bytes:
-    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST).
-
-    XXH3 comes from the ``xxhash`` package (python-xxhash, bindings to the reference C
-    library); it is imported on first use so the rest of fakestash works without it.
-    """
-    try:
-        xxhash = importlib.import_module("xxhash")
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise CommandError(
-            "ERR DIGEST needs the 'xxhash' package in fakestash (pip install xxhash)"
-        ) from None
-    return str(xxhash.xxh3_64_hexdigest(value)).encode()
+    """The XXH3-64 digest of a value as 16 lower-case hex digits (Redis' DIGEST), from the
+    ``xxhash`` package (python-xxhash: bindings to the reference C library; a dependency)."""
+    return xxhash.xxh3_64_hexdigest(value).encode()
 
 
 def digest_matches(value: bytes, given: bytes) -> bool:
@@ -597,14 +595,14 @@ def digest_matches(value: bytes, given: bytes) -> bool:
     return digest(value) == given.lower()
 
 
-@command("digest", 2, [READONLY, FAST], keys=(1, 1, 1))
+@FAMILY.command("digest", 2, "readonly fast", keys=[key_at(1, "RO access")])
 def digest_(db: Database, args: list[bytes]) -> Reply:
     """The XXH3 hash digest of a string value, as hex (nil if missing)."""
     value = get_string(db, args[0])
     return None if value is None else digest(value)
 
 
-@command("delex", -2, [WRITE, FAST], keys=(1, 1, 1))
+@FAMILY.command("delex", -2, "write fast", keys=[key_at(1, "RM delete")])
 def delex(db: Database, args: list[bytes]) -> Reply:
     """Delete a key, optionally only if its value (IFEQ/IFNE) or digest (IFDEQ/IFDNE) matches."""
     key = args[0]

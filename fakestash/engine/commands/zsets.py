@@ -1,4 +1,4 @@
-"""Sorted-set commands (ZADD … ZSCAN), on the dict-plus-sorted-index value of sorted_set.py.
+"""Sorted-set commands (ZADD … ZSCAN), on the dict-plus-sorted-index value of values/zset.py.
 
 Replies and error texts follow Redis (7.0 checked against a real server, newer options such
 as ZRANK WITHSCORE from the Redis docs). Scores are rendered the Redis 7.2+ way
@@ -15,26 +15,37 @@ import math
 import re
 from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
 
-from fakestash.engine import rdb
 from fakestash.engine.args import parse_float, parse_int
 from fakestash.engine.commands.sets import (
-    RedisSet,
     matches,
-    numkeys_finder,
     parse_limit,
     parse_numkeys,
     parse_positive,
     parse_random_count,
 )
+from fakestash.engine.family import Family
+from fakestash.engine.keyspec import key_at, key_count, key_range
 from fakestash.engine.notify import GENERIC, ZSET, emit
 from fakestash.engine.replies import Reply, format_double
 from fakestash.engine.scan import collection_page, parse_cursor, parse_scan_options
-from fakestash.engine.sorted_set import Entry, LexBound, LexRange, ScoreRange, SortedSet
-from fakestash.engine.table import FAST, READONLY, WRITE, KeyFinder, command
+from fakestash.engine.values.set import RedisSet
+from fakestash.engine.values.zset import Entry, LexBound, LexRange, ScoreRange, SortedSet
 from fakestash.errors import NOT_FLOAT, SYNTAX, CommandError, WrongArity, WrongType
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+
+FAMILY = Family("zsets", group="sorted-set", category="sortedset", values=[SortedSet])
+
+# Blocking commands: Upstash serves them over TCP only ("not available" over REST).
+_BLOCKING = "blocking: not over REST"
+_BPOP = [key_range(1, "RW access delete", last=-2)]
+FAMILY.declare("bzpopmin", -3, "write blocking fast", keys=_BPOP, rest="tcp", note=_BLOCKING)
+FAMILY.declare("bzpopmax", -3, "write blocking fast", keys=_BPOP, rest="tcp", note=_BLOCKING)
+FAMILY.declare(
+    "bzmpop", -5, "write blocking", keys=[key_count(2, "RW access delete")], rest="tcp",
+    note=_BLOCKING,
+)
 
 #: Upstash accepts ``ZRANGE key 0 -1 LIMIT 0 2`` (Redis: "LIMIT is only supported in
 #: combination with either BYSCORE or BYLEX") and applies LIMIT as offset/count over the
@@ -51,17 +62,6 @@ LONG_MAX = 2**63 - 1
 
 _INF_TEXT = re.compile(rb"[+-]?inf(inity)?", re.IGNORECASE)
 _SPACES = b" \t\n\v\f\r"
-
-
-# DUMP/RESTORE: written as RDB_TYPE_ZSET_2 (binary-double scores; Redis >= 4.0 loads it),
-# highest score first as Redis writes it; read in any sorted-set encoding a server emits.
-rdb.register_codec(
-    "zset",
-    lambda value: rdb.encode_zset((member, score) for score, member in reversed(value.index)),
-    lambda rdb_type, reader: SortedSet(
-        (score, member) for member, score in reader.zset_items(rdb_type)
-    ).compact(),
-)
 
 
 # ---- argument parsing ----------------------------------------------------------------------
@@ -235,19 +235,19 @@ def _apply_adds(
     return added, updated, processed, last
 
 
-@command("zadd", -4, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("zadd", -4, "write denyoom fast", keys=[key_at(1, "RW update")])
 def zadd(db: Database, args: list[bytes]) -> Reply:
     """Add members with scores (NX XX GT LT CH INCR)."""
     return _zadd(db, args, incr=False)
 
 
-@command("zincrby", 4, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("zincrby", 4, "write denyoom fast", keys=[key_at(1, "RW access update")])
 def zincrby(db: Database, args: list[bytes]) -> Reply:
     """Add to a member's score (creating it); the new score."""
     return _zadd(db, args, incr=True)
 
 
-@command("zrem", -3, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("zrem", -3, "write fast", keys=[key_at(1, "RW delete")])
 def zrem(db: Database, args: list[bytes]) -> Reply:
     """Remove members; the number removed."""
     zset = _read(db, args[0])
@@ -260,14 +260,14 @@ def zrem(db: Database, args: list[bytes]) -> Reply:
     return removed
 
 
-@command("zcard", 2, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zcard", 2, "readonly fast", keys=[key_at(1, "RO")])
 def zcard(db: Database, args: list[bytes]) -> Reply:
     """The number of members."""
     zset = _read(db, args[0])
     return 0 if zset is None else len(zset)
 
 
-@command("zscore", 3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zscore", 3, "readonly fast", keys=[key_at(1, "RO access")])
 def zscore(db: Database, args: list[bytes]) -> Reply:
     """A member's score, or nil."""
     zset = _read(db, args[0])
@@ -275,7 +275,7 @@ def zscore(db: Database, args: list[bytes]) -> Reply:
     return None if score is None else format_double(score)
 
 
-@command("zmscore", -3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zmscore", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def zmscore(db: Database, args: list[bytes]) -> Reply:
     """ZSCORE for each member given."""
     zset = _read(db, args[0])
@@ -303,19 +303,19 @@ def _rank(db: Database, args: list[bytes], reverse: bool, name: str) -> Reply:
     return rank
 
 
-@command("zrank", -3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zrank", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def zrank(db: Database, args: list[bytes]) -> Reply:
     """A member's 0-based position from the lowest score (WITHSCORE adds the score)."""
     return _rank(db, args, False, "zrank")
 
 
-@command("zrevrank", -3, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zrevrank", -3, "readonly fast", keys=[key_at(1, "RO access")])
 def zrevrank(db: Database, args: list[bytes]) -> Reply:
     """A member's 0-based position from the highest score (WITHSCORE adds the score)."""
     return _rank(db, args, True, "zrevrank")
 
 
-@command("zcount", 4, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zcount", 4, "readonly fast", keys=[key_at(1, "RO access")])
 def zcount(db: Database, args: list[bytes]) -> Reply:
     """The number of members with scores in [min, max]."""
     rng = parse_score_range(args[1], args[2])
@@ -326,7 +326,7 @@ def zcount(db: Database, args: list[bytes]) -> Reply:
     return hi - lo
 
 
-@command("zlexcount", 4, (READONLY, FAST), keys=(1, 1, 1))
+@FAMILY.command("zlexcount", 4, "readonly fast", keys=[key_at(1, "RO access")])
 def zlexcount(db: Database, args: list[bytes]) -> Reply:
     """The number of members in a lex range."""
     rng = parse_lex_range(args[1], args[2])
@@ -432,43 +432,46 @@ def _range_reply(db: Database, args: list[bytes], kind: str | None, reverse: boo
     return flat(query.run(db, args), query.withscores)
 
 
-@command("zrange", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrange", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrange(db: Database, args: list[bytes]) -> Reply:
     """Members by rank, score (BYSCORE) or lex (BYLEX); REV, LIMIT, WITHSCORES."""
     return _range_reply(db, args, None, None)
 
 
-@command("zrevrange", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrevrange", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrevrange(db: Database, args: list[bytes]) -> Reply:
     """Members by rank from the highest score."""
     return _range_reply(db, args, RANK, True)
 
 
-@command("zrangebyscore", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrangebyscore", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrangebyscore(db: Database, args: list[bytes]) -> Reply:
     """Members with scores in [min, max], lowest first; LIMIT, WITHSCORES."""
     return _range_reply(db, args, SCORE, False)
 
 
-@command("zrevrangebyscore", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrevrangebyscore", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrevrangebyscore(db: Database, args: list[bytes]) -> Reply:
     """Members with scores in [min, max] (given as max min), highest first."""
     return _range_reply(db, args, SCORE, True)
 
 
-@command("zrangebylex", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrangebylex", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrangebylex(db: Database, args: list[bytes]) -> Reply:
     """Members in a lex range; LIMIT."""
     return _range_reply(db, args, LEX, False)
 
 
-@command("zrevrangebylex", -4, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command("zrevrangebylex", -4, "readonly", keys=[key_at(1, "RO access")])
 def zrevrangebylex(db: Database, args: list[bytes]) -> Reply:
     """Members in a lex range (given as max min), highest first."""
     return _range_reply(db, args, LEX, True)
 
 
-@command("zrangestore", -5, (WRITE,), keys=(1, 2, 1))
+@FAMILY.command(
+    "zrangestore", -5, "write denyoom",
+    keys=[key_at(1, "OW update"), key_at(2, "RO access")],
+)
 def zrangestore(db: Database, args: list[bytes]) -> Reply:
     """ZRANGE into a destination key; the number of members stored."""
     query = _RangeQuery(None, None, store=True, rank_limit=True)
@@ -503,21 +506,21 @@ def _remove_window(
     return removed
 
 
-@command("zremrangebyrank", 4, (WRITE,), keys=(1, 1, 1))
+@FAMILY.command("zremrangebyrank", 4, "write", keys=[key_at(1, "RW delete")])
 def zremrangebyrank(db: Database, args: list[bytes]) -> Reply:
     """Remove members by rank; the number removed."""
     start, end = parse_int(args[1]), parse_int(args[2])
     return _remove_window(db, args[0], lambda z: z.rank_window(start, end), b"zremrangebyrank")
 
 
-@command("zremrangebyscore", 4, (WRITE,), keys=(1, 1, 1))
+@FAMILY.command("zremrangebyscore", 4, "write", keys=[key_at(1, "RW delete")])
 def zremrangebyscore(db: Database, args: list[bytes]) -> Reply:
     """Remove members with scores in [min, max]; the number removed."""
     rng = parse_score_range(args[1], args[2])
     return _remove_window(db, args[0], lambda z: z.score_window(rng), b"zremrangebyscore")
 
 
-@command("zremrangebylex", 4, (WRITE,), keys=(1, 1, 1))
+@FAMILY.command("zremrangebylex", 4, "write", keys=[key_at(1, "RW delete")])
 def zremrangebylex(db: Database, args: list[bytes]) -> Reply:
     """Remove members in a lex range; the number removed."""
     rng = parse_lex_range(args[1], args[2])
@@ -557,19 +560,19 @@ def _zpop(db: Database, args: list[bytes], from_max: bool, name: str) -> Reply:
     return flat(_pop(db, found[0], found[1], count, from_max), True)
 
 
-@command("zpopmin", -2, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("zpopmin", -2, "write fast", keys=[key_at(1, "RW access delete")])
 def zpopmin(db: Database, args: list[bytes]) -> Reply:
     """Remove and return the lowest-scored members (member, score, …)."""
     return _zpop(db, args, False, "zpopmin")
 
 
-@command("zpopmax", -2, (WRITE, FAST), keys=(1, 1, 1))
+@FAMILY.command("zpopmax", -2, "write fast", keys=[key_at(1, "RW access delete")])
 def zpopmax(db: Database, args: list[bytes]) -> Reply:
     """Remove and return the highest-scored members (member, score, …)."""
     return _zpop(db, args, True, "zpopmax")
 
 
-@command("zmpop", -4, (WRITE,), key_finder=numkeys_finder(1))
+@FAMILY.command("zmpop", -4, "write", keys=[key_count(1, "RW access delete")])
 def zmpop(db: Database, args: list[bytes]) -> Reply:
     """Pop from the first non-empty of several sorted sets: [key, [[member, score]…]]."""
     numkeys = parse_numkeys(args[0])
@@ -594,7 +597,11 @@ def zmpop(db: Database, args: list[bytes]) -> Reply:
     return [found[0], [[member, format_double(score)] for score, member in taken]]
 
 
-@command("zrandmember", -2, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "zrandmember", -2, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def zrandmember(db: Database, args: list[bytes]) -> Reply:
     """Random members: COUNT > 0 distinct, COUNT < 0 with repeats; WITHSCORES."""
     if len(args) == 1:
@@ -624,7 +631,11 @@ def _random_entries(db: Database, zset: SortedSet, count: int) -> list[Entry]:
     return [zset.at(p) for p in positions]
 
 
-@command("zscan", -3, (READONLY,), keys=(1, 1, 1))
+@FAMILY.command(
+    "zscan", -3, "readonly",
+    keys=[key_at(1, "RO access")],
+    tips="nondeterministic_output",
+)
 def zscan(db: Database, args: list[bytes]) -> Reply:
     """Iterate members and scores: cursor, MATCH pattern, COUNT."""
     cursor = parse_cursor(args[1])
@@ -788,47 +799,54 @@ def _setop_store(db: Database, args: list[bytes], op: str, name: str) -> Reply:
     return _store(db, args[0], result, name.encode())
 
 
-_FIND_KEYS: KeyFinder = numkeys_finder(1)
-_FIND_STORE_KEYS: KeyFinder = numkeys_finder(2)
 
 
-@command("zunion", -3, (READONLY,), key_finder=_FIND_KEYS)
+@FAMILY.command("zunion", -3, "readonly", keys=[key_count(1, "RO access")])
 def zunion(db: Database, args: list[bytes]) -> Reply:
     """Union of sorted sets (and sets, scored 1): WEIGHTS, AGGREGATE, WITHSCORES."""
     return _setop(db, args, UNION, "zunion")
 
 
-@command("zinter", -3, (READONLY,), key_finder=_FIND_KEYS)
+@FAMILY.command("zinter", -3, "readonly", keys=[key_count(1, "RO access")])
 def zinter(db: Database, args: list[bytes]) -> Reply:
     """Intersection of sorted sets (and sets, scored 1): WEIGHTS, AGGREGATE, WITHSCORES."""
     return _setop(db, args, INTER, "zinter")
 
 
-@command("zdiff", -3, (READONLY,), key_finder=_FIND_KEYS)
+@FAMILY.command("zdiff", -3, "readonly", keys=[key_count(1, "RO access")])
 def zdiff(db: Database, args: list[bytes]) -> Reply:
     """Members of the first sorted set in none of the others; WITHSCORES."""
     return _setop(db, args, DIFF, "zdiff")
 
 
-@command("zunionstore", -4, (WRITE,), key_finder=_FIND_STORE_KEYS)
+@FAMILY.command(
+    "zunionstore", -4, "write denyoom",
+    keys=[key_at(1, "OW update"), key_count(2, "RO access")],
+)
 def zunionstore(db: Database, args: list[bytes]) -> Reply:
     """ZUNION into a destination key; its size."""
     return _setop_store(db, args, UNION, "zunionstore")
 
 
-@command("zinterstore", -4, (WRITE,), key_finder=_FIND_STORE_KEYS)
+@FAMILY.command(
+    "zinterstore", -4, "write denyoom",
+    keys=[key_at(1, "OW update"), key_count(2, "RO access")],
+)
 def zinterstore(db: Database, args: list[bytes]) -> Reply:
     """ZINTER into a destination key; its size."""
     return _setop_store(db, args, INTER, "zinterstore")
 
 
-@command("zdiffstore", -4, (WRITE,), key_finder=_FIND_STORE_KEYS)
+@FAMILY.command(
+    "zdiffstore", -4, "write denyoom",
+    keys=[key_at(1, "OW update"), key_count(2, "RO access")],
+)
 def zdiffstore(db: Database, args: list[bytes]) -> Reply:
     """ZDIFF into a destination key; its size."""
     return _setop_store(db, args, DIFF, "zdiffstore")
 
 
-@command("zintercard", -3, (READONLY,), key_finder=_FIND_KEYS)
+@FAMILY.command("zintercard", -3, "readonly", keys=[key_count(1, "RO access")])
 def zintercard(db: Database, args: list[bytes]) -> Reply:
     """The size of the intersection, counting up to LIMIT."""
     spec = _SetOp(INTER, "zintercard", store=False, card_only=True)

@@ -1,6 +1,5 @@
-"""Lua scripting for the engine: a sandboxed Lua 5.1 (lupa) with Redis' API and libraries."""
+"""Lua scripting for the engine: a sandboxed Lua 5.1 (lupa) with Redis' API and libraries.
 
-from fakestash.engine.lua.runtime import LuaEngine, ScriptRun, sha1hex
-from fakestash.engine.lua.shebang import Shebang, parse_shebang
-
-__all__ = ["LuaEngine", "ScriptRun", "Shebang", "parse_shebang", "sha1hex"]
+Nothing is imported here: ``runtime`` loads lupa (tens of milliseconds), so the scripting
+and functions families import it when a database first runs a script.
+"""

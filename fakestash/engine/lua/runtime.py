@@ -1,7 +1,7 @@
 """One Lua 5.1 interpreter (lupa) with Redis' API, sandbox, limits and conversions.
 
 A ``LuaEngine`` compiles script bodies and function libraries and runs them against a
-``Database``: ``redis.call`` goes through the same command table as every other command,
+``Database``: ``redis.call`` goes through the database's registry as every other command does,
 under the server lock, with ``now_ms`` frozen for the whole script. A run ends at its time
 limit whatever the script does, and the runtime refuses to grow past its memory limit
 (``sandbox.py`` has the Lua half of both).
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lupa import lua51
 
-from fakestash.engine.acl import acting_user, check_script_call, denial
+from fakestash.engine.admission import Caller, admit, permitted
 from fakestash.engine.lua import convert
 from fakestash.engine.lua.convert import LuaArgumentError, ReplyToLua, ScriptErrorReply
 from fakestash.engine.lua.libs import LuaLibError, make_libs
@@ -26,12 +26,13 @@ from fakestash.engine.lua.libs.lua_args import number_text
 from fakestash.engine.lua.limits import MARGIN, NOT_ENOUGH_MEMORY, Limits, TimeUp
 from fakestash.engine.lua.rand48 import Rand48
 from fakestash.engine.lua.sandbox import PRELUDE, SANDBOX_CHUNK
-from fakestash.engine.table import NOSCRIPT, READONLY, TABLE
 from fakestash.engine.version import REDIS_VERSION, REDIS_VERSION_NUM
 from fakestash.errors import CommandError
 
 if TYPE_CHECKING:
     from fakestash.engine.database import Database
+    from fakestash.engine.family import Command
+    from fakestash.engine.registry import Registry
     from fakestash.engine.replies import Reply
 
 log = logging.getLogger("fakestash.lua")
@@ -49,23 +50,18 @@ KILLED_TEXT = (
 )
 LOAD_TIMEOUT_TEXT = b"ERR FUNCTION LOAD timeout"
 
-KEY_LOCKING_TEXT = (
-    "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. "
-    "Key was: {key}"
-)
 _LOG_LEVELS = (logging.DEBUG, logging.INFO, logging.INFO, logging.WARNING)
 
 
 @dataclass
 class ScriptRun:
-    """What one running script may do: who it is, read-only or not, which keys it may use."""
+    """One running script: its database, its name (the sha for EVAL, the function name for
+    FCALL, shown in error texts), and its caller (the user who ran it, and the script's own
+    rules: read-only, locked keys), whom every ``redis.call`` is admitted for."""
 
     db: Database
-    name: str  # the sha for EVAL, the function name for FCALL (shown in error texts)
-    read_only: bool = False
-    caller_read_only: bool = False  # a read-only token: writes are ACL-denied
-    locked_keys: frozenset[bytes] | None = None  # allow-key-locking: only KEYS may be used
-    wrote: bool = False
+    name: str
+    caller: Caller
     log_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -234,28 +230,9 @@ class LuaEngine:
         return True, self.to_lua(reply)
 
     def _execute(self, run: ScriptRun, argv: list[bytes]) -> Reply:
-        cmd = _lookup(argv)
-        if NOSCRIPT in cmd.flags:
-            raise CommandError("ERR This Redis command is not allowed from script")
-        if cmd.is_write:
-            if run.caller_read_only:
-                raise CommandError(
-                    "ERR The user executing the script can't run this command or subcommand"
-                )
-            if run.read_only:
-                raise CommandError("ERR Write commands are not allowed from read-only scripts.")
-        elif run.caller_read_only and READONLY not in cmd.flags:
-            raise CommandError(
-                "ERR The user executing the script can't run this command or subcommand"
-            )
-        check_script_call(run.db, cmd, argv)  # users made with ACL SETUSER
-        if run.locked_keys is not None:
-            for key in cmd.keys(argv):
-                if key not in run.locked_keys:
-                    raise CommandError(KEY_LOCKING_TEXT.format(key=_text(key)))
-        if cmd.is_write:
-            run.wrote = True
-        return run.db.run(cmd, argv, source="lua")
+        cmd = run.db.registry.script_lookup(argv)
+        admit(run.caller, cmd, argv)  # Redis' script texts: the caller is in a script
+        return run.db.run(cmd, argv, source="lua", caller=run.caller)
 
     def _acl_check(self, *args: Any) -> bool:
         run = self.run
@@ -267,13 +244,10 @@ class LuaEngine:
             argv = convert.args_to_argv(args)
         except LuaArgumentError as exc:
             raise LuaCallError(b"ERR " + str(exc).encode()) from None
-        cmd = TABLE.get(argv[0].decode("utf-8", "replace").lower())
+        cmd = _acl_command(run.db.registry, argv)
         if cmd is None:
             raise LuaCallError(b"ERR Invalid command passed to redis.acl_check_cmd()")
-        if run.caller_read_only and (cmd.is_write or READONLY not in cmd.flags):
-            return False
-        restricted, user = acting_user(run.db)  # users made with ACL SETUSER
-        return not restricted or denial(user, cmd, argv) is None
+        return permitted(run.caller, cmd, argv)
 
     def _randomseed(self, seed: float) -> None:
         self.rand.seed(int(seed))
@@ -321,26 +295,11 @@ def _unwrap(exc: Any) -> tuple[bytes, bytes]:
     return b"other", str(exc).encode()
 
 
-def _lookup(argv: list[bytes]) -> Any:
-    name = argv[0].decode("utf-8", "replace").lower()
-    cmd = TABLE.get(name)
-    if cmd is None:
-        raise CommandError("ERR Unknown Redis command called from script")
-    if cmd.handler is None and not cmd.subcommands:
-        # Connection-level commands the REST face refuses (MULTI, WATCH, SUBSCRIBE, AUTH…):
-        # every one of them is NOSCRIPT in Redis.
-        raise CommandError("ERR This Redis command is not allowed from script")
-    if cmd.subcommands:
-        if len(argv) < 2:
-            raise CommandError("ERR Wrong number of args calling Redis command from script")
-        sub = cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-        if sub is None:
-            if NOSCRIPT in cmd.flags:
-                raise CommandError("ERR This Redis command is not allowed from script")
-            raise CommandError("ERR Unknown Redis command called from script")
-        cmd = sub
-    if (cmd.arity > 0 and len(argv) != cmd.arity) or (cmd.arity < 0 and len(argv) < -cmd.arity):
-        raise CommandError("ERR Wrong number of args calling Redis command from script")
+def _acl_command(registry: Registry, argv: list[bytes]) -> Command | None:
+    """The command ``redis.acl_check_cmd`` asks about (a container's subcommand, if named)."""
+    cmd = registry.get(argv[0].decode("utf-8", "replace").lower())
+    if cmd is not None and cmd.container and len(argv) > 1:
+        return cmd.subcommands.get(argv[1].decode("utf-8", "replace").lower())
     return cmd
 
 

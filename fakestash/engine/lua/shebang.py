@@ -6,9 +6,17 @@ with Redis' text; Upstash's flag is accepted everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from fakestash.errors import CommandError
+
+#: What a library or function name may be (Redis' ``functionsVerifyName``).
+NAME = re.compile(r"[A-Za-z0-9_]+")
+BAD_NAME = (
+    "Library names can only contain letters, numbers, or underscores(_) "
+    "and must be at least one character long"
+)
 
 SCRIPT_FLAGS = (
     "no-writes",

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from fakestash.engine.database import Database
-from fakestash.engine.hash_value import HashValue
-from fakestash.engine.json_value import JsonValue, dumps
 from fakestash.engine.search.analysis import Analyzer
 from fakestash.engine.search.schema import TEXT, Field
 from fakestash.engine.search.values import Scalar, from_hash, from_json, from_stream
-from fakestash.engine.stream_value import StreamValue, format_id
+from fakestash.engine.values.hash import HashValue
+from fakestash.engine.values.json import JsonValue, dumps
+from fakestash.engine.values.memory import ROBJ
+from fakestash.engine.values.stream import StreamValue, format_id
 
 HASH = "HASH"
 JSON = "JSON"
@@ -47,7 +48,9 @@ class Doc:
 
 
 class SearchIndex:
-    """An index definition (immutable once created) and the documents it holds."""
+    """An index definition (immutable once created) and the documents it holds. Stored at
+    its key, so it follows the value protocol (``fakestash/engine/values/__init__.py``),
+    but has no RDB form: DUMP refuses it."""
 
     type_name = "search"
 
@@ -73,6 +76,13 @@ class SearchIndex:
 
     def __bool__(self) -> bool:
         return True
+
+    def memory_usage(self, samples: int) -> int:
+        """MEMORY USAGE counts an index as a bare object (Upstash's figure is unknown)."""
+        return ROBJ
+
+    def reap(self, now_ms: int) -> bool:
+        return False  # an index has no members with TTLs of their own
 
     def copy(self) -> SearchIndex:
         other = SearchIndex(self.data_type, list(self.prefixes), self.language, self.fields)

@@ -8,16 +8,20 @@ hashes (hashtable encoding) have no stable order at all; we keep this one for ev
 
 Expired fields are removed by ``reap`` (the keyspace calls it on every lookup once any field
 TTL exists in the database), so no command ever sees one.
+
+DUMP writes RDB_TYPE_HASH (field/value pairs, which every Redis >= 7.0 reads), or, once a
+field has a TTL, RDB_TYPE_HASH_METADATA at RDB version 12 (Redis 7.4+); RESTORE reads every
+hash encoding (fakestash/engine/rdb.py).
 """
 
 from __future__ import annotations
 
 from itertools import chain
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 from fakestash.engine import rdb
-from fakestash.engine.database import MemberExpiry
 from fakestash.engine.scan_index import ScanIndex, grown
+from fakestash.engine.values.memory import DICT_ENTRY, ROBJ, hashtable_size, listpack_size, sds_size
 
 #: Redis converts a listpack hash to a hashtable past these (hash-max-listpack-*). The
 #: conversion is one-way; HSCAN answers a listpack hash whole, in one call.
@@ -28,7 +32,8 @@ LISTPACK_MAX_VALUE = 64
 class HashValue:
     """A Redis hash: ``fields`` maps field to value; ``ttls`` maps field to (when_ms, seq)."""
 
-    type_name = "hash"
+    type_name: ClassVar[str] = "hash"
+    rdb_types: ClassVar[tuple[int, ...]] = rdb.DEFAULT_RDB_TYPES["hash"]
     __slots__ = ("_next_expiry", "_seq", "fields", "is_listpack", "scan_index", "ttls")
 
     def __init__(self) -> None:
@@ -140,28 +145,28 @@ class HashValue:
         self._next_expiry = min((when for when, _ in self.ttls.values()), default=None)
         return bool(expired)
 
+    # ---- the value protocol (fakestash/engine/values/__init__.py) ---------------------------
 
-MemberExpiry.reapers[HashValue] = HashValue.reap
+    def memory_usage(self, samples: int) -> int:
+        if self.is_listpack:
+            return ROBJ + listpack_size(x for pair in self.fields.items() for x in pair)
+        fields = self.fields.items()
+        costs = (DICT_ENTRY + sds_size(len(f)) + sds_size(len(v)) for f, v in fields)
+        return ROBJ + hashtable_size(costs, len(self), samples)
 
+    def rdb_encode(self) -> tuple[int, bytes]:
+        if not self.ttls:
+            return rdb.encode_hash(self.items())
+        return rdb.encode_hash_metadata((f, v, self.expiry(f)) for f, v in self.items())
 
-def _decode_hash(rdb_type: int, reader: rdb.Reader) -> HashValue:
-    value = HashValue()
-    timed = []
-    for field, item, when in reader.hash_items_with_ttls(rdb_type):
-        value.set(field, item)
-        if when is not None:
-            timed.append((field, when))
-    for field, when in reversed(timed):  # equal times: the later set goes first
-        value.set_expiry(field, when)
-    return value
-
-
-def _encode_hash(value: HashValue) -> tuple[int, bytes]:
-    if not value.ttls:
-        return rdb.encode_hash(value.items())
-    return rdb.encode_hash_metadata((f, v, value.expiry(f)) for f, v in value.items())
-
-
-# DUMP writes RDB_TYPE_HASH (field/value pairs, which every Redis >= 7.0 reads), or, once a
-# field has a TTL, RDB_TYPE_HASH_METADATA at RDB version 12 (Redis 7.4+): fakestash/engine/rdb.py.
-rdb.register_codec("hash", _encode_hash, _decode_hash)
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: rdb.Reader) -> HashValue:
+        value = cls()
+        timed = []
+        for field, item, when in reader.hash_items_with_ttls(rdb_type):
+            value.set(field, item)
+            if when is not None:
+                timed.append((field, when))
+        for field, when in reversed(timed):  # equal times: the later set goes first
+            value.set_expiry(field, when)
+        return value

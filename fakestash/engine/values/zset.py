@@ -6,17 +6,32 @@ equal scores are ordered by their bytes (memcmp order, which is Python's ``bytes
 
 Lex ranges assume, as Redis does, that every member has the same score; on a sorted set with
 mixed scores they give what a binary search over the (score, member) order gives.
+
+DUMP writes RDB_TYPE_ZSET_2 (binary-double scores; Redis >= 4.0 loads it), highest score
+first as Redis writes it; RESTORE reads any sorted-set encoding a server emits.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, ClassVar, Iterable, Iterator
 
 from sortedcontainers import SortedList
 
+from fakestash.engine import rdb
+from fakestash.engine.replies import format_double
 from fakestash.engine.scan_index import ScanIndex, grown
+from fakestash.engine.values.memory import (
+    DICT_ENTRY,
+    ROBJ,
+    SKIPLIST_NODE,
+    ZSET,
+    hashtable_size,
+    jemalloc_size,
+    listpack_size,
+    sds_size,
+)
 
 #: Redis' zset-max-listpack-entries / zset-max-listpack-value: beyond either, a sorted set
 #: is a skiplist (and stays one). Only OBJECT ENCODING and ZSCAN's paging can tell.
@@ -116,7 +131,8 @@ class SortedSet:
     """A Redis sorted set. ``scores`` maps members to scores; ``index`` keeps (score, member)
     pairs in order. Positions ("ranks") are 0-based from the lowest score."""
 
-    type_name = "zset"
+    type_name: ClassVar[str] = "zset"
+    rdb_types: ClassVar[tuple[int, ...]] = rdb.DEFAULT_RDB_TYPES["zset"]
     __slots__ = ("index", "listpack", "scan_index", "scores")
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
@@ -350,3 +366,22 @@ class SortedSet:
 
     def random_entry(self, rng: random.Random) -> Entry:
         return self.at(rng.randrange(len(self)))
+
+    # ---- the value protocol (fakestash/engine/values/__init__.py) ---------------------------
+
+    def memory_usage(self, samples: int) -> int:
+        if self.listpack:
+            return ROBJ + listpack_size(x for score, m in self for x in (m, format_double(score)))
+        costs = (SKIPLIST_NODE + DICT_ENTRY + sds_size(len(m)) for _, m in self)
+        skiplist = jemalloc_size(32 + 32 * 16)  # the header node holds every level
+        return ROBJ + ZSET + skiplist + hashtable_size(costs, len(self), samples)
+
+    def rdb_encode(self) -> tuple[int, bytes]:
+        return rdb.encode_zset((member, score) for score, member in reversed(self.index))
+
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: rdb.Reader) -> SortedSet:
+        return cls((score, member) for member, score in reader.zset_items(rdb_type)).compact()
+
+    def reap(self, now_ms: int) -> bool:
+        return False  # sorted-set members have no TTLs

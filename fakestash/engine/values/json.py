@@ -6,6 +6,12 @@ i64/u64 range become floats, as serde_json reads them. Serialisation follows ser
 (RedisJSON's writer): compact separators, non-ASCII kept raw, control characters escaped,
 floats in ryu's shortest form with a ``.0`` kept (``1.0``, ``1e16``, ``1.5e-7``), and the
 INDENT / NEWLINE / SPACE layout of RedisJSON's ``formatter.rs``.
+
+DUMP writes RedisJSON's module value (``rdb_module.py``), encoding version 3: one string, the
+document as ``serde_json`` writes it compactly (RedisJSON ``redisjson.rs`` ``rdb_save``).
+RESTORE also reads version 2 (the same string, then an unsigned and, if it is not 0, two
+strings RediSearch once kept there); version 0, RedisJSON 1.0's node tree, is refused as bad
+data.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ import json
 import math
 import re
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
+from fakestash.engine import rdb, rdb_module
+from fakestash.engine.rdb_compact import RdbError
+from fakestash.engine.values.memory import ROBJ, sds_size
 from fakestash.errors import CommandError
 
 Json = Union[None, bool, int, float, str, list[Any], dict[str, Any]]
@@ -25,6 +34,8 @@ I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
 
 UTF8_ERROR = "Couldn't parse as UTF-8 string"
+#: The RedisJSON encoding version DUMP writes (RedisJSON 2.x).
+JSON_ENCODING_VERSION = 3
 
 #: serde_json's recursion limit, which RedisJSON parses arguments with ("a JSON value passed
 #: to a command can have a depth of up to 128", RedisJSON docs; RedisJSON PR #784): 127
@@ -37,7 +48,8 @@ _NESTING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|[\[\]{}]', re.DOTALL)
 class JsonValue:
     """A JSON document stored at a key. ``data`` is the root value."""
 
-    type_name = "ReJSON-RL"
+    type_name: ClassVar[str] = "ReJSON-RL"
+    rdb_types: ClassVar[tuple[int, ...]] = (rdb.RDB_TYPE_MODULE_2,)
     __slots__ = ("data",)
 
     def __init__(self, data: Json = None) -> None:
@@ -51,6 +63,37 @@ class JsonValue:
 
     def copy(self) -> JsonValue:
         return JsonValue(deep_copy(self.data))
+
+    # ---- the value protocol (fakestash/engine/values/__init__.py) ---------------------------
+
+    def memory_usage(self, samples: int) -> int:
+        """The object plus its serialised text (RedisJSON's own accounting is not modelled)."""
+        text = json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        return ROBJ + sds_size(len(text.encode()))
+
+    def rdb_encode(self) -> tuple[int, bytes]:
+        text = dumps(self.data).encode("utf-8")
+        return rdb_module.encode_module(self.type_name, JSON_ENCODING_VERSION, [text])
+
+    @classmethod
+    def rdb_decode(cls, rdb_type: int, reader: rdb.Reader) -> JsonValue:
+        name, encver = rdb_module.split_module_type_id(reader.length())
+        if name != cls.type_name:
+            raise RdbError(f"no module type {name!r} here")  # Redis: no matching module type
+        if encver not in (2, 3):
+            raise RdbError(f"RedisJSON encoding version {encver} is not read")
+        text = rdb_module.module_string(reader)
+        if encver == 2 and rdb_module.module_unsigned(reader):
+            rdb_module.module_string(reader)
+            rdb_module.module_string(reader)
+        rdb_module.module_eof(reader)
+        try:
+            return cls(parse_json(text))
+        except CommandError as exc:
+            raise RdbError(f"bad JSON: {exc}") from None
+
+    def reap(self, now_ms: int) -> bool:
+        return False  # a document has no members with TTLs
 
 
 def deep_copy(value: Json) -> Json:
@@ -305,5 +348,3 @@ def to_bytes(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-# DUMP/RESTORE: RedisJSON's module value encoding (registers the codec; it needs the above).
-from fakestash.engine import rdb_module as _rdb_module  # noqa: E402, F401
