@@ -50,7 +50,7 @@ def fakeredis_runner() -> Runner | None:
 
 
 def has_commands(*names: str) -> bool:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     return all(name in Registry.default() for name in names)
 

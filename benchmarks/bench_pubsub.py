@@ -31,7 +31,7 @@ from typing import Callable
 import httpx
 
 from fakestash import FakeStash
-from fakestash.engine.broker import Subscriber
+from fakestash._engine.broker import Subscriber
 
 SSE = {"Accept": "text/event-stream"}
 

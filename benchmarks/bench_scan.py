@@ -24,10 +24,10 @@ import time
 from typing import Any, Callable
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.database import Database
-from fakestash.engine.values.hash import HashValue
-from fakestash.engine.values.set import RedisSet
-from fakestash.engine.values.zset import SortedSet
+from fakestash._engine.database import Database
+from fakestash._engine.values.hash import HashValue
+from fakestash._engine.values.set import RedisSet
+from fakestash._engine.values.zset import SortedSet
 
 Execute = Callable[[list[bytes]], Any]
 

@@ -20,8 +20,8 @@ import httpx
 from upstash_redis import Redis
 
 from fakestash import FakeStash
-from fakestash.routing import route
-from fakestash.sdk import ClientCache
+from fakestash._routing import route
+from fakestash._sdk import ClientCache
 
 PIPELINE = 100
 

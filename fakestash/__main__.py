@@ -1,9 +1,9 @@
-"""``python -m fakestash ...``: the ``fakestash`` command (``fakestash/cli.py``)."""
+"""``python -m fakestash ...``: the ``fakestash`` command (``fakestash/_cli.py``)."""
 
 from __future__ import annotations
 
 import sys
 
-from fakestash.cli import main
+from fakestash._cli import main
 
 sys.exit(main())

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from fakestash.engine.replies import ErrorReply, Reply
+from fakestash._engine.replies import ErrorReply, Reply
 
 Argv = Sequence[bytes]
 
@@ -620,7 +620,9 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         since="7.2",
         now="`ZRANK k m WITHSCORE` answers `[rank, score]`.",
         before="`ERR wrong number of arguments for 'zrank' command`.",
-        source="redis.io commands/zrank; fakestash/conformance/normalise.py TABLE_CHANGED_SINCE_70",
+        source=(
+            "redis.io commands/zrank; fakestash/_conformance/normalise.py TABLE_CHANGED_SINCE_70"
+        ),
         matches=lambda argv: _name(argv) in ("zrank", "zrevrank") and len(argv) > 3,
     ),
     VersionChoice(
@@ -629,7 +631,7 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         since="7.2",
         now="Doubles in replies take the shortest form that reads back (`1.1`).",
         before="`%.17g` (`1.1000000000000001`).",
-        source="redis.io 7.2 release notes; compared after fakestash/conformance/normalise.py "
+        source="redis.io 7.2 release notes; compared after fakestash/_conformance/normalise.py "
         "rule 3 (redis70_to_current)",
     ),
     VersionChoice(
@@ -641,7 +643,7 @@ VERSION_CHOICES: tuple[VersionChoice, ...] = (
         before="\"Human\" long doubles, `%.17Lf` trimmed: `13.36138933897018433`, "
         "`0.00000268220901489`.",
         source="observed: redis-server 7.0.15 vs 8.2.3 (the release between that changed it is "
-        "not pinned); compared after fakestash/conformance/normalise.py rule 3",
+        "not pinned); compared after fakestash/_conformance/normalise.py rule 3",
     ),
     VersionChoice(
         id="hll-sparse-resize",

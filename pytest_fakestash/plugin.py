@@ -33,7 +33,7 @@ import pytest
 
 if TYPE_CHECKING:  # imported in the fixtures: a test run that never asks for them pays nothing
     from fakestash import FakeStash
-    from fakestash.sdk import ClientCache
+    from fakestash._sdk import ClientCache
 
 DEFAULT_URL = "https://fakestash.upstash.io"
 DEFAULT_TOKEN = "fakestash-token"
@@ -109,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     _session_env(config)  # when the ini was not read early (e.g. plugins loaded with -p)
     if _flag(config, "fakestash_guard"):
-        from fakestash.routing import route
+        from fakestash._routing import route
 
         guard = route(strict=True)
         guard.__enter__()
@@ -133,8 +133,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     yield
     # After every fixture and monkeypatch undo: drop a routing dispatcher that another
-    # patcher kept in its chain while the test ran (see fakestash.routing).
-    routing = sys.modules.get("fakestash.routing")
+    # patcher kept in its chain while the test ran (see fakestash/_routing.py).
+    routing = sys.modules.get("fakestash._routing")
     if routing is not None:
         routing.tidy()
 
@@ -177,7 +177,7 @@ def _ini_seed(config: pytest.Config) -> int:
 
 
 def _checked_clock(value: Any, where: str) -> Any:
-    from fakestash.clock import make_clock
+    from fakestash._clock import make_clock
 
     try:
         return make_clock(value)
@@ -215,7 +215,7 @@ def fakestash(
 ) -> Iterator[FakeStash]:
     """A fresh fake Upstash server for this test, answering its URL for every httpx client,
     with ``UPSTASH_REDIS_REST_URL`` / ``UPSTASH_REDIS_REST_TOKEN`` set for ``from_env()``."""
-    from fakestash.routing import route
+    from fakestash._routing import route
 
     options = server_options(request.config, request.node.get_closest_marker("fakestash"))
     strict = options.pop("strict")
@@ -230,7 +230,7 @@ def fakestash(
 @pytest.fixture(scope="session")
 def _fakestash_client_store() -> Iterator[ClientCache]:
     """SDK clients built once per session (building one costs ~19 ms)."""
-    from fakestash.sdk import ClientCache
+    from fakestash._sdk import ClientCache
 
     cache = ClientCache()
     yield cache

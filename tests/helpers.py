@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fakestash import CommandError, FakeStash
-from fakestash.engine.replies import Reply
+from fakestash._engine.replies import Reply
 
 
 def run(stash: FakeStash, *args: Any) -> Reply:

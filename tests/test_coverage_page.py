@@ -6,8 +6,8 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+from fakestash._engine.registry import Registry
 from fakestash.deviations import DEVIATIONS
-from fakestash.engine.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ SCRIPT = textwrap.dedent(
     """
     import hashlib, httpx
     from fakestash import FakeStash, ManualClock
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     stash = FakeStash(seed=42, clock=ManualClock(1_700_000_000))
     client = httpx.Client(transport=stash.transport(), base_url=stash.url,

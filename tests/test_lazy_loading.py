@@ -40,7 +40,7 @@ print(first, run())
 #: What the runner had imported before the first run: the package root only (as the plugin
 #: leaves it), or the server and the registry (as a suite's conftest might), whose cached
 #: default registry then outlives the families it was built from.
-@pytest.mark.parametrize("before", ["fakestash.clock", "fakestash.server"])
+@pytest.mark.parametrize("before", ["fakestash._clock", "fakestash._server"])
 def test_a_run_after_its_modules_were_dropped_sees_one_engine(before: str) -> None:
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT.replace("{before}", before)],

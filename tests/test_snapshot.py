@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.snapshot import SnapshotError
+from fakestash._snapshot import SnapshotError
 
 URL = "https://snap.upstash.io"
 

@@ -11,10 +11,10 @@ from typing import Any, Iterator
 import pytest
 
 from fakestash import FakeStash
-from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
-from fakestash.conformance.differential import Differential
-from fakestash.conformance.runner import Session, default_fake
-from fakestash.conformance.wire import Side
+from fakestash._backends.real_redis import RealRedisDatabase, real_redis_factory
+from fakestash._conformance.differential import Differential
+from fakestash._conformance.runner import Session, default_fake
+from fakestash._conformance.wire import Side
 from tests.conformance.redis_process import (
     ORACLES,
     RedisProcess,

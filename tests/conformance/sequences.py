@@ -1,4 +1,4 @@
-"""The shipped command families (``fakestash.conformance.families``) driven by hypothesis:
+"""The shipped command families (``fakestash._conformance.families``) driven by hypothesis:
 the same rules and sequences ``fakestash conformance`` runs with a seeded generator, drawn
 here from hypothesis so a difference shrinks to a short sequence."""
 
@@ -9,16 +9,16 @@ from typing import Sequence, TypeVar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fakestash.conformance.families import FAMILIES
-from fakestash.conformance.runner import Session, sequence_pair
-from fakestash.conformance.sequence import run_sequence
+from fakestash._conformance.families import FAMILIES
+from fakestash._conformance.runner import Session, sequence_pair
+from fakestash._conformance.sequence import run_sequence
 from tests.conformance.profiles import machine_settings
 
 T = TypeVar("T")
 
 
 class HypothesisDraw:
-    """A ``fakestash.conformance.draw.Draw`` whose choices hypothesis makes (and shrinks)."""
+    """A ``fakestash._conformance.draw.Draw`` whose choices hypothesis makes (and shrinks)."""
 
     def __init__(self, data: st.DataObject) -> None:
         self.data = data

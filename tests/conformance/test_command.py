@@ -15,13 +15,13 @@ from typing import Any, Iterator, Sequence
 import pytest
 
 from fakestash import FakeStash
-from fakestash.clock import Clock
-from fakestash.conformance import cli
-from fakestash.conformance.runner import Options, RunError, Runner, Target, open_target
-from fakestash.engine.admission import DIRECT, Caller
-from fakestash.engine.database import Database
-from fakestash.engine.family import Command
-from fakestash.engine.replies import Reply
+from fakestash._clock import Clock
+from fakestash._conformance import cli
+from fakestash._conformance.runner import Options, RunError, Runner, Target, open_target
+from fakestash._engine.admission import DIRECT, Caller
+from fakestash._engine.database import Database
+from fakestash._engine.family import Command
+from fakestash._engine.replies import Reply
 from tests.conformance.conftest import RedisEndpoint
 
 QUIET: Any = lambda text: None  # noqa: E731
@@ -285,7 +285,7 @@ def test_python_dash_m_fakestash_runs_the_command() -> None:
 
 
 def _has_serve() -> bool:
-    from fakestash import cli as fakestash_cli
+    from fakestash import _cli as fakestash_cli
 
     parser = fakestash_cli.build_parser()
     actions = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]

@@ -18,12 +18,12 @@ from typing import Any, Callable
 import pytest
 
 from fakestash import FakeStash
-from fakestash.conformance.normalise import TABLE_CHANGED_SINCE_70
+from fakestash._conformance.normalise import TABLE_CHANGED_SINCE_70
+from fakestash._engine.family import Command
+from fakestash._engine.registry import Registry
+from fakestash._engine.replies import Reply
+from fakestash._errors import CommandError
 from fakestash.deviations import find
-from fakestash.engine.family import Command
-from fakestash.engine.registry import Registry
-from fakestash.engine.replies import Reply
-from fakestash.errors import CommandError
 from tests.conformance.conftest import RedisEndpoint
 from tests.conformance.redis_process import RedisProcess
 

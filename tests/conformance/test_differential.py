@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakestash.conformance.families import FAMILIES
+from fakestash._conformance.families import FAMILIES
 from tests.conformance.conftest import RedisEndpoint
 from tests.conformance.sequences import check_family
 

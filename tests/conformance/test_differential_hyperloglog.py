@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.conformance.runner import Options, Runner, open_target
-from fakestash.engine import hll
-from fakestash.engine.replies import Status
-from fakestash.errors import CommandError
+from fakestash._conformance.runner import Options, Runner, open_target
+from fakestash._engine import hll
+from fakestash._engine.replies import Status
+from fakestash._errors import CommandError
 from tests.conformance.conftest import RedisEndpoint
 from tests.conftest import Oracle
 

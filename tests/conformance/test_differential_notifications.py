@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 import pytest
 
 from fakestash import FakeStash, ManualClock
-from fakestash.errors import CommandError
+from fakestash._errors import CommandError
 from tests.conformance.redis_process import RedisProcess
 
 Command = Sequence[str]

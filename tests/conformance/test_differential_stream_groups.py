@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.backends.real_redis import real_redis_factory
+from fakestash._backends.real_redis import real_redis_factory
+from fakestash._errors import CommandError
 from fakestash.deviations import version_choice
-from fakestash.errors import CommandError
 from tests.conftest import Oracle
 
 DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "deep"

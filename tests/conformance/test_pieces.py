@@ -12,19 +12,19 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.backends import resp2
-from fakestash.backends.connection import RedisAddress
-from fakestash.conformance.draw import RandomDraw, seeded
-from fakestash.conformance.families import FAMILIES
-from fakestash.conformance.families.functions import LIBRARIES, library_text
-from fakestash.conformance.families.scripting import SCRIPTS
-from fakestash.conformance.report import CheckResult, Difference, FamilyResult, Report, show
-from fakestash.conformance.runner import Options, Runner, Session, open_target, sequence_pair
-from fakestash.conformance.scope import Scope
-from fakestash.conformance.sequence import run_sequence
-from fakestash.conformance.wire import Side
+from fakestash._backends import resp2
+from fakestash._backends.connection import RedisAddress
+from fakestash._conformance.draw import RandomDraw, seeded
+from fakestash._conformance.families import FAMILIES
+from fakestash._conformance.families.functions import LIBRARIES, library_text
+from fakestash._conformance.families.scripting import SCRIPTS
+from fakestash._conformance.report import CheckResult, Difference, FamilyResult, Report, show
+from fakestash._conformance.runner import Options, Runner, Session, open_target, sequence_pair
+from fakestash._conformance.scope import Scope
+from fakestash._conformance.sequence import run_sequence
+from fakestash._conformance.wire import Side
+from fakestash._engine.replies import ErrorReply, Status
 from fakestash.deviations import BY_ID, explain
-from fakestash.engine.replies import ErrorReply, Status
 
 PREFIX = "fakestash-conformance:abcdefabcdef:strings:3:"
 

@@ -8,10 +8,10 @@ from typing import Iterator
 import pytest
 
 from fakestash import FakeStash, Status
-from fakestash.backends.connection import RedisAddress
-from fakestash.backends.real_redis import RealRedisDatabase, real_redis_factory
-from fakestash.engine.registry import Registry
-from fakestash.errors import CommandError
+from fakestash._backends.connection import RedisAddress
+from fakestash._backends.real_redis import RealRedisDatabase, real_redis_factory
+from fakestash._engine.registry import Registry
+from fakestash._errors import CommandError
 from tests.conformance.redis_process import RedisProcess, free_port
 
 

@@ -1,5 +1,5 @@
 """REST conformance: every shipped wire check and open question
-(``fakestash.conformance.checks``) observed on the fake, pinned here.
+(``fakestash._conformance.checks``) observed on the fake, pinned here.
 
 ``fakestash conformance`` makes the same observations on a real endpoint and compares them
 with the fake's; this file pins what the fake answers, so a change to it is a decision
@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from fakestash import FakeStash
-from fakestash.conformance.checks import CHECKS, Check, Probe
-from fakestash.conformance.runner import Options, Runner, _observe, open_target
-from fakestash.conformance.scope import Scope
-from fakestash.conformance.wire import Side
-from fakestash.engine.admission import key_too_large
-from fakestash.rest import texts
+from fakestash._conformance.checks import CHECKS, Check, Probe
+from fakestash._conformance.runner import Options, Runner, _observe, open_target
+from fakestash._conformance.scope import Scope
+from fakestash._conformance.wire import Side
+from fakestash._engine.admission import key_too_large
+from fakestash._rest import texts
 
 LIVE_FLAG = "FAKESTASH_LIVE_UPSTASH"
 PREFIX = "fakestash-conformance:000000000000:checks:0:"

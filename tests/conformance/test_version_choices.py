@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakestash.conformance.differential import Differential, to_bytes
+from fakestash._conformance.differential import Differential, to_bytes
 from fakestash.deviations import VERSION_BY_ID, VERSION_CHOICES, version_choice
 from tests.conformance.conftest import RedisEndpoint
 

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.acl import AclState, User, apply_rule
-from fakestash.engine.registry import Registry
-from fakestash.engine.replies import OK
-from fakestash.engine.values.memory import jemalloc_size
+from fakestash._engine.acl import AclState, User, apply_rule
+from fakestash._engine.registry import Registry
+from fakestash._engine.replies import OK
+from fakestash._engine.values.memory import jemalloc_size
 from tests.helpers import error, run
 
 NOT_INTEGER = "ERR value is not an integer or out of range"

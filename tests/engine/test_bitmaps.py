@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.commands.bitmaps import get_field, set_field
+from fakestash._engine.commands.bitmaps import get_field, set_field
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.replies import Status
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 LIB = """#!lua name=mylib

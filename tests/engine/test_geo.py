@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fakestash import CommandError, FakeStash
-from fakestash.conformance.normalise import canonical_coordinates
-from fakestash.engine import geohash
-from fakestash.engine.commands.geo import Point, sort_points
-from fakestash.engine.replies import Reply, Status
+from fakestash._conformance.normalise import canonical_coordinates
+from fakestash._engine import geohash
+from fakestash._engine.commands.geo import Point, sort_points
+from fakestash._engine.replies import Reply, Status
 from tests.conformance.redis_process import RedisProcess
 from tests.helpers import error, run
 
@@ -507,7 +507,7 @@ def test_geosearch_option_conflicts(g: FakeStash) -> None:
 
 
 def test_search_commands_are_registered_with_redis_arity_and_flags() -> None:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     expected = {
         "geoadd": (-5, True),

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.args import is_int
-from fakestash.engine.values.list import ListValue
+from fakestash._engine.args import is_int
+from fakestash._engine.values.list import ListValue
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

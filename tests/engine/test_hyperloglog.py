@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine import hll
-from fakestash.engine.replies import Status
+from fakestash._engine import hll
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.replies import Status
-from fakestash.engine.values.json import format_float
+from fakestash._engine.replies import Status
+from fakestash._engine.values.json import format_float
 from tests.helpers import error, run
 
 NO_KEY = "ERR could not perform this operation on a key that doesn't exist"

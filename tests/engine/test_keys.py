@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.replies import Status
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 NOW_MS = 1_700_000_000_000

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.values.hash import HashValue
+from fakestash._engine.values.hash import HashValue
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -347,7 +347,7 @@ def test_lmpop_stops_at_a_wrong_type(stash: FakeStash) -> None:
 
 
 def test_lmpop_key_positions() -> None:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     cmd = Registry.default().get("lmpop")
     assert cmd is not None

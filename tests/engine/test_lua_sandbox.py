@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import CommandError, FakeStash, ManualClock
-from fakestash.engine.lua import runtime
-from fakestash.engine.lua.convert import MAX_REPLY_DEPTH
-from fakestash.engine.replies import ErrorReply, Reply
+from fakestash._engine.lua import runtime
+from fakestash._engine.lua.convert import MAX_REPLY_DEPTH
+from fakestash._engine.replies import ErrorReply, Reply
 from tests.helpers import error, run
 
 pytestmark = pytest.mark.timeout(120)
@@ -31,7 +31,7 @@ READONLY = "Attempt to modify a readonly table"
 SHORT_LIMIT = 0.2
 KILLED = (
     f"ERR Script killed: it ran longer than the script time limit of {SHORT_LIMIT:g} s "
-    "(fakestash.engine.lua.runtime.SCRIPT_TIME_LIMIT)"
+    "(fakestash._engine.lua.runtime.SCRIPT_TIME_LIMIT)"
 )
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.notify import ALL, flags_to_string, parse_flags
-from fakestash.engine.replies import Status
+from fakestash._engine.notify import ALL, flags_to_string, parse_flags
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 INVALID = (

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.broker import OVERFLOW, BufferLimit, Mailbox
-from fakestash.engine.glob import glob_match
-from fakestash.engine.monitor import format_line, repr_arg
-from fakestash.engine.registry import Registry
-from fakestash.pubsub_api import StreamClosed
+from fakestash._engine.broker import OVERFLOW, BufferLimit, Mailbox
+from fakestash._engine.glob import glob_match
+from fakestash._engine.monitor import format_line, repr_arg
+from fakestash._engine.registry import Registry
+from fakestash._pubsub_api import StreamClosed
 from tests.helpers import error, run
 
 # ---- PUBLISH ---------------------------------------------------------------------------

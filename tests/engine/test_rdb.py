@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine import rdb
-from fakestash.engine.family import Family
-from fakestash.engine.registry import Registry
-from fakestash.engine.replies import Status
+from fakestash._engine import rdb
+from fakestash._engine.family import Family
+from fakestash._engine.registry import Registry
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 # Payloads DUMPed by redis-server 7.0.15 (RDB version 10).

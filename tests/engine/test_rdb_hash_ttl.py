@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine import rdb
-from fakestash.engine.replies import Status
+from fakestash._engine import rdb
+from fakestash._engine.replies import Status
 from tests.conftest import Oracle
 from tests.helpers import error, run
 

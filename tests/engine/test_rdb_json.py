@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine import rdb, rdb_module
-from fakestash.engine.replies import Status
+from fakestash._engine import rdb, rdb_module
+from fakestash._engine.replies import Status
 from tests.conftest import Oracle
 from tests.helpers import error, run
 

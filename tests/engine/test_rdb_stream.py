@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine import rdb
-from fakestash.engine.rdb_compact import build_listpack
-from fakestash.engine.replies import Status
-from fakestash.engine.values import stream as rdb_stream
+from fakestash._engine import rdb
+from fakestash._engine.rdb_compact import build_listpack
+from fakestash._engine.replies import Status
+from fakestash._engine.values import stream as rdb_stream
 from tests.conftest import Oracle
 from tests.helpers import error, run
 

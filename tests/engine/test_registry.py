@@ -9,14 +9,14 @@ import pkgutil
 
 import pytest
 
-import fakestash.engine.commands
+import fakestash._engine.commands
 from fakestash import FakeStash
-from fakestash.engine.database import Database
-from fakestash.engine.family import Family, implicit_categories, readonly_token_may_run
-from fakestash.engine.keyspec import KeySpec, key_after, key_at, key_count, key_range, legacy_range
-from fakestash.engine.registry import Registry, discover
-from fakestash.engine.replies import Reply, Status
-from fakestash.errors import CommandError
+from fakestash._engine.database import Database
+from fakestash._engine.family import Family, implicit_categories, readonly_token_may_run
+from fakestash._engine.keyspec import KeySpec, key_after, key_at, key_count, key_range, legacy_range
+from fakestash._engine.registry import Registry, discover
+from fakestash._engine.replies import Reply, Status
+from fakestash._errors import CommandError
 from tests.helpers import error, run
 
 NOT_AVAILABLE = (
@@ -41,13 +41,13 @@ def _echo_family() -> Family:
 
 
 def test_every_commands_module_is_a_discovered_family() -> None:
-    package = fakestash.engine.commands
+    package = fakestash._engine.commands
     names = [info.name for info in pkgutil.iter_modules(package.__path__)]
     families = {family.name for family in discover()}
     for name in names:
         module = importlib.import_module(f"{package.__name__}.{name}")
         assert isinstance(getattr(module, "FAMILY", None), Family), (
-            f"fakestash/engine/commands/{name}.py defines no FAMILY: its commands would not "
+            f"fakestash/_engine/commands/{name}.py defines no FAMILY: its commands would not "
             "exist. Declare them on FAMILY = Family(...) (docs/contributing.md)."
         )
         assert module.FAMILY.name in families
@@ -57,7 +57,7 @@ def test_every_handler_shaped_function_is_declared() -> None:
     """A public ``(db, args)`` function in a family module is a handler someone forgot to
     declare (or a helper that should start with an underscore)."""
     for family in discover():
-        module = importlib.import_module(f"fakestash.engine.commands.{family.name}")
+        module = importlib.import_module(f"fakestash._engine.commands.{family.name}")
         declared = {cmd.handler for cmd in family.commands}
         for name, function in inspect.getmembers(module, inspect.isfunction):
             params = list(inspect.signature(function).parameters)

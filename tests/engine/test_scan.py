@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.scan_index import INDEX_THRESHOLD, ScanIndex, page_of, scan_position
+from fakestash._engine.scan_index import INDEX_THRESHOLD, ScanIndex, page_of, scan_position
 from tests.helpers import error, run
 
 

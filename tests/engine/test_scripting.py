@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import CommandError, FakeStash, ManualClock
-from fakestash.engine.acl import DEFAULT_RO
-from fakestash.engine.admission import Caller
-from fakestash.engine.args import to_arg
-from fakestash.engine.replies import ErrorReply, Reply, Status
+from fakestash._engine.acl import DEFAULT_RO
+from fakestash._engine.admission import Caller
+from fakestash._engine.args import to_arg
+from fakestash._engine.replies import ErrorReply, Reply, Status
 from tests.helpers import error, run
 
 
@@ -542,8 +542,8 @@ def test_read_only_caller_cannot_write_from_a_script(stash: FakeStash) -> None:
 
 
 def test_eval_flags_in_the_command_table() -> None:
-    from fakestash.engine.family import NOSCRIPT, READONLY
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.family import NOSCRIPT, READONLY
+    from fakestash._engine.registry import Registry
 
     for name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
         cmd = Registry.default().get(name)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.replies import Status
+from fakestash._engine.replies import Status
 from tests.helpers import error, run
 
 PRODUCTS = [
@@ -631,7 +631,7 @@ def test_query_in_multi_needs_nocontent(products: FakeStash) -> None:
 
 
 def products_cmd(name: str) -> Any:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     return Registry.default().get(name)
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.values.set import RedisSet
+from fakestash._engine.values.set import RedisSet
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -303,7 +303,7 @@ def test_sintercard_errors(stash: FakeStash, argv: tuple[str, ...], text: str) -
 
 
 def test_sintercard_key_positions_come_from_numkeys() -> None:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     cmd = Registry.default().get("sintercard")
     assert cmd is not None
@@ -383,8 +383,8 @@ def test_copy_is_independent() -> None:
 
 
 def test_dump_restore_round_trip(stash: FakeStash) -> None:
-    from fakestash.engine import rdb
-    from fakestash.engine.registry import Registry
+    from fakestash._engine import rdb
+    from fakestash._engine.registry import Registry
 
     run(stash, "SADD", "s", "3", "1", "a", "")
     payload = rdb.dump(stash.database.data[b"s"])
@@ -395,8 +395,8 @@ def test_dump_restore_round_trip(stash: FakeStash) -> None:
 
 
 def test_restores_a_payload_dumped_by_redis_7_intset() -> None:
-    from fakestash.engine import rdb
-    from fakestash.engine.registry import Registry
+    from fakestash._engine import rdb
+    from fakestash._engine.registry import Registry
 
     # DUMP of `SADD s 5 1 3` on redis-server 7.0.15 (RDB_TYPE_SET_INTSET).
     payload = bytes.fromhex("0b0e02000000030000000100030005000a00586ee8b158667caf")
@@ -459,7 +459,7 @@ def test_sets_agree_with_a_model(ops: list[tuple[str, list[bytes]]]) -> None:
 def test_reply_order_rule(members: list[bytes]) -> None:
     """Integers only: numeric order. Otherwise numeric order of the integers added before the
     first non-integer, then insertion order."""
-    from fakestash.engine.args import is_int
+    from fakestash._engine.args import is_int
 
     value = RedisSet(members)
     unique = list(dict.fromkeys(members))

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, ManualClock
-from fakestash.engine.commands.streams import PEL_LIMIT
+from fakestash._engine.commands.streams import PEL_LIMIT
 from tests.helpers import error, run
 
 NOW = 1_700_000_000_000
@@ -845,6 +845,6 @@ def test_ranges_agree_with_a_sorted_model(
 
 @pytest.mark.parametrize("name", ["xadd", "xrange", "xreadgroup", "xgroup", "xinfo", "xdelex"])
 def test_commands_are_registered(name: str) -> None:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     assert name in Registry.default()

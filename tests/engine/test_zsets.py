@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash
-from fakestash.engine.replies import format_double
-from fakestash.engine.values.zset import SortedSet
+from fakestash._engine.replies import format_double
+from fakestash._engine.values.zset import SortedSet
 from tests.helpers import error, run
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -632,7 +632,7 @@ def test_setop_errors(sources: FakeStash, argv: tuple[str, ...], text: str) -> N
 
 
 def test_numkeys_key_positions() -> None:
-    from fakestash.engine.registry import Registry
+    from fakestash._engine.registry import Registry
 
     def keys(*argv: str) -> list[bytes]:
         cmd = Registry.default().get(argv[0].lower())
@@ -735,8 +735,8 @@ def test_copy_is_independent() -> None:
 
 
 def test_dump_restore_round_trip() -> None:
-    from fakestash.engine import rdb
-    from fakestash.engine.registry import Registry
+    from fakestash._engine import rdb
+    from fakestash._engine.registry import Registry
 
     value = SortedSet([(1.5, b"a"), (-math.inf, b"b"), (2.0, b"c")])
     payload = rdb.dump(value)
@@ -746,8 +746,8 @@ def test_dump_restore_round_trip() -> None:
 
 
 def test_restores_a_payload_dumped_by_redis_7() -> None:
-    from fakestash.engine import rdb
-    from fakestash.engine.registry import Registry
+    from fakestash._engine import rdb
+    from fakestash._engine.registry import Registry
 
     # DUMP of `ZADD z 1.5 a 2 b` on redis-server 7.0.15 (RDB_TYPE_ZSET_LISTPACK).
     payload = bytes.fromhex("111414000000040081610283312e35048162020201ff0a00fa02b425af188763")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fakestash.sdk import ClientCache
+from fakestash._sdk import ClientCache
 
 pytest_plugins = ["pytester"]
 

@@ -162,7 +162,7 @@ def test_teardown_unroutes_the_fake(pytester: pytest.Pytester) -> None:
     result = run_inner(
         pytester,
         """
-from fakestash.routing import routed_hosts
+from fakestash._routing import routed_hosts
 
 def test_a(fakestash):
     assert fakestash.url.split("//")[1] in routed_hosts()

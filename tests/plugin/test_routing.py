@@ -1,4 +1,4 @@
-"""fakestash.routing: one dispatcher above every httpx mocker, installed and removed
+"""fakestash._routing: one dispatcher above every httpx mocker, installed and removed
 exactly, in every order another patcher of the same method installs and removes its own."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from fakestash import FakeStash
-from fakestash.routing import route, routed_hosts, tidy
+from fakestash._routing import route, routed_hosts, tidy
 
 pytest_plugins = ["pytester"]
 

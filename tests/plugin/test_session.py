@@ -70,7 +70,7 @@ def test_import_time_clients_with_a_production_url_in_the_environment(
     # The run's settings end with the run.
     assert os.environ["UPSTASH_REDIS_REST_URL"] == "https://prod-db.upstash.io"
     assert os.environ["UPSTASH_REDIS_REST_TOKEN"] == "real-token"
-    from fakestash.routing import routed_hosts
+    from fakestash._routing import routed_hosts
 
     assert routed_hosts() == {}
 
@@ -135,12 +135,12 @@ def test_the_guard_does_not_load_the_engine() -> None:
     import sys
 
     code = (
-        "import sys, fakestash.routing; "
+        "import sys, fakestash._routing; "
         "print(sorted(m for m in sys.modules if m.startswith('fakestash.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # The httpx door and the REST face's request/response values; no engine.
     assert out.stdout.strip() == (
-        "['fakestash.clock', 'fakestash.faults', 'fakestash.hosts', 'fakestash.rest', "
-        "'fakestash.rest.wire', 'fakestash.routing', 'fakestash.transport']"
+        "['fakestash._clock', 'fakestash._faults', 'fakestash._hosts', 'fakestash._rest', "
+        "'fakestash._rest.wire', 'fakestash._routing', 'fakestash._transport']"
     )

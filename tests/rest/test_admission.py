@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from fakestash import FakeStash, Limits
-from fakestash.engine.acl import DEFAULT, DEFAULT_RO
-from fakestash.engine.admission import DIRECT, Caller, Script, admit, permitted
-from fakestash.engine.registry import Registry
-from fakestash.errors import CommandError
+from fakestash._engine.acl import DEFAULT, DEFAULT_RO
+from fakestash._engine.admission import DIRECT, Caller, Script, admit, permitted
+from fakestash._engine.registry import Registry
+from fakestash._errors import CommandError
 
 NOPERM = "NOPERM this user has no permissions to run the '{}' command or its subcommand"
 SCRIPT_DENIED = "ERR The user executing the script can't run this command or subcommand"

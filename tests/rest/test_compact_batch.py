@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fakestash.rest.request import _compact_rows, _json_batch, to_argv
+from fakestash._rest.request import _compact_rows, _json_batch, to_argv
 
 TEXT = st.text(alphabet=st.sampled_from('ab ,[]{}"\\\t\x00é:/'), max_size=6)
 ROWS = st.lists(st.lists(TEXT, min_size=1, max_size=4), min_size=1, max_size=5)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash, Fault, ManualClock
-from fakestash.faults import FaultRule, fail, fail_next
+from fakestash._faults import FaultRule, fail, fail_next
 
 SSE = {"Accept": "text/event-stream"}
 

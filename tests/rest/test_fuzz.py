@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, Limits
-from fakestash.engine.registry import Registry
+from fakestash._engine.registry import Registry
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.hosts import netloc_host, normal_host, url_host
+from fakestash._hosts import netloc_host, normal_host, url_host
 
 WRONGPASS = (
     "WRONGPASS invalid or missing auth token. "

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakestash import FakeStash, Limits
-from fakestash.rest.json_body import loads_iterative
+from fakestash._rest.json_body import loads_iterative
 
 DEPTH = 100_000
 NESTED_ARG = 'ERR unsupported arg type: "[": json.Delim'

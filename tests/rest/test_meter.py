@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.meter import ENTRY_OVERHEAD, LOG_BYTES, BudgetExceeded, Meter, Usage, billable
+from fakestash._meter import ENTRY_OVERHEAD, LOG_BYTES, BudgetExceeded, Meter, Usage, billable
 
 SSE = {"Accept": "text/event-stream"}
 

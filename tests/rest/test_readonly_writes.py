@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.family import NOSCRIPT, Command
-from fakestash.engine.registry import Registry
+from fakestash._engine.family import NOSCRIPT, Command
+from fakestash._engine.registry import Registry
 
 WRITES = sorted(
     (

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.broker import OVERFLOW, BufferLimit
-from fakestash.engine.registry import Registry
+from fakestash._engine.broker import OVERFLOW, BufferLimit
+from fakestash._engine.registry import Registry
 
 pytest_plugins = ["pytester"]
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.engine.replies import ErrorReply, Status
-from fakestash.rest.render import batch_item, encode_json, error_body, to_resp2
-from fakestash.rest.utf8 import raw_bytes, text_of, valid_text
+from fakestash._engine.replies import ErrorReply, Status
+from fakestash._rest.render import batch_item, encode_json, error_body, to_resp2
+from fakestash._rest.utf8 import raw_bytes, text_of, valid_text
 
 RESP2 = {"Upstash-Response-Format": "resp2"}
 BASE64 = {"Upstash-Encoding": "base64"}

@@ -8,7 +8,7 @@ from typing import Any, Coroutine
 import pytest
 
 from fakestash import FakeStash
-from fakestash.sdk import ClientCache
+from fakestash._sdk import ClientCache
 
 
 @pytest.fixture(params=["base64", None], ids=["base64", "plain"])

@@ -1,5 +1,5 @@
 """The upstash-redis SDK and upstash-ratelimit when Upstash is down, slow or over quota,
-driven by ``fakestash.faults``. No test sleeps: the fixture's clients retry at once
+driven by ``fakestash._faults``. No test sleeps: the fixture's clients retry at once
 (``rest_retry_interval=0``); a test that builds its own client passes that too, or patches
 the SDK's sleep as ``test_a_client_built_by_hand_would_wait_3_s`` shows."""
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash, Fault
-from fakestash.asgi import DroppedConnection, asgi_app
+from fakestash._asgi import DroppedConnection, asgi_app
 
 pytestmark = pytest.mark.timeout(30)
 

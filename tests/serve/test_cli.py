@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fakestash.cli import SUBCOMMANDS, build_parser
+from fakestash._cli import SUBCOMMANDS, build_parser
 from tests.serve.process import ROOT, start_serve
 
 pytestmark = pytest.mark.timeout(120)
@@ -38,7 +38,7 @@ def test_the_command_lists_its_subcommands() -> None:
 
 def test_each_subcommand_registers_itself() -> None:
     parser = build_parser()
-    assert SUBCOMMANDS[0] == "fakestash.serve"
+    assert SUBCOMMANDS[0] == "fakestash._serve"
     args = parser.parse_args(["serve", "--port", "0", "--database", "https://a.io"])
     assert (args.port, args.database, args.clock, args.host) == (
         0,
@@ -50,13 +50,13 @@ def test_each_subcommand_registers_itself() -> None:
 
 def test_registering_imports_nothing_heavy() -> None:
     code = (
-        "import sys; from fakestash.cli import build_parser; build_parser(); "
+        "import sys; from fakestash._cli import build_parser; build_parser(); "
         "print(sorted(m for m in sys.modules if m.startswith(('fakestash.', 'uvicorn', 'httpx'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == str(
-        ["fakestash.cli", "fakestash.clock", "fakestash.conformance", "fakestash.conformance.cli",
-         "fakestash.serve"]
+        ["fakestash._cli", "fakestash._clock", "fakestash._conformance", "fakestash._conformance.cli",
+         "fakestash._serve"]
     )  # fmt: skip
 
 

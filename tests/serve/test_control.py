@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from fakestash import FakeStash, ManualClock, SystemClock
-from fakestash.asgi import asgi_app
+from fakestash._asgi import asgi_app
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from fakestash import FakeStash
-from fakestash.asgi import asgi_app
-from fakestash.engine.broker import BufferLimit
+from fakestash._asgi import asgi_app
+from fakestash._engine.broker import BufferLimit
 from tests.serve.process import Served, start_serve
 
 uvicorn = pytest.importorskip("uvicorn")

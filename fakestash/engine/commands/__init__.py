@@ -1,3 +1,0 @@
-"""The command families: one module per family, each defining ``FAMILY`` (its declarations
-and handlers, ``fakestash/engine/family.py``). ``Registry.default()`` discovers them; nothing
-here lists them by hand."""
