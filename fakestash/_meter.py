@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 from types import TracebackType
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence, Union
 
 #: Commands Upstash does not charge for (docs: "Operational commands like AUTH, INFO, PING,
 #: QUIT, COMMAND are not charged").
@@ -78,7 +78,30 @@ def billable(argvs: Sequence[Sequence[bytes]]) -> Sequence[Sequence[bytes]]:
     ]
 
 
-Rows = tuple[Sequence[bytes], ...]
+Rows = Sequence[Sequence[bytes]]
+#: Where a batch's rows come from: the rows, or a function that reads them again (from the
+#: request they came in: a body is one object to keep, its rows hundreds).
+Source = Union[Rows, Callable[[], Rows]]
+
+
+class _Batch(NamedTuple):
+    first: int  #: sequence number of the first row kept
+    source: Source
+    skip: int  #: rows of the source dropped from its front (the log's oldest)
+    kept: int  #: rows kept
+    size: int  #: bytes counted
+    short: bool  #: rows already abbreviated
+
+    def rows(self) -> Rows:
+        rows = self.source() if callable(self.source) else self.source
+        return rows[self.skip : self.skip + self.kept]
+
+
+def _dropping(batch: _Batch, oldest: int) -> _Batch:
+    """``batch`` without its ``oldest`` rows."""
+    return batch._replace(
+        first=batch.first + oldest, skip=batch.skip + oldest, kept=batch.kept - oldest
+    )
 
 
 class RecentCommands:
@@ -87,64 +110,74 @@ class RecentCommands:
 
     One batch per request: a request known to be small (``bound``, an upper bound of its
     argument bytes) is kept as it came, costing no pass over its arguments, and counted at
-    its bound; any other is abbreviated at once and counted exactly. Not locked: the meter
-    calls it under its lock."""
+    its bound (with ``reread``, a way to read its rows again, only that is kept: its rows
+    die young, as the request's other objects do, instead of thousands of requests later);
+    any other is abbreviated at once and counted exactly. Not locked: the meter calls it
+    under its lock."""
 
     def __init__(self) -> None:
-        # (first sequence number, rows, bytes counted, rows already abbreviated?)
-        self._batches: deque[tuple[int, Rows, int, bool]] = deque()
+        self._batches: deque[_Batch] = deque()
         self.count = 0
         self.size = 0
         self.last = 0  #: sequence number of the newest command (never reset)
 
-    def add(self, argvs: Sequence[Sequence[bytes]], bound: int | None = None) -> None:
+    def add(
+        self,
+        argvs: Rows,
+        bound: int | None = None,
+        reread: Callable[[], Rows] | None = None,
+    ) -> None:
         if not argvs:
             return
+        count = len(argvs)
         if bound is not None and bound <= KEEP_AS_IS:
-            rows, size, short = tuple(argvs), bound + ENTRY_OVERHEAD * len(argvs), False
+            source: Source = reread if reread is not None else tuple(argvs)
+            size, short = bound + ENTRY_OVERHEAD * count, False
         else:
-            rows = tuple(abbreviated(argv) for argv in argvs)
-            size = sum(map(len, chain.from_iterable(rows))) + ENTRY_OVERHEAD * len(rows)
+            source = tuple(abbreviated(argv) for argv in argvs)
+            size = sum(map(len, chain.from_iterable(source))) + ENTRY_OVERHEAD * count
             short = True
-        self._batches.append((self.last + 1, rows, size, short))
-        self.last += len(rows)
-        self.count += len(rows)
+        self._batches.append(_Batch(self.last + 1, source, 0, count, size, short))
+        self.last += count
+        self.count += count
         self.size += size
         self._trim()
 
     def _trim(self) -> None:
         while self.count > LOG_SIZE or self.size > LOG_BYTES:
-            first, rows, size, short = self._batches.popleft()
-            self.count -= len(rows)
-            self.size -= size
-            tail, tail_size = self._tail(rows, size)  # the newest rows of it that still fit
-            if tail:
-                entry = (first + len(rows) - len(tail), tail, tail_size, short)
-                self._batches.appendleft(entry)
-                self.count += len(tail)
-                self.size += tail_size
+            batch = self._batches.popleft()
+            self.count -= batch.kept
+            self.size -= batch.size
+            tail = self._tail(batch)  # the newest rows of it that still fit
+            if tail is not None:
+                self._batches.appendleft(tail)
+                self.count += tail.kept
+                self.size += tail.size
                 return
 
-    def _tail(self, rows: Rows, counted: int) -> tuple[Rows, int]:
-        """The newest of ``rows`` (a batch counted at ``counted`` bytes) that still fit."""
+    def _tail(self, batch: _Batch) -> _Batch | None:
+        """The newest rows of ``batch`` that still fit, or None."""
         room_count, room_bytes = LOG_SIZE - self.count, LOG_BYTES - self.size
         if room_count <= 0:
-            return (), 0
-        if counted <= room_bytes:  # bytes cannot bind: kept by count, counted as the batch
-            return rows[-room_count:], counted
+            return None
+        if batch.size <= room_bytes:  # bytes cannot bind: kept by count, counted as before
+            return _dropping(batch, batch.kept - min(room_count, batch.kept))
         kept = size = 0
-        for row in reversed(rows):
+        for row in reversed(batch.rows()):
             row_size = sum(map(len, row)) + ENTRY_OVERHEAD
             if kept == room_count or size + row_size > room_bytes:
                 break
             kept += 1
             size += row_size
-        return rows[len(rows) - kept :], size
+        if not kept:
+            return None
+        return _dropping(batch, batch.kept - kept)._replace(size=size)
 
     def __iter__(self) -> Iterator[tuple[int, Sequence[bytes]]]:
         """(sequence number, abbreviated argv), oldest first."""
-        for first, rows, _, short in self._batches:
-            yield from enumerate(rows if short else map(abbreviated, rows), first)
+        for batch in self._batches:
+            rows = batch.rows()
+            yield from enumerate(rows if batch.short else map(abbreviated, rows), batch.first)
 
     def clear(self) -> None:
         self._batches.clear()
@@ -207,15 +240,18 @@ class Meter:
         bytes_out: int,
         argvs: Sequence[Sequence[bytes]] | None = None,
         argument_bytes_at_most: int | None = None,
+        reread: Callable[[], Rows] | None = None,
     ) -> None:
         """One HTTP request: its billed commands (and, for messages, which they were).
-        ``argument_bytes_at_most``, when the caller knows it, spares a pass over them."""
+        ``argument_bytes_at_most``, when the caller knows it, spares a pass over them;
+        ``reread``, a function that returns the same commands again (from the request),
+        lets the log keep that instead of them."""
         with self._lock:
             self.requests += 1
             self.commands += commands
             self.bytes_in += bytes_in
             self.bytes_out += bytes_out
-            self._log.add(argvs or (), bound=argument_bytes_at_most)
+            self._log.add(argvs or (), bound=argument_bytes_at_most, reread=reread)
 
     def record_commands(self, argvs: Sequence[Sequence[bytes]]) -> None:
         """Commands billed outside a request (the UNSUBSCRIBE when a stream closes)."""

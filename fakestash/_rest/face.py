@@ -7,6 +7,7 @@ its fault rules. It knows no HTTP library; the doors (``fakestash._transport``, 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import unquote
 
@@ -114,6 +115,7 @@ def respond(face: Face, request: RestRequest) -> RestResponse:
         # Arguments are at most 3x the request (a byte that is not UTF-8 becomes U+FFFD's
         # three); escapes and percent-encoding only shrink them.
         argument_bytes_at_most=3 * call.body_size,
+        reread=partial(_billed_again, method, raw_path, headers, body),
     )
     if fault is not None and fault.fault.kind == "read_timeout":
         raise TransportFault(fault.fault, endpoint.host)  # it ran; the answer is lost
@@ -180,6 +182,14 @@ def _check_request_size(endpoint: Endpoint, method: str, size: int) -> None:
     too_big = None if method == "HEAD" else _response_too_large(endpoint, size)
     if too_big is not None:
         raise RestError(400, too_big)
+
+
+def _billed_again(
+    method: str, raw_path: bytes, headers: dict[str, str], body: bytes
+) -> Sequence[Sequence[bytes]]:
+    """The billed commands of a request, read again from it (the meter's log keeps this
+    rather than them: see ``RecentCommands``)."""
+    return _billed_commands(parse_call(method, raw_path, headers, body))
 
 
 def _billed_commands(call: RestCall) -> Sequence[Sequence[bytes]]:

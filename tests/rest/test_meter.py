@@ -7,8 +7,10 @@ import tracemalloc
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from fakestash import FakeStash
+from fakestash import FakeStash, _meter
 from fakestash._meter import ENTRY_OVERHEAD, LOG_BYTES, BudgetExceeded, Meter, Usage, billable
 
 SSE = {"Accept": "text/event-stream"}
@@ -265,3 +267,65 @@ def test_a_request_not_known_to_be_small_is_abbreviated_at_once() -> None:
     )
     assert meter._log.size < 1000  # neither value is kept
     assert meter.seen == [["SET", "k", "x" * 128 + "... (99872 more bytes)"]] * 2
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.booleans(), st.booleans()), min_size=1, max_size=30
+    )
+)
+def test_the_log_reads_the_newest_commands_however_requests_were_kept(
+    requests: list[tuple[int, bool, bool]],
+) -> None:
+    """Requests of 0-30 commands, kept as rows, as a way to read them again (what the REST
+    face passes), or abbreviated at once; the log (30 commands here) always reads the
+    newest 30, in order."""
+    sent: list[list[bytes]] = []
+    meter = Meter()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_meter, "LOG_SIZE", 30)
+        for number, (count, small, lazy) in enumerate(requests):
+            rows = [[b"INCR", b"%d-%d" % (number, i)] for i in range(count)]
+            sent += rows
+            meter.record_request(
+                commands=count, bytes_in=0, bytes_out=0, argvs=rows,
+                argument_bytes_at_most=100 if small else None,
+                reread=(lambda rows=rows: [list(row) for row in rows]) if lazy else None,
+            )  # fmt: skip
+            assert meter.seen == [[arg.decode() for arg in row] for row in sent[-30:]]
+
+
+def test_the_rest_face_keeps_a_small_request_as_its_body(
+    stash: FakeStash, client: httpx.Client
+) -> None:
+    client.post("/pipeline", json=[["SET", "a", "1"], ["PING"], ["GET", "a"]])
+    (batch,) = stash.meter._log._batches
+    assert callable(batch.source)  # the body, read again when the log is read
+    assert stash.meter.seen == [["SET", "a", "1"], ["GET", "a"]]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.booleans(), st.booleans()), min_size=1, max_size=30
+    )
+)
+def test_under_a_byte_bound_the_log_keeps_a_newest_run(
+    requests: list[tuple[int, bool, bool]],
+) -> None:
+    """With bytes binding (1,500 here), what the log reads is still the newest commands,
+    with none missing between them, and its count stays within the bound."""
+    sent: list[list[str]] = []
+    meter = Meter()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_meter, "LOG_BYTES", 1500)
+        for number, (count, small, lazy) in enumerate(requests):
+            rows = [[b"INCR", b"%d-%d" % (number, i)] for i in range(count)]
+            sent += [[arg.decode() for arg in row] for row in rows]
+            meter.record_request(
+                commands=count, bytes_in=0, bytes_out=0, argvs=rows,
+                argument_bytes_at_most=100 if small else None,
+                reread=(lambda rows=rows: [list(row) for row in rows]) if lazy else None,
+            )  # fmt: skip
+            seen = meter.seen
+            assert seen == sent[len(sent) - len(seen) :]
+            assert meter._log.size <= 1500
