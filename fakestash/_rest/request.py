@@ -205,7 +205,8 @@ def _compact_rows(body: bytes) -> list[list[bytes]] | None:
 
 
 def _string_rows(data: list[Any]) -> list[list[bytes]] | None:
-    """The common case, in one pass: every row a list of strings (else None)."""
+    """After the JSON reader, in one pass: every row a list of strings (else None); bodies
+    in other spellings than the SDKs' (spaces, escapes, non-ASCII) come this way."""
     encode = str.encode
     try:
         rows = [list(map(encode, row)) if type(row) is list else None for row in data]
